@@ -1,0 +1,73 @@
+// The task model devnode shares with Meilisearch: one record per asynchronous write, its type
+// names and statuses, and the payload each type needs to run (kept apart from the public view).
+import type { ErrorBody } from '#core/errors.ts';
+import type { Document, IndexSettings } from '#devnode/engine/types.ts';
+import type { FilterInput } from '#core/filter/ast.ts';
+
+export const TASK_TYPES = [
+  'documentAdditionOrUpdate',
+  'documentEdition',
+  'documentDeletion',
+  'settingsUpdate',
+  'indexCreation',
+  'indexDeletion',
+  'indexUpdate',
+  'indexSwap',
+  'taskCancelation',
+  'taskDeletion',
+  'dumpCreation',
+  'snapshotCreation',
+  'export',
+  'upgradeDatabase',
+  'indexCompaction',
+  'networkTopologyChange',
+  'dsrUpdate',
+  'dsrClear',
+] as const;
+export type TaskType = (typeof TASK_TYPES)[number];
+
+export const TASK_STATUSES = ['enqueued', 'processing', 'succeeded', 'failed', 'canceled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export interface TaskRecord {
+  uid: number;
+  batchUid: number | null;
+  indexUid: string | null;
+  status: TaskStatus;
+  type: TaskType;
+  canceledBy: number | null;
+  details: Record<string, unknown>;
+  error: ErrorBody | null;
+  duration: string | null;
+  enqueuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/**
+ * A validated settings change as sent: each present key replaces that setting (objects such as
+ * `typoTolerance` merge key by key), `null` resets it to the default.
+ */
+export type SettingsPatch = Partial<Record<keyof IndexSettings, unknown>>;
+
+export type TaskPayload =
+  | { kind: 'addDocuments'; mode: 'replace' | 'update'; primaryKey: string | null; documents: Document[] }
+  | { kind: 'deleteDocuments'; ids: string[] }
+  | { kind: 'deleteByFilter'; filter: FilterInput }
+  | { kind: 'clearDocuments' }
+  | { kind: 'settings'; patch: SettingsPatch }
+  | { kind: 'createIndex'; primaryKey: string | null }
+  | { kind: 'updateIndex'; primaryKey: string | null; newUid: string | null }
+  | { kind: 'deleteIndex' }
+  | { kind: 'swapIndexes'; swaps: { indexes: [string, string]; rename: boolean }[] }
+  | { kind: 'cancelTasks'; uids: number[] }
+  | { kind: 'deleteTasks'; uids: number[] };
+
+/** The 202 answer of every asynchronous route (Meilisearch's SummarizedTaskView). */
+export interface EnqueuedTaskView {
+  taskUid: number;
+  indexUid: string | null;
+  status: 'enqueued';
+  type: TaskType;
+  enqueuedAt: string;
+}
