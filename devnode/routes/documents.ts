@@ -33,7 +33,7 @@ function writeDocuments(ctx: DevnodeContext, mode: 'replace' | 'update') {
     q.bool('skipCreation', 'invalid_skip_creation');
     const contentType = req.headers['content-type'];
     const raw = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
-    const documents = parseDocumentsPayload(raw, contentType, { csvDelimiter });
+    const documents = parseDocumentsPayload(raw.toString('utf8'), contentType ?? '', csvDelimiter === undefined ? {} : { csvDelimiter });
     const details = { receivedDocuments: documents.length, indexedDocuments: null };
     return reply.code(202).send(ctx.queue.enqueue('documentAdditionOrUpdate', uid, details, { kind: 'addDocuments', mode, primaryKey, documents }));
   };

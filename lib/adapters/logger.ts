@@ -1,0 +1,105 @@
+// The pino JSON logger every process uses. Bindings are a fixed vocabulary (service, then index,
+// shard, node, partition, offset on child loggers) so logs can be queried the same way across
+// roles. Secrets are always redacted; query text and documents never reach info and above.
+import { pino, type DestinationStream, type Logger, type LoggerOptions as PinoOptions } from 'pino';
+
+export type { Logger } from 'pino';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The only keys child loggers may bind. */
+export interface LogBindings {
+  index?: string;
+  shard?: number;
+  node?: string;
+  partition?: number;
+  /** Kafka offsets are strings in kafkajs (64-bit). */
+  offset?: string;
+}
+
+export interface CreateLoggerOptions {
+  service: string;
+  level: LogLevel;
+  /** Where lines go; stdout by default. Tests pass a collecting stream. */
+  destination?: DestinationStream;
+}
+
+export const REDACTED = '[redacted]';
+export const OMITTED = '[omitted below debug]';
+
+/** Secret-bearing paths, redacted at every level. */
+export const REDACT_PATHS = [
+  'apiKey',
+  'masterKey',
+  'authorization',
+  'password',
+  'token',
+  '*.apiKey',
+  '*.masterKey',
+  '*.authorization',
+  '*.password',
+  '*.token',
+  'headers.authorization',
+  'headers["x-meili-api-key"]',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'config.auth.masterKey',
+  'config.nodes[*].apiKey',
+  'nodes[*].apiKey',
+];
+
+/**
+ * Fields carrying user content (search text, filters, documents, hits). Allowed at debug and
+ * trace for troubleshooting; replaced at info and above (F-O03, F-S04).
+ */
+export const CONTENT_KEYS = new Set([
+  'q',
+  'query',
+  'filter',
+  'body',
+  'document',
+  'documents',
+  'hits',
+  'payload',
+]);
+
+const INFO_LEVEL = 30;
+
+function stripContent(obj: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(obj)) {
+    if (CONTENT_KEYS.has(key)) {
+      out ??= { ...obj };
+      out[key] = OMITTED;
+    }
+  }
+  return out ?? obj;
+}
+
+export function createLogger(opts: CreateLoggerOptions): Logger {
+  const options: PinoOptions = {
+    level: opts.level,
+    base: { service: opts.service },
+    redact: { paths: REDACT_PATHS, censor: REDACTED },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    serializers: { err: pino.stdSerializers.errWithCause },
+    hooks: {
+      logMethod(args, method, level) {
+        const [first, ...rest] = args as unknown[];
+        if (level >= INFO_LEVEL && typeof first === 'object' && first !== null && !(first instanceof Error)) {
+          method.apply(this, [stripContent(first as Record<string, unknown>), ...rest] as Parameters<
+            typeof method
+          >);
+          return;
+        }
+        method.apply(this, args);
+      },
+    },
+  };
+  return opts.destination ? pino(options, opts.destination) : pino(options);
+}
+
+/** A child logger bound to part of the fixed vocabulary (index, shard, node, partition, offset). */
+export function childLogger(logger: Logger, bindings: LogBindings): Logger {
+  return logger.child(bindings);
+}
