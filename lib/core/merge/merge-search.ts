@@ -1,0 +1,166 @@
+// Merges the shard answers of one search into the body one node holding every document would
+// return: hits in global order (ties: shard, then the shard's own order), pagination applied after
+// the merge, totals summed and capped, facets summed, distinct across shards, merge-only fields removed.
+import { miroirError } from '#core/errors.ts';
+import { DistinctFilter } from './distinct.ts';
+import { mergeFacets } from './facets.ts';
+import { cleanHit, type HitCleanup } from './fields.ts';
+import { createHitRanker, isSemanticHit, type RankKey } from './hit-order.ts';
+import { kwayMerge, type MergeList, type Merged } from './kway-merge.ts';
+import { pageWindow, paginationFields } from './pagination.ts';
+import { fieldsAddedForMerge, validateSearchRequest } from './plan-shard-request.ts';
+import {
+  DEFAULT_MAX_TOTAL_HITS,
+  type Hit,
+  type MergeContext,
+  type SearchRequest,
+  type SearchResponseBody,
+  type ShardAnswer,
+} from './types.ts';
+
+/** Rejects answers the merge cannot trust: a node that broke the protocol is a 502, not a crash. */
+export function checkShardAnswers<B>(
+  answers: readonly ShardAnswer<B>[],
+  check: (body: B) => string | null,
+): void {
+  const seen = new Set<number>();
+  for (const answer of answers) {
+    if (typeof answer !== 'object' || answer === null || !Number.isInteger(answer.shard)) {
+      throw miroirError('internal', 'Every shard answer needs an integer `shard`.');
+    }
+    if (seen.has(answer.shard))
+      throw miroirError(
+        'internal',
+        `Shard ${answer.shard} was answered twice; a merge takes one answer per shard.`,
+      );
+    seen.add(answer.shard);
+    const problem =
+      typeof answer.body === 'object' && answer.body !== null
+        ? check(answer.body)
+        : 'the body is not an object';
+    if (problem !== null)
+      throw miroirError(
+        'remote_bad_response',
+        `The node answering for shard ${answer.shard} sent an unexpected search response: ${problem}.`,
+      );
+  }
+}
+
+export function checkSearchBody(body: SearchResponseBody): string | null {
+  if (!Array.isArray(body.hits)) return '`hits` is not an array';
+  if (body.hits.some((hit) => typeof hit !== 'object' || hit === null || Array.isArray(hit)))
+    return 'a hit is not an object';
+  return null;
+}
+
+/** A shard's match count: exhaustive `totalHits` in page mode, else `estimatedTotalHits`. */
+export function shardHitCount(body: SearchResponseBody): number {
+  const count = body.totalHits ?? body.estimatedTotalHits;
+  return typeof count === 'number' && count >= 0 ? count : 0;
+}
+
+export function cleanupFor(request: SearchRequest, ctx: MergeContext): HitCleanup {
+  return {
+    showRankingScore: request.showRankingScore === true,
+    showRankingScoreDetails: request.showRankingScoreDetails === true,
+    added: fieldsAddedForMerge(request, ctx),
+  };
+}
+
+export interface RankedHits {
+  /** The merged hits of the requested page, in order, still carrying their merge-only fields. */
+  page: Merged<Hit, RankKey>[];
+  /** Merged hits dropped after the node's own filtering: cross-shard distinct and threshold. */
+  dropped: number;
+}
+
+/** The ranked page of a merge, before cleanup: shared by single-index and federated merges. */
+export function rankShardHits(
+  request: SearchRequest,
+  answers: readonly ShardAnswer<SearchResponseBody>[],
+  ctx: MergeContext,
+  skip: number,
+  take: number,
+): RankedHits {
+  const ranker = createHitRanker(request, ctx);
+  const distinctField = request.distinct ?? ctx.distinctAttribute ?? null;
+  const distinct = typeof distinctField === 'string' ? new DistinctFilter(distinctField) : null;
+  const threshold = typeof request.rankingScoreThreshold === 'number' ? request.rankingScoreThreshold : null;
+  const lists: MergeList<Hit>[] = answers.map((answer) => ({ shard: answer.shard, items: answer.body.hits }));
+  const page: Merged<Hit, RankKey>[] = [];
+  let accepted = 0;
+  let belowThreshold = 0;
+  for (const merged of kwayMerge(lists, ranker.key, ranker.compare)) {
+    // Nodes already apply the threshold; this guards against one that ignored it.
+    if (threshold !== null && (merged.item._rankingScore as number) < threshold) {
+      belowThreshold += 1;
+      continue;
+    }
+    if (distinct !== null && !distinct.accept(merged.item)) continue;
+    if (accepted >= skip && accepted < skip + take) page.push(merged);
+    accepted += 1;
+    // With distinct every fetched hit is walked so rejected duplicates leave the total, as
+    // Meilisearch's federated merge does; otherwise the page is complete here.
+    if (distinct === null && accepted >= skip + take) break;
+  }
+  return { page, dropped: (distinct?.rejected ?? 0) + belowThreshold };
+}
+
+export function mergeSearchResults(
+  clientRequest: SearchRequest,
+  shardResponses: readonly ShardSearchResponseLike[],
+  ctx: MergeContext = {},
+): SearchResponseBody {
+  validateSearchRequest(clientRequest, ctx);
+  checkShardAnswers(shardResponses, checkSearchBody);
+  const maxTotalHits = ctx.maxTotalHits ?? DEFAULT_MAX_TOTAL_HITS;
+  const window = pageWindow(clientRequest, maxTotalHits);
+  const { page, dropped } = rankShardHits(clientRequest, shardResponses, ctx, window.skip, window.take);
+
+  const cleanup = cleanupFor(clientRequest, ctx);
+  const hits = page.map((merged) => cleanHit(merged.item, cleanup));
+  const summed = shardResponses.reduce((sum, answer) => sum + shardHitCount(answer.body), 0);
+  const hitCount = Math.min(Math.max(0, summed - dropped), maxTotalHits);
+
+  const byShard = [...shardResponses].sort((a, b) => a.shard - b.shard);
+  const body: SearchResponseBody = {
+    hits,
+    query: typeof clientRequest.q === 'string' ? clientRequest.q : '',
+  };
+  const queryVector = byShard.find((answer) => Array.isArray(answer.body.queryVector))?.body.queryVector;
+  if (queryVector !== undefined) body.queryVector = queryVector;
+  body.processingTimeMs =
+    ctx.processingTimeMs ?? Math.max(0, ...shardResponses.map((answer) => answer.body.processingTimeMs ?? 0));
+  Object.assign(body, paginationFields(window, hitCount));
+
+  if (Array.isArray(clientRequest.facets)) {
+    // A shard at the cap may hold more candidates than it reports: treat the total as large.
+    const capped = shardResponses.some((answer) => shardHitCount(answer.body) >= maxTotalHits);
+    const facets = mergeFacets(
+      shardResponses.map((answer) => ({
+        shard: answer.shard,
+        distribution: answer.body.facetDistribution,
+        stats: answer.body.facetStats,
+      })),
+      clientRequest.facets,
+      ctx,
+      capped ? Number.POSITIVE_INFINITY : summed,
+    );
+    body.facetDistribution = facets.facetDistribution;
+    body.facetStats = facets.facetStats;
+  }
+  if (ctx.requestUid !== undefined) body.requestUid = ctx.requestUid;
+  const semanticCounts = shardResponses
+    .map((answer) => answer.body.semanticHitCount)
+    .filter((count) => typeof count === 'number');
+  if (semanticCounts.length > 0) {
+    const flagged = page.filter((merged) => isSemanticHit(merged.item)).length;
+    const reported = semanticCounts.reduce((sum, count) => sum + count, 0);
+    // Nodes count semantic hits of their own window; the merged page's count is what one node
+    // would report. Without score details to tell sources apart, the page length bounds it.
+    body.semanticHitCount = flagged > 0 || reported === 0 ? flagged : Math.min(reported, page.length);
+  }
+  return body;
+}
+
+type ShardSearchResponseLike = ShardAnswer<SearchResponseBody>;
