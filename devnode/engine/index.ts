@@ -1,0 +1,12 @@
+// Entry point of devnode's search engine: build an index engine, get default settings.
+import { MemoryIndexEngine, type EngineOptions } from './engine.ts';
+import type { IndexEngine, IndexSettings } from './types.ts';
+
+export { defaultSettings } from './settings.ts';
+export { EngineError } from './types.ts';
+export type { EngineOptions } from './engine.ts';
+
+/** `options.indexUid` (optional) prefixes error messages with "Index `uid`: " as Meilisearch does. */
+export function createIndexEngine(primaryKey: string | null, settings: IndexSettings, options: EngineOptions = {}): IndexEngine {
+  return new MemoryIndexEngine(primaryKey, settings, options);
+}

@@ -1,0 +1,308 @@
+// Matches query terms against the inverted index: for every term, the documents containing one of
+// its derivations (exact word, prefix words, typo words, synonyms) with the fewest typos, and the
+// positions of those derivations, kept in typed-array pools instead of per-posting objects.
+import { POSITION_BITS, type WordIndex } from './word-index.ts';
+import type { QueryTerm } from './query.ts';
+import { typoDerivations } from './typo-walk.ts';
+
+export const FLAG_EXACT = 1;
+export const FLAG_PREFIX = 2;
+export const FLAG_SYNONYM = 4;
+
+export interface MatchOptions {
+  slots: number;
+  /** Fields a match may come from (attributesToSearchOn); null = every searchable field. */
+  allowedFields: Uint8Array | null;
+  /** Fields whose words never match through typos (typoTolerance.disableOnAttributes). */
+  noTypoFields: Uint8Array | null;
+  disableOnNumbers: boolean;
+  /** Normalized synonyms: word -> alternatives (each an array of words). */
+  synonyms: Map<string, string[][]>;
+  scratch: ScratchPool;
+}
+
+/** Growable entry pool: one entry = one derivation's positions in one document. */
+class EntryPool {
+  source: Int32Array = new Int32Array(1024);
+  offset: Int32Array = new Int32Array(1024);
+  count: Int32Array = new Int32Array(1024);
+  typo: Uint8Array = new Uint8Array(1024);
+  flags: Uint8Array = new Uint8Array(1024);
+  next: Int32Array = new Int32Array(1024);
+  size = 0;
+  readonly sources: number[][] = [];
+
+  add(source: number, offset: number, count: number, typo: number, flags: number, next: number): number {
+    if (this.size === this.source.length) this.grow();
+    const i = this.size++;
+    this.source[i] = source;
+    this.offset[i] = offset;
+    this.count[i] = count;
+    this.typo[i] = typo;
+    this.flags[i] = flags;
+    this.next[i] = next;
+    return i;
+  }
+
+  private grow(): void {
+    const n = this.source.length * 2;
+    const g32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    const g8 = (a: Uint8Array): Uint8Array => {
+      const b = new Uint8Array(n);
+      b.set(a);
+      return b;
+    };
+    this.source = g32(this.source);
+    this.offset = g32(this.offset);
+    this.count = g32(this.count);
+    this.next = g32(this.next);
+    this.typo = g8(this.typo);
+    this.flags = g8(this.flags);
+  }
+}
+
+interface TermBuffers {
+  presence: Uint8Array;
+  exact: Uint8Array;
+  head: Int32Array;
+}
+
+/**
+ * Per-document scratch arrays reused across searches: allocating three slot-sized arrays per
+ * term and query dominated garbage collection. Released buffers are cleared through the
+ * documents they touched, so reuse costs O(matches), not O(slots).
+ */
+export class ScratchPool {
+  private free: TermBuffers[] = [];
+  private capacity = 0;
+
+  acquire(slots: number): TermBuffers {
+    if (slots > this.capacity) {
+      this.capacity = Math.max(slots, Math.ceil(this.capacity * 1.5));
+      this.free = [];
+    }
+    return this.free.pop() ?? { presence: new Uint8Array(this.capacity), exact: new Uint8Array(this.capacity), head: new Int32Array(this.capacity).fill(-1) };
+  }
+
+  release(match: TermMatch): void {
+    const { presence, exact, head } = match;
+    if (presence.length !== this.capacity) return;
+    for (const doc of match.docs) {
+      presence[doc] = 0;
+      exact[doc] = 0;
+      head[doc] = -1;
+    }
+    this.free.push({ presence, exact, head });
+  }
+}
+
+export class TermMatch {
+  /** 0 = absent, else 1 + fewest typos among the document's derivations. */
+  readonly presence: Uint8Array;
+  /** 1 when the document holds the query word itself (no typo, prefix or synonym). */
+  readonly exact: Uint8Array;
+  readonly head: Int32Array;
+  readonly docs: number[] = [];
+  /** Words (normalized) that matched, with their flags, for highlighting. */
+  readonly matchedWords = new Map<string, { typo: number; flags: number }>();
+
+  constructor(
+    readonly term: QueryTerm,
+    buffers: TermBuffers,
+  ) {
+    this.presence = buffers.presence;
+    this.exact = buffers.exact;
+    this.head = buffers.head;
+  }
+}
+
+export class QueryMatcher {
+  readonly pool = new EntryPool();
+
+  constructor(
+    private readonly index: WordIndex,
+    private readonly opts: MatchOptions,
+  ) {}
+
+  private filterPositions(list: number[], offset: number, count: number, typo: number): [number[], number, number] | null {
+    const allowed = this.opts.allowedFields;
+    const noTypo = typo > 0 ? this.opts.noTypoFields : null;
+    if (!allowed && !noTypo) return [list, offset, count];
+    const kept: number[] = [];
+    for (let j = offset; j < offset + count; j++) {
+      const field = Math.floor((list[j] as number) / POSITION_BITS);
+      if (allowed && allowed[field] !== 1) continue;
+      if (noTypo && noTypo[field] === 1) continue;
+      kept.push(list[j] as number);
+    }
+    return kept.length === 0 ? null : [kept, 0, kept.length];
+  }
+
+  private scatter(match: TermMatch, list: number[], typo: number, flags: number): void {
+    const pool = this.pool;
+    const filtering = this.opts.allowedFields !== null || (typo > 0 && this.opts.noTypoFields !== null);
+    let source = -1;
+    if (!filtering) {
+      source = pool.sources.length;
+      pool.sources.push(list);
+    }
+    for (let i = 0; i < list.length; ) {
+      const doc = list[i] as number;
+      const n = list[i + 1] as number;
+      let src = source;
+      let off = i + 2;
+      let cnt = n;
+      i += 2 + n;
+      if (filtering) {
+        const kept = this.filterPositions(list, off, cnt, typo);
+        if (!kept) continue;
+        src = pool.sources.length;
+        pool.sources.push(kept[0]);
+        off = kept[1];
+        cnt = kept[2];
+      }
+      match.head[doc] = pool.add(src, off, cnt, typo, flags, match.head[doc] as number);
+      const cur = match.presence[doc] as number;
+      if (cur === 0) {
+        match.presence[doc] = typo + 1;
+        match.docs.push(doc);
+      } else if (typo + 1 < cur) match.presence[doc] = typo + 1;
+      if (flags & FLAG_EXACT) match.exact[doc] = 1;
+    }
+  }
+
+  /** Document -> start positions of `words` appearing consecutively in one field. */
+  phrasePositions(words: string[]): Map<number, number[]> {
+    const out = new Map<number, number[]>();
+    const lists: number[][] = [];
+    for (const w of words) {
+      const id = this.index.wordId(w);
+      if (id === undefined) return out;
+      lists.push(this.index.postings[id] as number[]);
+    }
+    const perWord: Map<number, Set<number>>[] = lists.slice(1).map((list) => {
+      const m = new Map<number, Set<number>>();
+      for (let i = 0; i < list.length; ) {
+        const n = list[i + 1] as number;
+        const set = new Set<number>();
+        for (let j = i + 2; j < i + 2 + n; j++) set.add(list[j] as number);
+        m.set(list[i] as number, set);
+        i += 2 + n;
+      }
+      return m;
+    });
+    const first = lists[0] as number[];
+    for (let i = 0; i < first.length; ) {
+      const doc = first[i] as number;
+      const n = first[i + 1] as number;
+      const starts: number[] = [];
+      for (let j = i + 2; j < i + 2 + n; j++) {
+        const p = first[j] as number;
+        let ok = true;
+        for (let k = 0; k < perWord.length && ok; k++) ok = perWord[k]?.get(doc)?.has(p + k + 1) ?? false;
+        if (ok) starts.push(p);
+      }
+      if (starts.length > 0) out.set(doc, starts);
+      i += 2 + n;
+    }
+    return out;
+  }
+
+  private scatterPhrase(match: TermMatch, words: string[], flags: number): void {
+    const positions = this.phrasePositions(words);
+    for (const [doc, starts] of positions) {
+      const list = [doc, starts.length, ...starts];
+      this.scatter(match, list, 0, flags);
+    }
+  }
+
+  matchTerm(term: QueryTerm): TermMatch {
+    const match = new TermMatch(term, this.opts.scratch.acquire(this.opts.slots));
+    if (term.phrase) {
+      this.scatterPhrase(match, term.words, FLAG_EXACT);
+      return match;
+    }
+    const word = term.words[0] as string;
+    const index = this.index;
+    const seen = new Set<number>();
+    const exactId = index.wordId(word);
+    if (exactId !== undefined && (index.docCounts[exactId] as number) > 0) {
+      seen.add(exactId);
+      this.scatter(match, index.postings[exactId] as number[], 0, FLAG_EXACT);
+      match.matchedWords.set(word, { typo: 0, flags: FLAG_EXACT });
+    }
+    if (term.prefix) {
+      for (const id of index.prefixWordIds(word)) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        this.scatter(match, index.postings[id] as number[], 0, FLAG_PREFIX);
+        match.matchedWords.set(index.words[id] as string, { typo: 0, flags: FLAG_PREFIX });
+      }
+    }
+    for (const alternative of this.opts.synonyms.get(word) ?? []) {
+      if (alternative.length === 1) {
+        const id = index.wordId(alternative[0] as string);
+        if (id === undefined || seen.has(id)) continue;
+        seen.add(id);
+        this.scatter(match, index.postings[id] as number[], 0, FLAG_SYNONYM);
+        match.matchedWords.set(alternative[0] as string, { typo: 0, flags: FLAG_SYNONYM });
+      } else {
+        this.scatterPhrase(match, alternative, FLAG_SYNONYM);
+        for (const w of alternative) match.matchedWords.set(w, { typo: 0, flags: FLAG_SYNONYM });
+      }
+    }
+    if (term.maxTypos > 0) {
+      const { words, ids } = index.sorted();
+      const numeric = /^[\p{N}\p{P}]+$/u;
+      const accept = this.opts.disableOnNumbers ? (i: number) => !numeric.test(words[i] as string) : () => true;
+      for (const m of typoDerivations(words, word, term.maxTypos, term.prefix, accept)) {
+        const id = ids[m.index] as number;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        this.scatter(match, index.postings[id] as number[], m.typos, 0);
+        match.matchedWords.set(words[m.index] as string, { typo: m.typos, flags: 0 });
+      }
+    }
+    return match;
+  }
+
+  /** Smallest `cost(position)` over the positions of the document's fewest-typo derivations. */
+  minOverPositions(match: TermMatch, doc: number, cost: (packed: number) => number, worst: number): number {
+    const pool = this.pool;
+    const best = (match.presence[doc] as number) - 1;
+    let min = worst;
+    for (let e = match.head[doc] as number; e >= 0; e = pool.next[e] as number) {
+      if (pool.typo[e] !== best) continue;
+      const src = pool.sources[pool.source[e] as number] as number[];
+      const off = pool.offset[e] as number;
+      const end = off + (pool.count[e] as number);
+      for (let j = off; j < end; j++) {
+        const c = cost(src[j] as number);
+        if (c < min) {
+          min = c;
+          if (min === 0) return 0;
+        }
+      }
+    }
+    return min;
+  }
+
+  /** Positions (packed) of the term's derivations in `doc` that have the document's fewest typos. */
+  positions(match: TermMatch, doc: number, exactOnly = false): number[] {
+    const pool = this.pool;
+    const best = (match.presence[doc] as number) - 1;
+    const out: number[] = [];
+    for (let e = match.head[doc] as number; e >= 0; e = pool.next[e] as number) {
+      if (exactOnly ? ((pool.flags[e] as number) & FLAG_EXACT) === 0 : pool.typo[e] !== best) continue;
+      const src = pool.sources[pool.source[e] as number] as number[];
+      const off = pool.offset[e] as number;
+      const cnt = pool.count[e] as number;
+      for (let j = off; j < off + cnt; j++) out.push(src[j] as number);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,292 @@
+// Per-document ranking for one query: the cost each relevancy rule gives a document (milli's graph
+// rules reduced to per-document minima), the sort keys, and `_rankingScore` /
+// `_rankingScoreDetails` built exactly as milli's score_details.rs combines Rank{rank, max_rank}.
+import type { QueryMatcher, TermMatch } from './matcher.ts';
+import { POSITION_BITS } from './word-index.ts';
+import type { ResolvedRule } from './rules.ts';
+
+export interface Rank {
+  rank: number;
+  max: number;
+}
+
+/** milli `Rank::merge` folded over the ranks (score_details.rs `Rank::global_score`). */
+export function globalScore(ranks: readonly Rank[]): number {
+  let rank = 1;
+  let max = 1;
+  for (const r of ranks) {
+    rank = Math.max(0, rank - 1) * r.max + r.rank;
+    max *= r.max;
+  }
+  return rank / max;
+}
+
+/** Document position bucketing of milli's position rule: 0-15 exact, then coarser buckets. */
+export function bucketPosition(p: number): number {
+  if (p < 16) return p;
+  if (p < 24) return 24;
+  let b = 32;
+  while (b < p) b *= 2;
+  return b;
+}
+
+/** Cost of a distance between a document position and a query position (milli position rule). */
+export function positionCost(d: number): number {
+  if (d <= 1) return d;
+  if (d <= 4) return 2;
+  if (d <= 7) return 3;
+  if (d <= 11) return 4;
+  if (d <= 16) return 5;
+  if (d <= 24) return 6;
+  if (d <= 64) return 7;
+  if (d <= 256) return 8;
+  if (d <= 1024) return 9;
+  return 10;
+}
+
+/** Proximity cost of two positions (milli: distance capped at 4; cost = proximity − 1, max 3). */
+function pairCost(left: number[], right: number[], leftSpan: number, byAttribute: boolean): number {
+  let best = 3;
+  for (const a0 of left) {
+    const a = a0 + leftSpan;
+    const fa = Math.floor(a0 / POSITION_BITS);
+    for (const b of right) {
+      if (Math.floor(b / POSITION_BITS) !== fa) continue;
+      if (byAttribute) return 0;
+      const dist = b > a ? b - a : a - b + 1;
+      const cost = dist >= 4 ? 3 : dist - 1;
+      if (cost < best) {
+        best = cost;
+        if (best === 0) return 0;
+      }
+    }
+  }
+  return best;
+}
+
+export interface RankContext {
+  matcher: QueryMatcher;
+  matches: TermMatch[];
+  /** Remaining term indices per words step (step 0 = every term). */
+  steps: number[][];
+  /** Weight of each field id for attributeRank (-1 = not searchable). */
+  fieldWeights: Int32Array;
+  /** Number of searchable attribute entries, 0 when searchableAttributes is `*`. */
+  weightCount: number;
+  byAttribute: boolean;
+  /** Word count of a field in a document when it has at most 30 words, else -1. */
+  fieldWordCount: (doc: number, field: number) => number;
+  totalTerms: number;
+}
+
+export interface DocEvaluation {
+  doc: number;
+  step: number;
+  typo: number;
+  maxTypo: number;
+  proximity?: Rank;
+  attributeRank?: Rank;
+  wordPosition?: Rank;
+  exactAttribute?: 1 | 2 | 3;
+  exactWords?: Rank;
+}
+
+export class DocRanker {
+  constructor(private readonly ctx: RankContext) {}
+
+  /** Words step and typo count: cheap, from the per-term presence arrays. */
+  base(doc: number, step: number): DocEvaluation {
+    let typo = 0;
+    let maxTypo = 0;
+    for (const t of this.ctx.steps[step] as number[]) {
+      const m = this.ctx.matches[t] as TermMatch;
+      typo += (m.presence[doc] as number) - 1;
+      maxTypo += m.term.phrase ? 0 : Math.max(1, m.term.maxTypos);
+    }
+    return { doc, step, typo, maxTypo };
+  }
+
+  typoCount(doc: number, step: number): number {
+    let typo = 0;
+    for (const t of this.ctx.steps[step] as number[]) typo += ((this.ctx.matches[t] as TermMatch).presence[doc] as number) - 1;
+    return typo;
+  }
+
+  /** True when a rule gives every document the same rank for this query. */
+  isConstant(rule: ResolvedRule): boolean {
+    if (rule.kind === 'attributeRank') return this.ctx.weightCount <= 1;
+    if (rule.kind === 'proximity') {
+      return this.ctx.steps.every((terms) => {
+        for (let i = 0; i + 1 < terms.length; i++) {
+          const a = (this.ctx.matches[terms[i] as number] as TermMatch).term;
+          const b = (this.ctx.matches[terms[i + 1] as number] as TermMatch).term;
+          if (b.position - a.lastPosition === 1) return false;
+        }
+        return true;
+      });
+    }
+    return false;
+  }
+
+  private termPositions(t: number, doc: number): number[] {
+    return this.ctx.matcher.positions(this.ctx.matches[t] as TermMatch, doc);
+  }
+
+  proximity(ev: DocEvaluation): Rank {
+    if (ev.proximity) return ev.proximity;
+    const terms = this.ctx.steps[ev.step] as number[];
+    let pairs = 0;
+    let cost = 0;
+    for (let i = 0; i + 1 < terms.length; i++) {
+      const a = this.ctx.matches[terms[i] as number] as TermMatch;
+      const b = this.ctx.matches[terms[i + 1] as number] as TermMatch;
+      if (b.term.position - a.term.lastPosition !== 1) continue;
+      pairs++;
+      cost += pairCost(this.termPositions(terms[i] as number, ev.doc), this.termPositions(terms[i + 1] as number, ev.doc), a.term.lastPosition - a.term.position, this.ctx.byAttribute);
+    }
+    const max = 1 + 3 * pairs;
+    ev.proximity = { rank: max - cost, max };
+    return ev.proximity;
+  }
+
+  attributeRank(ev: DocEvaluation): Rank {
+    if (ev.attributeRank) return ev.attributeRank;
+    const terms = this.ctx.steps[ev.step] as number[];
+    if (this.ctx.weightCount === 0) {
+      ev.attributeRank = { rank: 1, max: 1 };
+      return ev.attributeRank;
+    }
+    let cost = 0;
+    const weights = this.ctx.fieldWeights;
+    const worst = this.ctx.weightCount - 1;
+    const weightOf = (p: number): number => {
+      const w = weights[(p / POSITION_BITS) | 0] ?? -1;
+      return w < 0 ? worst : w;
+    };
+    for (const t of terms) cost += this.ctx.matcher.minOverPositions(this.ctx.matches[t] as TermMatch, ev.doc, weightOf, worst);
+    const max = 1 + terms.length * (this.ctx.weightCount - 1);
+    ev.attributeRank = { rank: max - cost, max };
+    return ev.attributeRank;
+  }
+
+  wordPosition(ev: DocEvaluation): Rank {
+    if (ev.wordPosition) return ev.wordPosition;
+    const terms = this.ctx.steps[ev.step] as number[];
+    let cost = 0;
+    for (const t of terms) {
+      const m = this.ctx.matches[t] as TermMatch;
+      const q = m.term.position;
+      cost += this.ctx.matcher.minOverPositions(m, ev.doc, (p) => positionCost(Math.abs(bucketPosition(p % POSITION_BITS) - q)), 10);
+    }
+    const max = 1 + 10 * terms.length;
+    ev.wordPosition = { rank: max - cost, max };
+    return ev.wordPosition;
+  }
+
+  exactness(ev: DocEvaluation): { attribute: 1 | 2 | 3; words: Rank } {
+    if (ev.exactAttribute !== undefined && ev.exactWords) return { attribute: ev.exactAttribute, words: ev.exactWords };
+    const terms = this.ctx.steps[ev.step] as number[];
+    let exact = 0;
+    for (const t of terms) {
+      const m = this.ctx.matches[t] as TermMatch;
+      if (m.term.phrase || m.exact[ev.doc] === 1) exact++;
+    }
+    ev.exactWords = { rank: exact + 1, max: terms.length + 1 };
+    ev.exactAttribute = this.exactAttribute(ev.doc, terms);
+    return { attribute: ev.exactAttribute, words: ev.exactWords };
+  }
+
+  private exactAttribute(doc: number, terms: number[]): 1 | 2 | 3 {
+    // Only attempted when the remaining terms are the query's first terms, each present as itself.
+    for (let i = 0; i < terms.length; i++) {
+      const m = this.ctx.matches[terms[i] as number] as TermMatch;
+      if (terms[i] !== i || (!m.term.phrase && m.exact[doc] !== 1)) return 1;
+    }
+    const first = (this.ctx.matches[0] as TermMatch).term.position;
+    const lastTerm = (this.ctx.matches[terms[terms.length - 1] as number] as TermMatch).term;
+    let fields: Set<number> | null = null;
+    for (const t of terms) {
+      const m = this.ctx.matches[t] as TermMatch;
+      const want = m.term.position - first;
+      const here = new Set<number>();
+      for (const p of this.ctx.matcher.positions(m, doc, true)) if (p % POSITION_BITS === want) here.add(Math.floor(p / POSITION_BITS));
+      fields = fields === null ? here : new Set([...fields].filter((f: number) => here.has(f)));
+      if (fields.size === 0) return 1;
+    }
+    const length = lastTerm.lastPosition - first + 1;
+    for (const f of fields ?? []) if (this.ctx.fieldWordCount(doc, f) === length) return 3;
+    return 2;
+  }
+
+  /** Ranks of the relevancy rules in rule order, for the score (sort rules give none). */
+  ranks(ev: DocEvaluation, rules: readonly ResolvedRule[]): Rank[] {
+    const out: Rank[] = [];
+    for (const rule of rules) {
+      switch (rule.kind) {
+        case 'words':
+          out.push(this.wordsRank(ev));
+          break;
+        case 'typo':
+          out.push({ rank: ev.maxTypo + 1 - ev.typo, max: ev.maxTypo + 1 });
+          break;
+        case 'proximity':
+          out.push(this.proximity(ev));
+          break;
+        case 'attributeRank':
+          out.push(this.attributeRank(ev));
+          break;
+        case 'wordPosition':
+          out.push(this.wordPosition(ev));
+          break;
+        case 'attribute':
+          out.push(this.attributeRank(ev), this.wordPosition(ev));
+          break;
+        case 'exactness': {
+          const e = this.exactness(ev);
+          out.push({ rank: e.attribute, max: 3 }, e.words);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    return out;
+  }
+
+  wordsRank(ev: DocEvaluation): Rank {
+    return { rank: (this.ctx.steps[ev.step] as number[]).length, max: this.ctx.totalTerms };
+  }
+
+  /** Cost of one relevancy rule (lower = better), for ordering. */
+  cost(ev: DocEvaluation, rule: ResolvedRule): number {
+    switch (rule.kind) {
+      case 'words':
+        return ev.step;
+      case 'typo':
+        return ev.typo;
+      case 'proximity': {
+        const r = this.proximity(ev);
+        return r.max - r.rank;
+      }
+      case 'attributeRank': {
+        const r = this.attributeRank(ev);
+        return r.max - r.rank;
+      }
+      case 'wordPosition': {
+        const r = this.wordPosition(ev);
+        return r.max - r.rank;
+      }
+      case 'attribute': {
+        const a = this.attributeRank(ev);
+        const p = this.wordPosition(ev);
+        return (a.max - a.rank) * 1_000_000 + (p.max - p.rank);
+      }
+      case 'exactness': {
+        const e = this.exactness(ev);
+        return (3 - e.attribute) * 1_000 + (e.words.max - e.words.rank);
+      }
+      default:
+        return 0;
+    }
+  }
+}

@@ -1,0 +1,650 @@
+// One search, end to end: filter -> query matching (matching strategy steps) -> bucket-sort-style
+// ranking (cheap rules over every candidate, costly rules only for the buckets a page needs) ->
+// distinct / score threshold -> hits with formatting, scores and details, facets, pagination.
+import type { MemoryIndexEngine } from './engine.ts';
+import { facetDistribution, facetOrder, searchFacetValues } from './facets.ts';
+import { fieldMatchesPattern, projectDocument } from './fields.ts';
+import { describeFilterable, isFilterable } from './filter.ts';
+import { formatDocument, matchesPosition, type QueryWords } from './format.ts';
+import { geoPoint, haversine } from './geo.ts';
+import { FLAG_PREFIX, QueryMatcher, type TermMatch } from './matcher.ts';
+import { normalizeWord } from './normalize.ts';
+import { parseQuery, typoBudget, type ParsedQuery } from './query.ts';
+import { DocRanker, globalScore, type DocEvaluation, type Rank } from './ranker.ts';
+import { resolveRules, type ResolvedRule } from './rules.ts';
+import { MISSING_KEY, parseGeoSort } from './sort-keys.ts';
+import { EngineError, type Document, type FacetSearchRequest, type FacetSearchResponse, type SearchRequest, type SearchResponse } from './types.ts';
+
+/** Details key of the wordPosition rule (see docs/devnode-search.md on the naming). */
+const WORD_POSITION_KEY = 'wordPosition';
+const PACK = 8_388_608; // 2^23: room for the index of a candidate in a packed sort key
+
+/** A sort criterion (request `sort` entry or `field:asc` ranking rule) resolved to per-slot keys. */
+interface SortCriterion {
+  label: string;
+  /** Integer key per slot, lower first (< 2^29). */
+  key: (doc: number) => number;
+  detail: (doc: number) => Record<string, unknown>;
+  geo?: [number, number];
+}
+
+interface PlannedRule {
+  rule: ResolvedRule;
+  /** For `sort`: the request's criteria; for fieldSort: one criterion. */
+  criteria: SortCriterion[];
+}
+
+function sortableError(engine: MemoryIndexEngine, field: string): EngineError {
+  const list = engine.settings.sortableAttributes;
+  const tail = list.length === 0 ? 'This index does not have configured sortable attributes.' : `Available sortable attributes are: \`${list.join(', ')}\`.`;
+  return new EngineError('invalid_search_sort', `${engine.errorPrefix}Attribute \`${field}\` is not sortable. ${tail}`);
+}
+
+function isSortable(engine: MemoryIndexEngine, field: string): boolean {
+  return engine.settings.sortableAttributes.some((a) => fieldMatchesPattern(field, a));
+}
+
+function fieldCriterion(engine: MemoryIndexEngine, field: string, ascending: boolean): SortCriterion {
+  const keys = engine.sortKeys(field);
+  const arr = ascending ? keys.asc : keys.desc;
+  return {
+    label: `${field}:${ascending ? 'asc' : 'desc'}`,
+    key: (doc) => {
+      const k = arr[doc] ?? MISSING_KEY;
+      return k === MISSING_KEY ? 536_870_911 : k;
+    },
+    detail: (doc) => ({ value: keys.value(doc, ascending) }),
+  };
+}
+
+function requestCriteria(engine: MemoryIndexEngine, sort: string[] | null): SortCriterion[] {
+  if (!sort || sort.length === 0) return [];
+  if (!engine.settings.rankingRules.includes('sort')) {
+    throw new EngineError('invalid_search_sort', `${engine.errorPrefix}You must specify where \`sort\` is listed in the rankingRules setting to use the sort parameter at search time.`);
+  }
+  return sort.map((entry) => {
+    if (entry.startsWith('_geoPoint(')) {
+      const geo = parseGeoSort(entry);
+      if (!geo) throw new EngineError('invalid_search_sort', `${engine.errorPrefix}Invalid syntax for the geo parameter: expected expression ending by \`:asc\` or \`:desc\`, found \`${entry}\`.`);
+      if (!isSortable(engine, '_geo')) throw sortableError(engine, '_geo');
+      const target: [number, number] = [geo.lat, geo.lng];
+      const docs = engine.store.docs;
+      const distance = (doc: number): number | null => {
+        const p = geoPoint(docs[doc] as Document);
+        return p ? haversine(target, p) : null;
+      };
+      return {
+        label: `_geoPoint(${geo.lat}, ${geo.lng}):${geo.ascending ? 'asc' : 'desc'}`,
+        geo: target,
+        // Metre resolution keeps the key an integer (Earth's circumference < 2^26 m).
+        key: (doc) => {
+          const d = distance(doc);
+          if (d === null) return 2 ** 27;
+          return geo.ascending ? Math.round(d) : 2 ** 26 - Math.round(d);
+        },
+        detail: (doc) => {
+          const p = geoPoint(docs[doc] as Document);
+          return { value: p ? { lat: p[0], lng: p[1] } : null, distance: p ? haversine(target, p) : null };
+        },
+      };
+    }
+    const m = /^(.+):(asc|desc)$/.exec(entry);
+    if (!m) throw new EngineError('invalid_search_sort', `${engine.errorPrefix}Invalid syntax for the sort parameter: expected expression ending by \`:asc\` or \`:desc\`, found \`${entry}\`.`);
+    const field = m[1] as string;
+    if (['_geoDistance', '_geo', '_geoRadius', '_geoBoundingBox', '_geoPolygon'].includes(field)) {
+      throw new EngineError('invalid_search_sort', `${engine.errorPrefix}\`${field}\` is a reserved keyword and thus can't be used as a sort expression. Use the _geoPoint(latitude, longitude) built-in rule to sort on _geo field coordinates.`);
+    }
+    if (!isSortable(engine, field)) throw sortableError(engine, field);
+    return fieldCriterion(engine, field, m[2] === 'asc');
+  });
+}
+
+function planRules(engine: MemoryIndexEngine, rules: ResolvedRule[], criteria: SortCriterion[]): PlannedRule[] {
+  return rules.map((rule) => {
+    if (rule.kind === 'sort') return { rule, criteria };
+    if (rule.kind === 'fieldSort') return { rule, criteria: [fieldCriterion(engine, rule.field as string, rule.ascending as boolean)] };
+    return { rule, criteria: [] };
+  });
+}
+
+function isCheap(p: PlannedRule): boolean {
+  return p.rule.kind === 'words' || p.rule.kind === 'typo' || p.rule.kind === 'sort' || p.rule.kind === 'fieldSort';
+}
+
+/** Stable re-sort of `order` by an integer key (< 2^29), via packed float keys and a typed sort. */
+function stableSortBy(order: Int32Array, key: (doc: number) => number): Int32Array {
+  const packed = new Float64Array(order.length);
+  let constant = true;
+  const first = order.length > 0 ? key(order[0] as number) : 0;
+  for (let i = 0; i < order.length; i++) {
+    const k = key(order[i] as number);
+    if (k !== first) constant = false;
+    packed[i] = k * PACK + i;
+  }
+  if (constant) return order;
+  packed.sort();
+  const out = new Int32Array(order.length);
+  for (let i = 0; i < order.length; i++) out[i] = order[(packed[i] as number) % PACK] as number;
+  return out;
+}
+
+/** Matching strategy steps: the term sets tried in turn, all terms first. */
+function strategySteps(parsed: ParsedQuery, matches: TermMatch[], strategy: SearchRequest['matchingStrategy']): number[][] {
+  const all = parsed.terms.map((_, i) => i);
+  if (strategy === 'all') return [all];
+  const droppable = all.filter((i) => !(parsed.terms[i] as { phrase: boolean }).phrase);
+  const groups: number[][] = [];
+  if (strategy === 'last') {
+    // The first term is never dropped; later ones go from the end, one per step.
+    const first = droppable[0] === 0 ? 1 : 0;
+    for (let i = droppable.length - 1; i >= first; i--) groups.push([droppable[i] as number]);
+  } else {
+    const byCount = new Map<number, number[]>();
+    for (const i of droppable) {
+      const n = (matches[i] as TermMatch).docs.length;
+      byCount.set(n, [...(byCount.get(n) ?? []), i]);
+    }
+    // Terms matching nothing go first, then the most frequent; the rarest group always stays.
+    const counts = [...byCount.keys()].sort((a, b) => (a === 0 ? -1 : b === 0 ? 1 : b - a));
+    for (const c of counts.slice(0, -1)) groups.push(byCount.get(c) as number[]);
+  }
+  const steps: number[][] = [all];
+  let current = all;
+  for (const g of groups) {
+    current = current.filter((t) => !g.includes(t));
+    steps.push(current);
+  }
+  return steps;
+}
+
+/** Ordering keys of the costly rules, one level per relevancy rule or sort criterion; rules that
+ *  cannot tell documents apart for this query (no adjacent pair, `*` searchable) are skipped. */
+function costlyLevels(planned: PlannedRule[], ranker: DocRanker | null): ((hit: RankedHit) => number)[] {
+  const levels: ((hit: RankedHit) => number)[] = [];
+  for (const p of planned) {
+    if (p.criteria.length > 0) {
+      for (const c of p.criteria) levels.push((h) => c.key(h.doc));
+      continue;
+    }
+    if (!ranker || ranker.isConstant(p.rule)) continue;
+    levels.push((h) => (h.ev ? ranker.cost(h.ev, p.rule) : 0));
+  }
+  return levels;
+}
+
+interface Universe {
+  /** Candidate internal ids, ascending. */
+  ids: Int32Array;
+  /** Words step per slot (only meaningful for candidates). */
+  step: Uint8Array | null;
+}
+
+function liveBitmap(engine: MemoryIndexEngine, request: SearchRequest): Uint8Array | null {
+  return request.filter === null ? null : engine.filterBitmap(request.filter, 'invalid_search_filter');
+}
+
+function excludedByNegatives(matcher: QueryMatcher | null, engine: MemoryIndexEngine, parsed: ParsedQuery): Uint8Array | null {
+  if (parsed.negatives.length === 0) return null;
+  const slots = engine.store.docs.length;
+  const out = new Uint8Array(slots);
+  const m = matcher ?? new QueryMatcher(engine.words, { slots, allowedFields: null, noTypoFields: null, disableOnNumbers: false, synonyms: new Map(), scratch: engine.scratch });
+  for (const words of parsed.negatives) {
+    if (words.length === 1) {
+      const id = engine.words.wordId(words[0] as string);
+      const list = id === undefined ? [] : (engine.words.postings[id] as number[]);
+      for (let i = 0; i < list.length; i += 2 + (list[i + 1] as number)) out[list[i] as number] = 1;
+    } else for (const doc of m.phrasePositions(words).keys()) out[doc] = 1;
+  }
+  return out;
+}
+
+function placeholderUniverse(engine: MemoryIndexEngine, filter: Uint8Array | null, negatives: Uint8Array | null): Universe {
+  const docs = engine.store.docs;
+  const ids: number[] = [];
+  for (let id = 0; id < docs.length; id++) {
+    if (docs[id] === undefined) continue;
+    if (filter && filter[id] !== 1) continue;
+    if (negatives && negatives[id] === 1) continue;
+    ids.push(id);
+  }
+  return { ids: Int32Array.from(ids), step: null };
+}
+
+function queryUniverse(matches: TermMatch[], steps: number[][], slots: number, filter: Uint8Array | null, negatives: Uint8Array | null): Universe {
+  const minimal = steps[steps.length - 1] as number[];
+  const step = new Uint8Array(slots);
+  const ids: number[] = [];
+  if (minimal.length === 0) return { ids: new Int32Array(0), step };
+  let seed = matches[minimal[0] as number] as TermMatch;
+  for (const t of minimal) if ((matches[t] as TermMatch).docs.length < seed.docs.length) seed = matches[t] as TermMatch;
+  for (const doc of seed.docs) {
+    if (filter && filter[doc] !== 1) continue;
+    if (negatives && negatives[doc] === 1) continue;
+    let s = 0;
+    for (; s < steps.length; s++) {
+      const set = steps[s] as number[];
+      let ok = true;
+      for (const t of set) {
+        if ((matches[t] as TermMatch).presence[doc] === 0) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) break;
+    }
+    if (s === steps.length) continue;
+    step[doc] = s;
+    ids.push(doc);
+  }
+  const arr = Int32Array.from(ids);
+  arr.sort();
+  return { ids: arr, step };
+}
+
+function synonymsMap(engine: MemoryIndexEngine): Map<string, string[][]> {
+  const out = new Map<string, string[][]>();
+  const words = (text: string): string[] => engine.tokenizer.tokenize(text).map((t) => t.word);
+  for (const [key, values] of Object.entries(engine.settings.synonyms)) {
+    const k = words(key);
+    if (k.length !== 1) continue; // multi-word keys need n-gram matching (see docs/devnode-search.md)
+    const list = out.get(k[0] as string) ?? [];
+    for (const v of values) {
+      const w = words(v);
+      if (w.length > 0) list.push(w);
+    }
+    out.set(k[0] as string, list);
+  }
+  return out;
+}
+
+function fieldMask(engine: MemoryIndexEngine, patterns: readonly string[]): Uint8Array {
+  const mask = new Uint8Array(engine.fieldNames.length + 1);
+  engine.fieldNames.forEach((name, id) => {
+    if (patterns.some((p) => fieldMatchesPattern(name, p))) mask[id] = 1;
+  });
+  return mask;
+}
+
+function checkSearchOn(engine: MemoryIndexEngine, attributes: string[] | null): void {
+  if (!attributes) return;
+  const searchable = engine.settings.searchableAttributes;
+  if (searchable.includes('*')) return;
+  for (const a of attributes) {
+    if (!searchable.some((s) => fieldMatchesPattern(a, s))) {
+      throw new EngineError('invalid_search_attributes_to_search_on', `${engine.errorPrefix}Attribute \`${a}\` is not searchable. Available searchable attributes are: \`${searchable.join(', ')}\`.`);
+    }
+  }
+}
+
+function facetFields(engine: MemoryIndexEngine, facets: string[]): string[] {
+  const filterable = engine.settings.filterableAttributes;
+  const out = new Set<string>();
+  for (const pattern of facets) {
+    if (pattern === '*' || pattern.includes('*')) {
+      for (const name of engine.fieldNames) if (fieldMatchesPattern(name, pattern) && isFilterable(name, filterable)) out.add(name);
+      continue;
+    }
+    if (!isFilterable(pattern, filterable)) {
+      const tail = filterable.length === 0 ? 'This index does not have configured filterable attributes.' : `Available filterable attributes patterns are: \`${[...filterable].sort().join(', ')}\`.`;
+      throw new EngineError('invalid_search_facets', `${engine.errorPrefix}Invalid facet distribution: Attribute \`${pattern}\` is not filterable. ${tail}`);
+    }
+    out.add(pattern);
+  }
+  return [...out];
+}
+
+function distinctField(engine: MemoryIndexEngine, request: SearchRequest): string | null {
+  if (request.distinct !== null) {
+    if (!isFilterable(request.distinct, engine.settings.filterableAttributes)) {
+      throw new EngineError('invalid_search_distinct', `${engine.errorPrefix}Attribute \`${request.distinct}\` is not filterable and thus, cannot be used as distinct attribute. ${describeFilterable(engine.settings.filterableAttributes)}`);
+    }
+    return request.distinct;
+  }
+  return engine.settings.distinctAttribute;
+}
+
+/** Keeps the first document per distinct value; a document with several values claims them all. */
+class DistinctFilter {
+  private readonly seen = new Set<string>();
+  constructor(
+    private readonly engine: MemoryIndexEngine,
+    private readonly field: string,
+  ) {}
+
+  accept(doc: number): boolean {
+    const v = this.engine.facets.get(this.field, doc);
+    const keys = [...v.strings.map((s) => `s${s}`), ...v.numbers.map((n) => `n${n}`)];
+    if (keys.length === 0) return true;
+    if (keys.some((k) => this.seen.has(k))) return false;
+    for (const k of keys) this.seen.add(k);
+    return true;
+  }
+}
+
+interface RankedHit {
+  doc: number;
+  ev: DocEvaluation | null;
+}
+
+interface SearchRun {
+  hits: RankedHit[];
+  /** Candidates minus documents dropped by distinct or the score threshold while ranking. */
+  estimated: number;
+  universe: Universe;
+  ranker: DocRanker | null;
+  planned: PlannedRule[];
+  words: QueryWords | null;
+  matches: TermMatch[];
+}
+
+function queryWords(matches: TermMatch[]): QueryWords {
+  const full = new Set<string>();
+  const prefixes: string[] = [];
+  const termOf = new Map<string, number>();
+  matches.forEach((m, i) => {
+    for (const [word, info] of m.matchedWords) {
+      if (info.flags & FLAG_PREFIX) continue;
+      full.add(word);
+      termOf.set(word, i);
+    }
+    if (m.term.prefix) {
+      const w = m.term.words[0] as string;
+      prefixes.push(w);
+      termOf.set(w, i);
+    }
+    if (m.term.phrase) for (const w of m.term.words) {
+      full.add(w);
+      termOf.set(w, i);
+    }
+  });
+  return { full, prefixes, termOf };
+}
+
+function execute(engine: MemoryIndexEngine, request: SearchRequest, need: number, exhaustive: boolean): SearchRun {
+  const settings = engine.settings;
+  const filter = liveBitmap(engine, request);
+  const criteria = requestCriteria(engine, request.sort);
+  checkSearchOn(engine, request.attributesToSearchOn);
+  const parsed = parseQuery(request.q ?? '', engine.tokenizer, settings);
+  const placeholder = parsed.terms.length === 0;
+  const rules = resolveRules(settings.rankingRules, request.matchingStrategy, placeholder);
+  const planned = planRules(engine, rules, criteria);
+  const slots = engine.store.docs.length;
+  const distinctName = distinctField(engine, request);
+  const distinct = distinctName === null ? null : new DistinctFilter(engine, distinctName);
+  const threshold = request.rankingScoreThreshold;
+
+  let universe: Universe;
+  let ranker: DocRanker | null = null;
+  let matches: TermMatch[] = [];
+  let matcher: QueryMatcher | null = null;
+  if (placeholder) {
+    universe = placeholderUniverse(engine, filter, excludedByNegatives(null, engine, parsed));
+  } else {
+    const noTypo = settings.typoTolerance.disableOnAttributes.length > 0 ? fieldMask(engine, settings.typoTolerance.disableOnAttributes) : null;
+    matcher = new QueryMatcher(engine.words, {
+      slots,
+      allowedFields: request.attributesToSearchOn ? fieldMask(engine, request.attributesToSearchOn) : null,
+      noTypoFields: noTypo,
+      disableOnNumbers: settings.typoTolerance.disableOnNumbers,
+      synonyms: synonymsMap(engine),
+      scratch: engine.scratch,
+    });
+    matches = parsed.terms.map((t) => (matcher as QueryMatcher).matchTerm(t));
+    const steps = strategySteps(parsed, matches, request.matchingStrategy);
+    universe = queryUniverse(matches, steps, slots, filter, excludedByNegatives(matcher, engine, parsed));
+    const searchable = settings.searchableAttributes;
+    for (let f = 0; f < engine.fieldNames.length; f++) engine.fieldWeight(f);
+    ranker = new DocRanker({
+      matcher,
+      matches,
+      steps,
+      fieldWeights: engine.fieldWeights,
+      weightCount: searchable.includes('*') ? 0 : searchable.length,
+      byAttribute: settings.proximityPrecision === 'byAttribute',
+      fieldWordCount: (doc, field) => engine.fieldWordCount(doc, field),
+      totalTerms: parsed.terms.length,
+    });
+  }
+
+  // Cheap rules (words, typo, sorts) order every candidate at once; the costly ones then bucket-sort
+  // each group of equal cheap keys, one rule at a time, only as deep as the page needs.
+  let firstCostly = planned.findIndex((p) => !isCheap(p));
+  if (firstCostly < 0) firstCostly = planned.length;
+  const step = universe.step;
+  const cheapKeys: ((doc: number) => number)[] = [];
+  for (const p of planned.slice(0, firstCostly)) {
+    if (p.rule.kind === 'words') cheapKeys.push((doc) => (step as Uint8Array)[doc] as number);
+    else if (p.rule.kind === 'typo') {
+      const r = ranker as DocRanker;
+      cheapKeys.push((doc) => r.typoCount(doc, (step as Uint8Array)[doc] as number));
+    } else for (const c of p.criteria) cheapKeys.push(c.key);
+  }
+  let order = universe.ids;
+  const cheapValues: Float64Array[] = [];
+  for (let k = cheapKeys.length - 1; k >= 0; k--) {
+    const key = cheapKeys[k] as (doc: number) => number;
+    order = stableSortBy(order, key);
+  }
+  for (const key of cheapKeys) {
+    const values = new Float64Array(order.length);
+    for (let x = 0; x < order.length; x++) values[x] = key(order[x] as number);
+    cheapValues.push(values);
+  }
+  const levels = costlyLevels(planned.slice(firstCostly), ranker);
+  const evaluate = (doc: number): DocEvaluation | null => (ranker && step ? ranker.base(doc, step[doc] as number) : null);
+  const hits: RankedHit[] = [];
+  let removed = 0;
+  const accept = (hit: RankedHit): void => {
+    if (threshold !== null && hit.ev && ranker && globalScore(ranker.ranks(hit.ev, rules)) < threshold) {
+      removed++;
+      return;
+    }
+    if (distinct && !distinct.accept(hit.doc)) {
+      removed++;
+      return;
+    }
+    hits.push(hit);
+  };
+  const done = (): boolean => !exhaustive && hits.length >= need;
+  const bucketSort = (group: RankedHit[], level: number): void => {
+    if (level === levels.length || group.length === 1) {
+      for (const h of group) accept(h);
+      return;
+    }
+    const key = levels[level] as (hit: RankedHit) => number;
+    const buckets = new Map<number, RankedHit[]>();
+    for (const h of group) {
+      const k = key(h);
+      const b = buckets.get(k);
+      if (b) b.push(h);
+      else buckets.set(k, [h]);
+    }
+    for (const k of [...buckets.keys()].sort((a, b) => a - b)) {
+      bucketSort(buckets.get(k) as RankedHit[], level + 1);
+      if (done()) return;
+    }
+  };
+  const sameCheap = (x: number, y: number): boolean => cheapValues.every((v) => v[x] === v[y]);
+  let i = 0;
+  while (i < order.length && !done()) {
+    let j = i + 1;
+    if (levels.length > 0) while (j < order.length && sameCheap(i, j)) j++;
+    if (levels.length === 0 || j - i === 1) {
+      for (let x = i; x < j; x++) accept({ doc: order[x] as number, ev: evaluate(order[x] as number) });
+    } else {
+      const group: RankedHit[] = [];
+      for (let x = i; x < j; x++) group.push({ doc: order[x] as number, ev: evaluate(order[x] as number) });
+      bucketSort(group, 0);
+    }
+    i = j;
+  }
+  return { hits, estimated: universe.ids.length - removed, universe, ranker, planned, words: matches.length > 0 ? queryWords(matches) : null, matches };
+}
+
+function scoreDetails(run: SearchRun, hit: RankedHit): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let order = 0;
+  const r = run.ranker;
+  const ev = hit.ev;
+  const local = (x: Rank): number => x.rank / x.max;
+  for (const p of run.planned) {
+    const kind = p.rule.kind;
+    if (kind === 'sort' || kind === 'fieldSort') {
+      for (const c of p.criteria) out[c.label] = { order: order++, ...c.detail(hit.doc) };
+      continue;
+    }
+    if (!r || !ev) continue;
+    if (kind === 'words') {
+      const w = r.wordsRank(ev);
+      out.words = { order: order++, matchingWords: w.rank, maxMatchingWords: w.max, score: local(w) };
+    } else if (kind === 'typo') {
+      const t: Rank = { rank: ev.maxTypo + 1 - ev.typo, max: ev.maxTypo + 1 };
+      out.typo = { order: order++, typoCount: ev.typo, maxTypoCount: ev.maxTypo, score: local(t) };
+    } else if (kind === 'proximity') out.proximity = { order: order++, score: local(r.proximity(ev)) };
+    else if (kind === 'attributeRank') out.attributeRank = { order: order++, score: local(r.attributeRank(ev)) };
+    else if (kind === 'wordPosition') out[WORD_POSITION_KEY] = { order: order++, score: local(r.wordPosition(ev)) };
+    else if (kind === 'attribute') {
+      const a = r.attributeRank(ev);
+      const w = r.wordPosition(ev);
+      out.attribute = { order: order++, attributeRankingOrderScore: local(a), queryWordDistanceScore: local(w), score: globalScore([a, w]) };
+    } else if (kind === 'exactness') {
+      const e = r.exactness(ev);
+      const matchType = e.attribute === 3 ? 'exactMatch' : e.attribute === 2 ? 'matchesStart' : 'noExactMatch';
+      if (e.attribute === 1) {
+        out.exactness = { order: order++, matchType, matchingWords: e.words.rank - 1, maxMatchingWords: e.words.max - 1, score: globalScore([{ rank: 1, max: 3 }, e.words]) };
+      } else out.exactness = { order: order++, matchType, score: e.attribute / 3 };
+    }
+  }
+  return out;
+}
+
+function cropSpecs(request: SearchRequest): { pattern: string; length: number }[] | null {
+  if (!request.attributesToCrop) return null;
+  return request.attributesToCrop.map((entry) => {
+    const m = /^(.*):(\d+)$/.exec(entry);
+    return m ? { pattern: m[1] as string, length: Number(m[2]) } : { pattern: entry, length: request.cropLength };
+  });
+}
+
+function buildHit(engine: MemoryIndexEngine, request: SearchRequest, run: SearchRun, hit: RankedHit): Document {
+  const doc = engine.store.docs[hit.doc] as Document;
+  const displayedPatterns = engine.settings.displayedAttributes;
+  const displayed = displayedPatterns.includes('*') ? doc : projectDocument(doc, displayedPatterns);
+  const retrieve = request.attributesToRetrieve;
+  const out: Document = retrieve.includes('*') ? { ...displayed } : projectDocument(displayed, retrieve);
+  const geoCriterion = run.planned.flatMap((p) => p.criteria).find((c) => c.geo);
+  if (geoCriterion?.geo) {
+    const p = geoPoint(doc);
+    if (p) out._geoDistance = Math.round(haversine(geoCriterion.geo, p));
+  }
+  const crop = cropSpecs(request);
+  const words: QueryWords = run.words ?? { full: new Set(), prefixes: [], termOf: new Map() };
+  if (request.attributesToHighlight !== null || crop !== null) {
+    const wanted = [...(retrieve.includes('*') ? ['*'] : retrieve), ...(request.attributesToHighlight ?? []), ...(crop ?? []).map((c) => c.pattern)];
+    const fields = Object.keys(displayed).filter((k) => wanted.some((p) => fieldMatchesPattern(k, p) || p.startsWith(`${k}.`)));
+    out._formatted = formatDocument(displayed, fields, engine.tokenizer, words, {
+      highlight: request.attributesToHighlight,
+      crop,
+      cropLength: request.cropLength,
+      cropMarker: request.cropMarker,
+      preTag: request.highlightPreTag,
+      postTag: request.highlightPostTag,
+    });
+  }
+  if (request.showMatchesPosition) out._matchesPosition = matchesPosition(displayed, engine.tokenizer, words);
+  if (request.showRankingScore) out._rankingScore = hit.ev && run.ranker ? globalScore(run.ranker.ranks(hit.ev, run.planned.map((p) => p.rule))) : 1;
+  if (request.showRankingScoreDetails) out._rankingScoreDetails = scoreDetails(run, hit);
+  return out;
+}
+
+export function runSearch(engine: MemoryIndexEngine, request: SearchRequest): SearchResponse {
+  const started = performance.now();
+  const maxTotalHits = engine.settings.pagination.maxTotalHits;
+  const pageMode = request.page !== undefined || request.hitsPerPage !== undefined;
+  let offset: number;
+  let limit: number;
+  if (pageMode) {
+    const page = request.page ?? 1;
+    const hpp = request.hitsPerPage ?? 20;
+    offset = page === 0 ? 0 : (page - 1) * hpp;
+    limit = page === 0 ? 0 : hpp;
+  } else {
+    offset = request.offset;
+    limit = request.limit;
+  }
+  const cappedOffset = Math.min(offset, maxTotalHits);
+  const cappedLimit = Math.max(0, Math.min(limit, maxTotalHits - cappedOffset));
+  const facetNames = request.facets && request.facets.length > 0 ? facetFields(engine, request.facets) : null;
+  const distinctOn = request.distinct !== null || engine.settings.distinctAttribute !== null;
+  // Page mode counts exactly: with distinct or a threshold every candidate must be ranked.
+  const exhaustive = pageMode && (distinctOn || request.rankingScoreThreshold !== null);
+  const run = execute(engine, request, cappedOffset + cappedLimit, exhaustive);
+  let hits: Document[];
+  try {
+    hits = run.hits.slice(cappedOffset, cappedOffset + cappedLimit).map((h) => buildHit(engine, request, run, h));
+  } finally {
+    for (const m of run.matches) engine.scratch.release(m);
+  }
+  const response: SearchResponse = { hits, query: request.q ?? '', processingTimeMs: 0 };
+  if (pageMode) {
+    let total = exhaustive ? run.hits.length : run.universe.ids.length;
+    if (!exhaustive && distinctOn) total = run.estimated;
+    total = Math.min(total, maxTotalHits);
+    const hpp = request.hitsPerPage ?? 20;
+    response.hitsPerPage = hpp;
+    response.page = request.page ?? 1;
+    response.totalPages = hpp === 0 ? 0 : Math.ceil(total / hpp);
+    response.totalHits = total;
+  } else {
+    response.limit = request.limit;
+    response.offset = cappedOffset;
+    response.estimatedTotalHits = Math.min(run.estimated, maxTotalHits);
+  }
+  if (facetNames) {
+    const { distribution, stats } = facetDistribution(engine.facets, facetNames, run.universe.ids, engine.settings.faceting.maxValuesPerFacet, engine.settings.faceting.sortFacetValuesBy);
+    response.facetDistribution = distribution;
+    response.facetStats = stats;
+  }
+  response.processingTimeMs = Math.round(performance.now() - started);
+  return response;
+}
+
+export function runFacetSearch(engine: MemoryIndexEngine, request: FacetSearchRequest): FacetSearchResponse {
+  const started = performance.now();
+  if (!engine.settings.facetSearch) throw new EngineError('facet_search_disabled', `${engine.errorPrefix}The facet search is disabled for this index.`);
+  const filterable = engine.settings.filterableAttributes;
+  if (!isFilterable(request.facetName, filterable)) {
+    const tail = filterable.length === 0 ? 'This index does not have configured filterable attributes.' : `Available facet-searchable attributes patterns are: \`${[...filterable].sort().join(', ')}\`.`;
+    throw new EngineError('invalid_facet_search_facet_name', `${engine.errorPrefix}Attribute \`${request.facetName}\` is not facet-searchable. ${tail}`);
+  }
+  const searchRequest: SearchRequest = {
+    q: request.q,
+    offset: 0,
+    limit: 0,
+    filter: request.filter,
+    facets: null,
+    attributesToRetrieve: ['*'],
+    attributesToCrop: null,
+    cropLength: 10,
+    cropMarker: '…',
+    attributesToHighlight: null,
+    highlightPreTag: '<em>',
+    highlightPostTag: '</em>',
+    showMatchesPosition: false,
+    sort: null,
+    matchingStrategy: request.matchingStrategy,
+    showRankingScore: false,
+    showRankingScoreDetails: false,
+    rankingScoreThreshold: null,
+    attributesToSearchOn: request.attributesToSearchOn,
+    distinct: null,
+  };
+  const run = execute(engine, searchRequest, 0, false);
+  for (const m of run.matches) engine.scratch.release(m);
+  const query = request.facetQuery;
+  const typoLimit = query === null ? 0 : Math.min(1, typoBudget(normalizeWord(query), engine.settings));
+  const order = facetOrder(engine.settings.faceting.sortFacetValuesBy, request.facetName);
+  const facetHits = searchFacetValues(engine.facets, request.facetName, run.universe.ids, query, typoLimit, engine.settings.faceting.maxValuesPerFacet, order);
+  return { facetHits, facetQuery: request.facetQuery, processingTimeMs: Math.round(performance.now() - started) };
+}

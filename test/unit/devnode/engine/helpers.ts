@@ -1,0 +1,23 @@
+// Shared builders for the engine unit tests: a search request with Meilisearch's defaults and an
+// engine loaded with a small corpus.
+import { createIndexEngine, defaultSettings } from '#devnode/engine/index.ts';
+import type { Document, IndexEngine, IndexSettings, SearchRequest } from '#devnode/engine/types.ts';
+
+export function searchRequest(over: Partial<SearchRequest> = {}): SearchRequest {
+  return {
+    q: null, offset: 0, limit: 20, filter: null, facets: null, attributesToRetrieve: ['*'], attributesToCrop: null,
+    cropLength: 10, cropMarker: '…', attributesToHighlight: null, highlightPreTag: '<em>', highlightPostTag: '</em>',
+    showMatchesPosition: false, sort: null, matchingStrategy: 'last', showRankingScore: false,
+    showRankingScoreDetails: false, rankingScoreThreshold: null, attributesToSearchOn: null, distinct: null, ...over,
+  };
+}
+
+export function engineWith(docs: Document[], settings: Partial<IndexSettings> = {}): IndexEngine {
+  const engine = createIndexEngine('id', { ...defaultSettings(), ...settings });
+  engine.addDocuments(docs, 'replace');
+  return engine;
+}
+
+export function ids(engine: IndexEngine, over: Partial<SearchRequest>): unknown[] {
+  return engine.search(searchRequest(over)).hits.map((h) => h.id);
+}
