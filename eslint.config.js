@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const ioModules = [
-  'kafkajs', 'fastify', 'undici', 'ioredis', 'pino', 'prom-client', 'better-sqlite3', 'avsc',
+  'kafkajs', 'fastify', 'undici', 'ioredis', 'pino', 'prom-client', 'better-sqlite3',
   'node:net', 'node:fs', 'node:fs/promises', 'node:http', 'node:https', 'node:child_process',
   'node:dgram', 'node:dns', 'node:tls', 'net', 'fs', 'fs/promises', 'http', 'https', 'child_process',
 ];
