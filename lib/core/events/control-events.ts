@@ -1,0 +1,109 @@
+// Events of the single-partition `control` topic: index lifecycle, settings versions, nodes,
+// shard placement and aliases. Every service folds them into its topology projection, so
+// their total order is the cluster's one history of configuration.
+import type { EventEnvelope } from './envelope.ts';
+
+export interface IndexCreatedEvent extends EventEnvelope<'IndexCreated'> {
+  indexUid: string;
+  generation: number;
+  /** Primary key given at creation, or null until the first documents set it. */
+  primaryKey: string | null;
+  /** Shards of this generation (partitions of its document topic). */
+  shards: number;
+}
+
+export interface IndexDeletedEvent extends EventEnvelope<'IndexDeleted'> {
+  indexUid: string;
+}
+
+export interface PrimaryKeySetEvent extends EventEnvelope<'PrimaryKeySet'> {
+  indexUid: string;
+  primaryKey: string;
+}
+
+/** A new settings version of an index; the matching `SettingsBarrier` goes to every partition. */
+export interface SettingsChangedEvent extends EventEnvelope<'SettingsChanged'> {
+  indexUid: string;
+  settingsVersion: number;
+  /** The client's settings update, as JSON text. */
+  settings: string;
+}
+
+export interface NodeJoinedEvent extends EventEnvelope<'NodeJoined'> {
+  nodeId: string;
+  /** Base URL of the node; credentials never travel in events. */
+  url: string;
+  replicaGroup: number;
+}
+
+export interface NodeDrainingEvent extends EventEnvelope<'NodeDraining'> {
+  nodeId: string;
+}
+
+export interface NodeFailedEvent extends EventEnvelope<'NodeFailed'> {
+  nodeId: string;
+  reason: string;
+}
+
+export interface NodeRemovedEvent extends EventEnvelope<'NodeRemoved'> {
+  nodeId: string;
+}
+
+/** A node becomes an owner of a shard of one index generation and starts replaying it. */
+export interface ShardAssignedEvent extends EventEnvelope<'ShardAssigned'> {
+  indexUid: string;
+  generation: number;
+  nodeId: string;
+  replicaGroup: number;
+  shard: number;
+}
+
+/** A node caught up on a shard and may serve it. */
+export interface ShardReadyEvent extends EventEnvelope<'ShardReady'> {
+  indexUid: string;
+  generation: number;
+  nodeId: string;
+  replicaGroup: number;
+  shard: number;
+  /** Document-partition offset the node had applied when it declared itself ready. */
+  offset: number;
+}
+
+export interface AliasSetEvent extends EventEnvelope<'AliasSet'> {
+  alias: string;
+  /** Indexes the alias reads from; writes are allowed only with exactly one target. */
+  targets: string[];
+}
+
+export interface AliasRemovedEvent extends EventEnvelope<'AliasRemoved'> {
+  alias: string;
+}
+
+export type ControlEvent =
+  | IndexCreatedEvent
+  | IndexDeletedEvent
+  | PrimaryKeySetEvent
+  | SettingsChangedEvent
+  | NodeJoinedEvent
+  | NodeDrainingEvent
+  | NodeFailedEvent
+  | NodeRemovedEvent
+  | ShardAssignedEvent
+  | ShardReadyEvent
+  | AliasSetEvent
+  | AliasRemovedEvent;
+
+export const CONTROL_EVENT_TYPES = [
+  'IndexCreated',
+  'IndexDeleted',
+  'PrimaryKeySet',
+  'SettingsChanged',
+  'NodeJoined',
+  'NodeDraining',
+  'NodeFailed',
+  'NodeRemoved',
+  'ShardAssigned',
+  'ShardReady',
+  'AliasSet',
+  'AliasRemoved',
+] as const satisfies readonly ControlEvent['type'][];
