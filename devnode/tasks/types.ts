@@ -4,30 +4,9 @@ import type { ErrorBody } from '#core/errors.ts';
 import type { Document, IndexSettings } from '#devnode/engine/types.ts';
 import type { FilterInput } from '#core/filter/ast.ts';
 
-export const TASK_TYPES = [
-  'documentAdditionOrUpdate',
-  'documentEdition',
-  'documentDeletion',
-  'settingsUpdate',
-  'indexCreation',
-  'indexDeletion',
-  'indexUpdate',
-  'indexSwap',
-  'taskCancelation',
-  'taskDeletion',
-  'dumpCreation',
-  'snapshotCreation',
-  'export',
-  'upgradeDatabase',
-  'indexCompaction',
-  'networkTopologyChange',
-  'dsrUpdate',
-  'dsrClear',
-] as const;
-export type TaskType = (typeof TASK_TYPES)[number];
-
-export const TASK_STATUSES = ['enqueued', 'processing', 'succeeded', 'failed', 'canceled'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
+// Meilisearch's task types and statuses: one list, shared with Miroir's task projection.
+export { TASK_TYPES, TASK_STATUSES, type TaskType, type TaskStatus } from '#core/tasks/task-kinds.ts';
+import type { TaskType, TaskStatus } from '#core/tasks/task-kinds.ts';
 
 export interface TaskRecord {
   uid: number;
