@@ -1,0 +1,285 @@
+// The applier of one node: a Kafka consumer (group `<prefix>indexer.<nodeId>`) of exactly the
+// document partitions the node owns, applying each partition's events in log order as large
+// node requests. Progress per partition is the committed offset, advanced only after the node
+// task succeeded and the task reports were appended; nothing is skipped, transient failures are
+// retried. Several processes running the same node's applier share its partitions via the group.
+import type { BatchContext, ConsumedBatch, KafkaClient, LogProducer, PartitionConsumer, TopicPartitions } from '#adapters/kafka.ts';
+import type { Logger } from '#adapters/logger.ts';
+import type { EventCodec } from '#core/events/codec.ts';
+import { isDocumentEvent } from '#core/events/event.ts';
+import type { LogMessage } from '#core/log/log-message.ts';
+import type { TopicNames } from '#core/log/topics.ts';
+import type { IndexerMetrics } from './metrics.ts';
+import type { NodeExecutor } from './node-executor.ts';
+import { commitOffsetAfter, planNodeOps, type BatchLimits, type NodeOp, type PartitionRecord } from './plan-batch.ts';
+import { ApplyAbortedError, isApplyAborted, retryTransient, type RetryHooks, type RetryPolicy } from './retry.ts';
+import { PartitionTaskTracker } from './task-reports.ts';
+
+/** One index generation this node applies: its docs topic and the partitions the node owns. */
+export interface ApplierTarget {
+  readonly indexUid: string;
+  readonly nodeIndexUid: string;
+  readonly primaryKey: string | null;
+  readonly generation: number;
+  readonly topic: string;
+  readonly partitions: readonly number[];
+  /** Position of the node's group among the index's groups. */
+  readonly replicaGroup: number;
+}
+
+export interface NodeApplierOptions {
+  readonly nodeId: string;
+  readonly groupId: string;
+  readonly kafka: Pick<KafkaClient, 'partitionConsumer'>;
+  readonly producer: LogProducer;
+  readonly executor: NodeExecutor;
+  readonly topics: TopicNames;
+  readonly codec: EventCodec;
+  readonly logger: Logger;
+  readonly limits: BatchLimits & { readonly lingerMs: number };
+  readonly retry: RetryPolicy;
+  /** Creates the index's dead-letter topic if needed (called before the first dead letter). */
+  readonly ensureDlqTopic: (indexUid: string) => Promise<void>;
+  readonly metrics?: IndexerMetrics;
+  /** Longest fetch wait; also bounds how fast a stop is noticed (default 500 ms). */
+  readonly maxWaitTimeMs?: number;
+}
+
+interface PartitionState {
+  readonly tracker: PartitionTaskTracker;
+  buffer: PartitionRecord[];
+  bufferedDocs: number;
+  bufferedBytes: number;
+  firstBufferedAt: number;
+  /** Offset after the last consumed message (buffered or applied). */
+  nextOffset: number;
+  /** Offset committed by this process (or -1). */
+  committed: number;
+}
+
+const keyOf = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+function sameWants(a: readonly TopicPartitions[], b: readonly TopicPartitions[]): boolean {
+  const norm = (list: readonly TopicPartitions[]) =>
+    JSON.stringify([...list].map((w) => ({ t: w.topic, p: [...w.partitions].sort((x, y) => x - y) })).sort((x, y) => (x.t < y.t ? -1 : x.t > y.t ? 1 : 0)));
+  return norm(a) === norm(b);
+}
+
+export class NodeApplier {
+  private consumer: PartitionConsumer | null = null;
+  private wants: TopicPartitions[] = [];
+  private readonly byTopic = new Map<string, ApplierTarget>();
+  private readonly states = new Map<string, PartitionState>();
+  private stopping = false;
+  private readonly dlqReady = new Set<string>();
+  private readonly log: Logger;
+
+  constructor(private readonly opts: NodeApplierOptions) {
+    this.log = opts.logger.child({ node: opts.nodeId });
+  }
+
+  /** Partitions currently wanted, per docs topic. */
+  wanted(): TopicPartitions[] {
+    return this.wants.map((w) => ({ topic: w.topic, partitions: [...w.partitions] }));
+  }
+
+  /** Partitions the group gave this process. */
+  assignment(): TopicPartitions[] {
+    return this.consumer?.assignment() ?? [];
+  }
+
+  /** Starts, re-partitions or stops the consumer so it follows exactly `targets`. */
+  async setTargets(targets: readonly ApplierTarget[]): Promise<void> {
+    const wants = targets.filter((t) => t.partitions.length > 0).map((t) => ({ topic: t.topic, partitions: [...t.partitions] }));
+    this.byTopic.clear();
+    for (const target of targets) this.byTopic.set(target.topic, target);
+    for (const key of [...this.states.keys()]) {
+      const [topic, partition] = key.split('\u0000') as [string, string];
+      if (!this.byTopic.get(topic)?.partitions.includes(Number(partition))) this.states.delete(key);
+    }
+    if (wants.length === 0) {
+      this.wants = [];
+      await this.stopConsumer();
+      return;
+    }
+    if (this.consumer !== null && sameWants(wants, this.wants)) return;
+    this.wants = wants;
+    this.stopping = false;
+    if (this.consumer === null) {
+      const consumer = this.opts.kafka.partitionConsumer({
+        groupId: this.opts.groupId,
+        partitions: wants,
+        handler: (batch, ctx) => this.handle(batch, ctx),
+        maxWaitTimeMs: this.opts.maxWaitTimeMs ?? 500,
+        onCrash: (err, restart) => this.log.error({ err, restart }, 'applier consumer crashed'),
+      });
+      this.consumer = consumer;
+      try {
+        await consumer.start();
+      } catch (err) {
+        this.consumer = null;
+        throw err;
+      }
+      this.log.info({ partitions: wants }, 'applier started');
+    } else {
+      // Rejoining re-reads every partition from its committed offset: buffered events are dropped.
+      this.states.clear();
+      await this.consumer.setPartitions(wants);
+      this.log.info({ partitions: wants }, 'applier partitions changed');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.wants = [];
+    await this.stopConsumer();
+  }
+
+  private async stopConsumer(): Promise<void> {
+    const consumer = this.consumer;
+    if (consumer === null) return;
+    this.stopping = true;
+    this.consumer = null;
+    this.states.clear();
+    await consumer.stop();
+    this.log.info('applier stopped');
+  }
+
+  private stateOf(target: ApplierTarget, partition: number): PartitionState {
+    const key = keyOf(target.topic, partition);
+    let state = this.states.get(key);
+    if (state === undefined) {
+      state = {
+        tracker: new PartitionTaskTracker(
+          { nodeId: this.opts.nodeId, replicaGroup: target.replicaGroup, indexUid: target.indexUid, nodeIndexUid: target.nodeIndexUid, shard: partition },
+          this.opts.topics,
+          this.opts.codec,
+        ),
+        buffer: [],
+        bufferedDocs: 0,
+        bufferedBytes: 0,
+        firstBufferedAt: 0,
+        nextOffset: -1,
+        committed: -1,
+      };
+      this.states.set(key, state);
+    }
+    return state;
+  }
+
+  private dropBuffer(state: PartitionState): void {
+    state.buffer = [];
+    state.bufferedDocs = 0;
+    state.bufferedBytes = 0;
+    state.tracker.reset();
+  }
+
+  private async handle(batch: ConsumedBatch, ctx: BatchContext): Promise<void> {
+    const target = this.byTopic.get(batch.topic);
+    const first = batch.messages[0];
+    if (target === undefined || !target.partitions.includes(batch.partition) || first === undefined) return;
+    const state = this.stateOf(target, batch.partition);
+    const log = this.log.child({ index: target.indexUid, partition: batch.partition });
+    // A fetch that does not continue where the buffer ends means the consumer was re-seeked
+    // (rebalance, restart): what was buffered will come again from the committed offset.
+    if (state.nextOffset !== first.offset) this.dropBuffer(state);
+    for (const message of batch.messages) {
+      state.nextOffset = message.offset + 1;
+      if (message.value === null) continue;
+      let event;
+      try {
+        event = this.opts.codec.decode(message.value);
+      } catch (err) {
+        // An undecodable record cannot be attributed to a task; it is skipped loudly, never retried forever.
+        log.error({ err, offset: String(message.offset) }, 'undecodable record in a document partition, skipped');
+        continue;
+      }
+      if (!isDocumentEvent(event)) continue;
+      if (state.buffer.length === 0) state.firstBufferedAt = Date.now();
+      state.buffer.push({ offset: message.offset, event });
+      if (event.type === 'DocumentsUpserted' || event.type === 'DocumentsUpdated') {
+        state.bufferedDocs += event.documents.length;
+        for (const doc of event.documents) state.bufferedBytes += doc.length + 1;
+      } else if (event.type === 'DocumentsDeleted') {
+        state.bufferedDocs += event.ids.length;
+      }
+    }
+    const caughtUp = state.nextOffset >= batch.highWatermark;
+    this.opts.metrics?.indexer_lag.set({ node: this.opts.nodeId, index: target.indexUid, partition: String(batch.partition) }, Math.max(0, batch.highWatermark - state.nextOffset));
+    const full = state.bufferedDocs >= this.opts.limits.maxDocs || state.bufferedBytes >= this.opts.limits.maxBytes;
+    const lingered = Date.now() - state.firstBufferedAt >= this.opts.limits.lingerMs;
+    if (!caughtUp && !full && !lingered) return;
+    try {
+      await this.flush(target, batch.partition, state, ctx, log);
+    } catch (err) {
+      if (!isApplyAborted(err)) throw err;
+      // Stopping or rebalancing: nothing past the last commit counts; the next owner re-reads it.
+      this.dropBuffer(state);
+      state.nextOffset = -1;
+    }
+  }
+
+  private async flush(target: ApplierTarget, partition: number, state: PartitionState, ctx: BatchContext, log: Logger): Promise<void> {
+    const records = state.buffer;
+    const endOffset = state.nextOffset;
+    state.buffer = [];
+    state.bufferedDocs = 0;
+    state.bufferedBytes = 0;
+    const isRunning = (): boolean => !this.stopping && ctx.isRunning() && this.byTopic.get(target.topic)?.partitions.includes(partition) === true;
+    const hooks: RetryHooks = {
+      isRunning,
+      onRetry: async (err, attempt, delayMs) => {
+        if (attempt === 1 || attempt % 10 === 0) log.warn({ err, attempt, delayMs }, 'node or log unavailable, retrying');
+        await ctx.heartbeat().catch(() => undefined);
+      },
+    };
+    const ops = planNodeOps(records, partition, this.opts.limits);
+    for (const op of ops) {
+      await this.applyOp(op, target, partition, state, hooks, log);
+      await ctx.heartbeat().catch(() => undefined);
+    }
+    // Records that planned no request (e.g. foreign event types) are passed too.
+    if (endOffset > state.committed) await this.commit(target.topic, partition, endOffset, state, hooks);
+  }
+
+  private async applyOp(op: NodeOp, target: ApplierTarget, partition: number, state: PartitionState, hooks: RetryHooks, log: Logger): Promise<void> {
+    const started = process.hrtime.bigint();
+    const node = this.opts.nodeId;
+    // Unexpected failures (a node refusing our key, a bug) are retried too: an event is never skipped.
+    const outcome = await retryTransient(this.opts.retry, hooks, async () => {
+      try {
+        return await this.opts.executor.run(op, { nodeIndexUid: target.nodeIndexUid, primaryKey: target.primaryKey }, hooks);
+      } catch (err) {
+        if (isApplyAborted(err) || (typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true)) throw err;
+        log.error({ err, kind: op.kind }, 'node request failed unexpectedly; retrying');
+        throw Object.assign(new Error(err instanceof Error ? err.message : String(err), { cause: err }), { retriable: true });
+      }
+    });
+    const messages: LogMessage[] = state.tracker.report(op.records, outcome, Date.now());
+    if (outcome.rejected.length > 0) {
+      log.warn({ kind: op.kind, rejected: outcome.rejected.length, code: outcome.rejected[0]?.error.code }, 'node rejected events; sent to the dead-letter topic');
+      await retryTransient(this.opts.retry, hooks, () => this.ensureDlq(target.indexUid));
+    }
+    if (messages.length > 0) await retryTransient(this.opts.retry, hooks, () => this.opts.producer.send(messages));
+    await this.commit(target.topic, partition, commitOffsetAfter(op), state, hooks);
+    const m = this.opts.metrics;
+    if (m !== undefined) {
+      m.indexer_apply_seconds.observe({ node, kind: op.kind }, Number(process.hrtime.bigint() - started) / 1e9);
+      m.indexer_node_requests_total.inc({ node, kind: op.kind, outcome: outcome.rejected.length > 0 ? 'rejected' : 'applied' }, Math.max(1, outcome.requests));
+      if (op.kind === 'upsert' || op.kind === 'update') m.indexer_documents_applied_total.inc({ node, index: target.indexUid }, op.items.length - outcome.rejected.length);
+      if (outcome.rejected.length > 0) m.indexer_rejected_total.inc({ node, index: target.indexUid }, outcome.rejected.length);
+    }
+  }
+
+  private async ensureDlq(indexUid: string): Promise<void> {
+    if (this.dlqReady.has(indexUid)) return;
+    await this.opts.ensureDlqTopic(indexUid);
+    this.dlqReady.add(indexUid);
+  }
+
+  private async commit(topic: string, partition: number, offset: number, state: PartitionState, hooks: RetryHooks): Promise<void> {
+    const consumer = this.consumer;
+    if (consumer === null) throw new ApplyAbortedError();
+    await retryTransient(this.opts.retry, hooks, () => consumer.commit(topic, partition, offset));
+    state.committed = offset;
+  }
+}

@@ -1,0 +1,30 @@
+// Node settings derived from a client settings update.
+import { describe, expect, it } from 'vitest';
+import { NODE_MAX_VALUES_PER_FACET, initialNodeSettings, nodeSettingsOf, nodeSettingsReady } from '../../../indexers/node-settings.ts';
+
+describe('nodeSettingsOf', () => {
+  it('keeps fields the client did not send out of the patch', () => {
+    expect(nodeSettingsOf({ rankingRules: ['words'] })).toEqual({ rankingRules: ['words'] });
+  });
+
+  it('always keeps _miroir_shard filterable, also on reset and in object form', () => {
+    expect(nodeSettingsOf({ filterableAttributes: ['a'] })).toEqual({ filterableAttributes: ['a', '_miroir_shard'] });
+    expect(nodeSettingsOf({ filterableAttributes: null })).toEqual({ filterableAttributes: ['_miroir_shard'] });
+    expect(nodeSettingsOf({ filterableAttributes: ['_miroir_shard', 'a'] })).toEqual({ filterableAttributes: ['_miroir_shard', 'a'] });
+    const objectForm = { attributePatterns: ['genre'], features: { facetSearch: true } };
+    expect(nodeSettingsOf({ filterableAttributes: [objectForm] })).toEqual({ filterableAttributes: [objectForm, '_miroir_shard'] });
+  });
+
+  it('raises maxValuesPerFacet whatever the client asked, and spells out a faceting reset', () => {
+    expect(nodeSettingsOf({ faceting: { maxValuesPerFacet: 5, sortFacetValuesBy: { genre: 'count' } } })).toEqual({
+      faceting: { maxValuesPerFacet: NODE_MAX_VALUES_PER_FACET, sortFacetValuesBy: { genre: 'count' } },
+    });
+    expect(nodeSettingsOf({ faceting: null })).toEqual({ faceting: { maxValuesPerFacet: NODE_MAX_VALUES_PER_FACET, sortFacetValuesBy: { '*': 'alpha' } } });
+  });
+
+  it('tells whether node settings are ready for shard-scoped deletes', () => {
+    expect(nodeSettingsReady({ filterableAttributes: [] })).toBe(false);
+    expect(nodeSettingsReady(initialNodeSettings())).toBe(true);
+    expect(nodeSettingsReady({ filterableAttributes: [{ attributePatterns: ['_miroir_shard'] }] })).toBe(true);
+  });
+});
