@@ -10,7 +10,7 @@ import { dlqTopicSpec } from '#core/log/topic-configs.ts';
 import type { TopicNames } from '#core/log/topics.ts';
 import type { Topology, TopologyIndex } from '#core/topology.ts';
 import { NodeApplier, type ApplierTarget } from './applier.ts';
-import { indexerGroupId } from './consumer-group.ts';
+import { indexerGroupId } from '#core/log/consumer-groups.ts';
 import type { IndexerMetrics } from './metrics.ts';
 import { createNodeExecutor } from './node-executor.ts';
 import type { BatchLimits } from './plan-batch.ts';
