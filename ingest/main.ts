@@ -1,0 +1,61 @@
+// Composition root of the ingest role: Kafka producer, the process's read models, index
+// lifecycle and writes, the Meilisearch write routes on the shared app, and the inbox router.
+import type { RoleContext, RoleHandle } from '#adapters/role.ts';
+import type { IndexRecord } from '#core/topology-projection.ts';
+import { initRouting } from '#core/routing/hash.ts';
+import { readModelsFor } from '../projections/read-models.ts';
+import { createInboxRouter } from './inbox.ts';
+import { createIndexLifecycle } from './index-lifecycle.ts';
+import { createLogWriter } from './log-writer.ts';
+import { ingestMetrics } from './metrics.ts';
+import { registerWriteRoutes } from './routes/write-routes.ts';
+import { createWrites } from './writes.ts';
+
+export async function start(ctx: RoleContext): Promise<RoleHandle> {
+  const { config, logger } = ctx;
+  await initRouting();
+  const metrics = ingestMetrics(ctx.metrics);
+  const models = await readModelsFor({ config, logger, lifecycle: ctx.lifecycle });
+  const producer = await models.kafka.producer();
+  ctx.lifecycle.register('close-clients', 'ingest producer', () => producer.close());
+  const writer = createLogWriter(producer, models.topics, models.codec, logger);
+  const documentRecords = async (index: IndexRecord): Promise<number> => {
+    const ends = await models.admin.fetchEndOffsets(models.topics.docs(index.uid, index.generation));
+    return [...ends.values()].reduce((sum, n) => sum + n, 0);
+  };
+  const lifecycle = createIndexLifecycle({
+    writer,
+    topology: models.topology,
+    topics: models.topics,
+    policy: models.policy,
+    ensureTopic: models.ensureTopic,
+    shards: config.cluster.shards,
+    replicationFactor: config.cluster.replicationFactor,
+    documentRecords,
+  });
+  const writes = createWrites({
+    writer,
+    topology: models.topology,
+    lifecycle,
+    topics: models.topics,
+    autoCreateIndex: config.ingest.autoCreateIndex,
+    shards: config.cluster.shards,
+    replicationFactor: config.cluster.replicationFactor,
+    metrics,
+  });
+  registerWriteRoutes(ctx.app, { writes, lifecycle });
+  const inbox = createInboxRouter({
+    kafka: models.kafka,
+    writer,
+    writes,
+    lifecycle,
+    topology: models.topology,
+    topics: models.topics,
+    policy: models.policy,
+    ensureTopic: models.ensureTopic,
+    logger: logger.child({ component: 'inbox' }),
+    metrics,
+  });
+  await inbox.start();
+  return { close: () => inbox.stop() };
+}

@@ -1,0 +1,224 @@
+// Meilisearch's write routes, served by ingest: index create / update / delete, document
+// add-or-replace and add-or-update (JSON, NDJSON, CSV), deletions (one, batch, filter, all) and
+// settings updates and resets (whole object and each sub-route). Every route validates first and
+// answers 202 with an `EnqueuedTask` once Kafka acknowledged all of the request's records.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseDocumentsPayload, payloadFormat } from '#core/documents/payload.ts';
+import { jsonDocumentTexts, ndjsonDocumentTexts } from '#core/ingest/json-spans.ts';
+import { miroirError } from '#core/errors.ts';
+import { parseFilter } from '#core/filter/parse.ts';
+import { renderEnqueuedTask } from '#core/tasks/task-view.ts';
+import { jsonBody, pathIndexUid, queryOf } from '#devnode/routes/context.ts';
+import {
+  expectObject,
+  JsonFields,
+  missingFieldError,
+  QueryFields,
+  typeError,
+} from '#devnode/validate/deserr.ts';
+import { indexUidError, isValidIndexUid } from '#devnode/validate/index-uid.ts';
+import {
+  parseSettingsBody,
+  SETTINGS_KEYS,
+  SETTINGS_ROUTES,
+  validateSetting,
+} from '#devnode/validate/settings.ts';
+import type { IndexLifecycle, IndexTask } from '../index-lifecycle.ts';
+import type { WriteResult, Writes } from '../writes.ts';
+
+export const SETTINGS_VERSION_HEADER = 'x-miroir-settings-version';
+
+export interface WriteRoutesDeps {
+  readonly writes: Writes;
+  readonly lifecycle: IndexLifecycle;
+}
+
+const DOCUMENT_TYPES = ['application/json', 'application/x-ndjson', 'text/csv'] as const;
+
+function accepted(reply: FastifyReply, result: WriteResult): FastifyReply {
+  if (result.settingsVersion !== null) reply.header(SETTINGS_VERSION_HEADER, String(result.settingsVersion));
+  return reply.code(202).send(renderEnqueuedTask(result.taskUid, result.enqueued));
+}
+
+/** 202 body of an index task (its type and index are known without a plan). */
+function indexTaskAccepted(
+  reply: FastifyReply,
+  task: IndexTask,
+  type: string,
+  indexUid: string,
+): FastifyReply {
+  return reply
+    .code(202)
+    .send(
+      renderEnqueuedTask(task.taskUid, { type, indexUid, enqueuedAt: task.enqueuedAt, customMetadata: null }),
+    );
+}
+
+function uidField(obj: Record<string, unknown>, key: string): string | undefined {
+  const v = obj[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw typeError('invalid_index_uid', `.${key}`, ['string'], v);
+  if (!isValidIndexUid(v))
+    throw miroirError('invalid_index_uid', `Invalid value at \`.${key}\`: ${indexUidError(v).message}`);
+  return v;
+}
+
+/** Ids sent as JSON: strings stay, other values become their JSON text (as Meilisearch does). */
+function idText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function rawBody(req: FastifyRequest): string {
+  const body = req.body as Buffer | undefined;
+  return body === undefined ? '' : body.toString('utf8');
+}
+
+export function registerWriteRoutes(app: FastifyInstance, deps: WriteRoutesDeps): void {
+  const { writes, lifecycle } = deps;
+  // An encapsulated scope: bodies arrive as raw bytes (document payloads are parsed per format,
+  // JSON routes with Meilisearch's exact error order); the rest of the app keeps its parsers.
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+    scope.post('/indexes', async (req, reply) => {
+      const obj = expectObject(jsonBody(req), ['uid', 'primaryKey']);
+      if (obj.uid === undefined) throw missingFieldError('missing_index_uid', 'uid');
+      const uid = uidField(obj, 'uid') as string;
+      const primaryKey = new JsonFields(obj).string('primaryKey', 'invalid_index_primary_key', true) ?? null;
+      return indexTaskAccepted(reply, await lifecycle.createTask(uid, primaryKey), 'indexCreation', uid);
+    });
+
+    scope.patch('/indexes/:indexUid', async (req, reply) => {
+      const uid = pathIndexUid(req);
+      const body = jsonBody(req);
+      if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+        if ('createdAt' in body)
+          throw miroirError(
+            'immutable_index_created_at',
+            'Immutable field `createdAt`: expected one of `primaryKey`, `uid`',
+          );
+        if ('updatedAt' in body)
+          throw miroirError(
+            'immutable_index_updated_at',
+            'Immutable field `updatedAt`: expected one of `primaryKey`, `uid`',
+          );
+      }
+      const obj = expectObject(body, ['primaryKey', 'uid']);
+      const primaryKey = new JsonFields(obj).string('primaryKey', 'invalid_index_primary_key', true) ?? null;
+      if (uidField(obj, 'uid') !== undefined)
+        throw miroirError('bad_request', 'Renaming an index (`uid`) is not supported by Miroir.');
+      return indexTaskAccepted(reply, await lifecycle.updateTask(uid, primaryKey), 'indexUpdate', uid);
+    });
+
+    scope.delete('/indexes/:indexUid', async (req, reply) => {
+      const uid = pathIndexUid(req);
+      return indexTaskAccepted(reply, await lifecycle.deleteTask(uid), 'indexDeletion', uid);
+    });
+
+    const documentWrite = (mode: 'upsert' | 'update') => async (req: FastifyRequest, reply: FastifyReply) => {
+      const uid = pathIndexUid(req);
+      const q = new QueryFields(queryOf(req), [
+        'primaryKey',
+        'csvDelimiter',
+        'customMetadata',
+        'skipCreation',
+      ]);
+      const primaryKey = q.string('primaryKey', 'invalid_index_primary_key');
+      const csvDelimiter = q.string('csvDelimiter', 'invalid_document_csv_delimiter');
+      const customMetadata = q.string('customMetadata', 'invalid_index_custom_metadata');
+      const skipCreation = q.bool('skipCreation', 'invalid_skip_creation');
+      const body = rawBody(req);
+      const contentType = req.headers['content-type'] ?? '';
+      const documents = parseDocumentsPayload(
+        body,
+        contentType,
+        csvDelimiter === undefined ? {} : { csvDelimiter },
+      );
+      // The payload parsed, so its format is known: keep each document's own JSON text.
+      const format = payloadFormat(contentType);
+      const texts =
+        format === 'json'
+          ? jsonDocumentTexts(body)
+          : format === 'ndjson'
+            ? ndjsonDocumentTexts(body)
+            : undefined;
+      const result = await writes.documents(uid, {
+        mode,
+        documents,
+        ...(texts !== undefined ? { texts } : {}),
+        ...(primaryKey !== undefined ? { primaryKey } : {}),
+        ...(customMetadata !== undefined ? { customMetadata } : {}),
+        ...(skipCreation !== undefined ? { skipCreation } : {}),
+      });
+      return accepted(reply, result);
+    };
+    const documentConfig = { config: { acceptedContentTypes: DOCUMENT_TYPES } };
+    scope.post('/indexes/:indexUid/documents', documentConfig, documentWrite('upsert'));
+    scope.put('/indexes/:indexUid/documents', documentConfig, documentWrite('update'));
+
+    scope.delete('/indexes/:indexUid/documents', async (req, reply) =>
+      accepted(reply, await writes.clear(pathIndexUid(req))),
+    );
+
+    scope.delete('/indexes/:indexUid/documents/:documentId', async (req, reply) => {
+      const uid = pathIndexUid(req);
+      const { documentId } = req.params as { documentId: string };
+      return accepted(reply, await writes.deleteIds(uid, [documentId]));
+    });
+
+    scope.post('/indexes/:indexUid/documents/delete-batch', async (req, reply) => {
+      const uid = pathIndexUid(req);
+      const body = jsonBody(req);
+      if (!Array.isArray(body)) throw typeError('bad_request', '', ['array'], body);
+      return accepted(reply, await writes.deleteIds(uid, body.map(idText)));
+    });
+
+    scope.post('/indexes/:indexUid/documents/delete', async (req, reply) => {
+      const uid = pathIndexUid(req);
+      const obj = expectObject(jsonBody(req), ['filter']);
+      if (obj.filter === undefined) throw missingFieldError('missing_document_filter', 'filter');
+      const filter = obj.filter;
+      if (
+        filter === null ||
+        (typeof filter === 'string' && filter.trim() === '') ||
+        (Array.isArray(filter) && filter.length === 0)
+      ) {
+        throw miroirError('invalid_document_filter', 'Sending an empty filter is forbidden.');
+      }
+      // Syntax is checked now; whether the attributes are filterable is the nodes' call when they apply it.
+      parseFilter(filter as string, { code: 'invalid_document_filter' });
+      return accepted(reply, await writes.deleteByFilter(uid, filter));
+    });
+
+    scope.patch('/indexes/:indexUid/settings', async (req, reply) => {
+      const uid = pathIndexUid(req);
+      return accepted(reply, await writes.settings(uid, parseSettingsBody(jsonBody(req))));
+    });
+
+    scope.delete('/indexes/:indexUid/settings', async (req, reply) => {
+      const uid = pathIndexUid(req);
+      return accepted(
+        reply,
+        await writes.settings(uid, Object.fromEntries(SETTINGS_KEYS.map((k) => [k, null]))),
+      );
+    });
+
+    for (const route of SETTINGS_ROUTES) {
+      const url = `/indexes/:indexUid/settings/${route.path}`;
+      scope.route({
+        method: route.verb,
+        url,
+        handler: async (req, reply) => {
+          const uid = pathIndexUid(req);
+          const body = jsonBody(req);
+          const value = body === null ? null : validateSetting(route.key, body, '');
+          return accepted(reply, await writes.settings(uid, { [route.key]: value }));
+        },
+      });
+      scope.delete(url, async (req, reply) =>
+        accepted(reply, await writes.settings(pathIndexUid(req), { [route.key]: null })),
+      );
+    }
+  });
+}

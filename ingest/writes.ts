@@ -1,0 +1,203 @@
+// Document and settings writes: resolve (or auto-create) the index, validate everything, plan
+// the records (one partition per shard, barriers in every partition) and append them; the
+// result is the task uid once Kafka acknowledged every record of the request.
+import { randomUUID } from 'node:crypto';
+import type { Document } from '#core/documents/payload.ts';
+import { miroirError } from '#core/errors.ts';
+import { shardOwnersOf } from '#core/ingest/owners.ts';
+import { assertNoReservedAttributes } from '#core/ingest/reserved-fields.ts';
+import { choosePrimaryKey } from '#core/ingest/primary-key.ts';
+import { prepareDocuments, shardsOfIds } from '#core/ingest/prepare-documents.ts';
+import type { EnqueuedTask } from '#core/tasks/task-projection.ts';
+import { planWrite, type DocumentInput, type WriteOperation, type WritePlan } from '#core/log/plan-write.ts';
+import type { TopicNames } from '#core/log/topics.ts';
+import type { IndexRecord } from '#core/topology-projection.ts';
+import type { TopologyRunner } from '../projections/topology-runner.ts';
+import type { IndexLifecycle } from './index-lifecycle.ts';
+import type { IngestMetrics } from './metrics.ts';
+import type { LogWriter } from './log-writer.ts';
+
+export interface WriteResult {
+  readonly taskUid: number;
+  readonly enqueued: Pick<EnqueuedTask, 'type' | 'indexUid' | 'enqueuedAt' | 'customMetadata'>;
+  /** Settings version the write produced (settings writes only). */
+  readonly settingsVersion: number | null;
+}
+
+export interface WritesDeps {
+  readonly writer: LogWriter;
+  readonly topology: TopologyRunner;
+  readonly lifecycle: IndexLifecycle;
+  readonly topics: TopicNames;
+  readonly autoCreateIndex: boolean;
+  /** Shards a new index gets (validation needs them before the index exists). */
+  readonly shards: number;
+  readonly replicationFactor: number;
+  /** How long a settings write waits for its own projection before answering anyway. */
+  readonly settingsWaitMs?: number;
+  readonly metrics?: IngestMetrics;
+}
+
+export interface DocumentWrite {
+  readonly mode: 'upsert' | 'update';
+  readonly documents: readonly Document[];
+  /** The client's JSON text of each document (JSON and NDJSON payloads), kept as the event body. */
+  readonly texts?: readonly string[];
+  readonly primaryKey?: string;
+  readonly customMetadata?: string;
+  /** Skip the write when the index does not exist (Meilisearch's `skipCreation`). */
+  readonly skipCreation?: boolean;
+}
+
+export interface Writes {
+  documents(uid: string, write: DocumentWrite): Promise<WriteResult>;
+  deleteIds(uid: string, ids: readonly string[]): Promise<WriteResult>;
+  deleteByFilter(uid: string, filter: unknown): Promise<WriteResult>;
+  clear(uid: string): Promise<WriteResult>;
+  settings(uid: string, patch: Readonly<Record<string, unknown>>): Promise<WriteResult>;
+  /** Appends already-validated documents of a known primary key (the inbox path). */
+  appendDocuments(
+    index: IndexRecord,
+    documents: readonly DocumentInput[],
+    shards: ArrayLike<number>,
+  ): Promise<WriteResult>;
+  appendDeletes(index: IndexRecord, ids: readonly string[]): Promise<WriteResult>;
+}
+
+function indexNotFound(uid: string): Error {
+  return miroirError('index_not_found', `Index \`${uid}\` not found.`);
+}
+
+export function createWrites(deps: WritesDeps): Writes {
+  const { writer, topology, lifecycle } = deps;
+
+  const existing = (uid: string): IndexRecord => {
+    const index = lifecycle.find(uid);
+    if (index === undefined) throw indexNotFound(uid);
+    return index;
+  };
+
+  /** Indexes that writes may create (documents, settings) exist afterwards; others must exist already. */
+  const resolveOrCreate = async (
+    uid: string,
+    primaryKey: string | null,
+    skipCreation = false,
+  ): Promise<IndexRecord> => {
+    const index = lifecycle.find(uid);
+    if (index !== undefined) return index;
+    if (!deps.autoCreateIndex || skipCreation) throw indexNotFound(uid);
+    return lifecycle.ensure(uid, primaryKey);
+  };
+
+  const append = async (
+    index: IndexRecord,
+    operation: WriteOperation,
+    customMetadata?: string,
+    source: 'http' | 'inbox' = 'http',
+  ): Promise<WriteResult> => {
+    const writeId = randomUUID();
+    const started = performance.now();
+    const plan: WritePlan = planWrite({
+      topics: deps.topics,
+      indexUid: index.uid,
+      generation: index.generation,
+      shardCount: index.shards,
+      operation,
+      owners: shardOwnersOf(topology.topology(), index.uid, index.shards),
+      replicationFactor: index.rf,
+      writeId,
+      timestamp: Date.now(),
+      customMetadata: customMetadata ?? null,
+    });
+    const { taskUid, controlOffset } = await writer.appendWrite(plan, writeId);
+    const type = plan.taskEnqueued.taskType;
+    deps.metrics?.ingest_append_seconds.observe({ type }, (performance.now() - started) / 1000);
+    deps.metrics?.ingest_tasks_appended_total.inc({ type, source });
+    const items =
+      operation.kind === 'upsert' || operation.kind === 'update'
+        ? operation.documents.length
+        : operation.kind === 'deleteIds'
+          ? operation.ids.length
+          : 0;
+    if (items > 0) deps.metrics?.ingest_documents_appended_total.inc({ source }, items);
+    if (controlOffset !== null) {
+      // Answer after this process's projection saw the new settings, so a GET right after shows them.
+      await topology.waitForOffset(controlOffset, deps.settingsWaitMs ?? 10_000).catch(() => undefined);
+    }
+    const e = plan.taskEnqueued;
+    return {
+      taskUid,
+      enqueued: {
+        type: e.taskType,
+        indexUid: e.indexUid,
+        enqueuedAt: e.timestamp,
+        customMetadata: e.customMetadata,
+      },
+      settingsVersion: operation.kind === 'settings' ? taskUid : null,
+    };
+  };
+
+  return {
+    async documents(uid, write) {
+      const known = lifecycle.find(uid);
+      if (known === undefined && (!deps.autoCreateIndex || write.skipCreation === true))
+        throw indexNotFound(uid);
+      // Everything is validated against the index as it is (or will be) before anything is appended.
+      const choice = choosePrimaryKey(known?.primaryKey ?? null, write.primaryKey, write.documents[0]);
+      const shardCount = known?.shards ?? deps.shards;
+      const prepared =
+        choice.primaryKey === null
+          ? { documents: [], shards: new Uint16Array(0) }
+          : prepareDocuments(write.documents, choice.primaryKey, shardCount, write.texts);
+      let index = await resolveOrCreate(
+        uid,
+        choice.setsIndexKey ? choice.primaryKey : null,
+        write.skipCreation,
+      );
+      if (index.shards !== shardCount)
+        throw miroirError('internal', `Index \`${uid}\` changed its layout during the request; retry it.`);
+      if (choice.setsIndexKey && choice.primaryKey !== null && index.primaryKey === null)
+        index = await lifecycle.setPrimaryKey(index, choice.primaryKey);
+      if (choice.primaryKey !== null && index.primaryKey !== null && index.primaryKey !== choice.primaryKey) {
+        throw miroirError(
+          'index_primary_key_already_exists',
+          `Index already has a primary key: \`${index.primaryKey}\`.`,
+        );
+      }
+      return append(
+        index,
+        {
+          kind: write.mode,
+          primaryKey: choice.primaryKey ?? '',
+          documents: prepared.documents,
+          shards: prepared.shards,
+        },
+        write.customMetadata,
+      );
+    },
+    async deleteIds(uid, ids) {
+      const index = existing(uid);
+      return append(index, { kind: 'deleteIds', ids, shards: shardsOfIds(ids, index.shards) });
+    },
+    async deleteByFilter(uid, filter) {
+      return append(existing(uid), { kind: 'deleteByFilter', filter });
+    },
+    async clear(uid) {
+      return append(existing(uid), { kind: 'clear' });
+    },
+    async settings(uid, patch) {
+      assertNoReservedAttributes(patch);
+      const index = await resolveOrCreate(uid, null);
+      return append(index, { kind: 'settings', settings: patch });
+    },
+    appendDocuments: (index, documents, shards) =>
+      append(
+        index,
+        { kind: 'upsert', primaryKey: index.primaryKey ?? '', documents, shards },
+        undefined,
+        'inbox',
+      ),
+    appendDeletes: (index, ids) =>
+      append(index, { kind: 'deleteIds', ids, shards: shardsOfIds(ids, index.shards) }, undefined, 'inbox'),
+  };
+}

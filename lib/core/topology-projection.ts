@@ -1,0 +1,307 @@
+// The topology projection: folds the single-partition `control` topic into the cluster's read
+// model (indexes with their shard layout and client settings, nodes, replica groups, aliases).
+// Pure `{ name, version, initialState, evolve }`; every record is applied at most once (offset
+// guard) and every event is itself idempotent, so replays and duplicates converge.
+import type { ControlEvent } from './events/control-events.ts';
+import type { NodeState, TopologyIndex, TopologyNode, TopologySpec } from './topology.ts';
+
+/** One consumed record of the control topic. */
+export interface ControlLogRecord {
+  readonly offset: number;
+  readonly event: ControlEvent;
+}
+
+/** A node the configuration declares (nodes may also arrive later through `NodeJoined`). */
+export interface ConfiguredNode {
+  readonly id: string;
+  readonly url: string;
+  readonly group: string;
+}
+
+export interface TopologyProjectionOptions {
+  readonly nodes: readonly ConfiguredNode[];
+  /** RF of new indexes (config `cluster.replicationFactor`). */
+  readonly replicationFactor: number;
+}
+
+export interface IndexRecord {
+  readonly uid: string;
+  readonly primaryKey: string | null;
+  readonly shards: number;
+  readonly rf: number;
+  readonly groups: readonly string[];
+  readonly generation: number;
+  /** Name of the index on every node: one per generation, so a recreated index never sees old data. */
+  readonly nodeIndexUid: string;
+  /** The client's settings: every key it set, resets removed (Meilisearch PATCH semantics). */
+  readonly settings: Readonly<Record<string, unknown>>;
+  /** Uid of the task of the last settings change; 0 while the settings are the defaults. */
+  readonly settingsVersion: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** Shards assigned to a node that it has not declared ready yet, by node id. */
+  readonly unready: Readonly<Record<string, readonly number[]>>;
+}
+
+export interface NodeRecord {
+  readonly id: string;
+  readonly url: string;
+  readonly group: string;
+  readonly state: NodeState;
+}
+
+/** Plain JSON, so it can be compared, logged and shared as is. */
+export interface TopologyState {
+  /** Offset of the last folded record; -1 before any. */
+  readonly offset: number;
+  /** Replica group ids, in order of first appearance (a group's position is its number in task events). */
+  readonly groups: readonly string[];
+  readonly nodes: readonly NodeRecord[];
+  readonly indexes: Readonly<Record<string, IndexRecord>>;
+  /** Last generation of each deleted index, so a recreated index starts a fresh generation. */
+  readonly retiredGenerations: Readonly<Record<string, number>>;
+  readonly aliases: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface TopologyProjection {
+  readonly name: 'topology';
+  readonly version: number;
+  readonly initialState: TopologyState;
+  evolve(state: TopologyState, record: ControlLogRecord): TopologyState;
+}
+
+/** Settings whose value is an object merged key by key (Meilisearch's nested `Setting<T>`). */
+const NESTED_SETTINGS: ReadonlySet<string> = new Set([
+  'typoTolerance',
+  'faceting',
+  'pagination',
+  'embedders',
+]);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Merges a patch object into a stored one: `null` removes a key, nested objects merge one level deeper. */
+function mergeObject(
+  current: Readonly<Record<string, unknown>>,
+  patch: Readonly<Record<string, unknown>>,
+  depth: number,
+): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete next[key];
+    else if (depth > 0 && isPlainObject(value) && isPlainObject(next[key]))
+      next[key] = mergeObject(next[key], value, depth - 1);
+    else next[key] = value;
+  }
+  return next;
+}
+
+/** The client's settings after a PATCH: top-level keys replace or reset, nested settings merge. */
+export function mergeClientSettings(
+  current: Readonly<Record<string, unknown>>,
+  patch: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete next[key];
+    else if (NESTED_SETTINGS.has(key) && isPlainObject(value) && isPlainObject(next[key]))
+      next[key] = mergeObject(next[key], value, 1);
+    else next[key] = value;
+  }
+  return next;
+}
+
+/** `<uid>--g<generation>`: the last `--g<digits>` always reads back unambiguously. */
+export function nodeIndexUidFor(uid: string, generation: number): string {
+  return `${uid}--g${generation}`;
+}
+
+function groupName(groups: readonly string[], replicaGroup: number): string {
+  return groups[replicaGroup] ?? `g${replicaGroup + 1}`;
+}
+
+function withGroup(groups: readonly string[], group: string): readonly string[] {
+  return groups.includes(group) ? groups : [...groups, group];
+}
+
+function setNodeState(state: TopologyState, nodeId: string, next: NodeState): TopologyState {
+  const node = state.nodes.find((n) => n.id === nodeId);
+  if (node === undefined || node.state === next || node.state === 'removed') return state;
+  return { ...state, nodes: state.nodes.map((n) => (n.id === nodeId ? { ...n, state: next } : n)) };
+}
+
+function updateIndex(
+  state: TopologyState,
+  uid: string,
+  change: (index: IndexRecord) => IndexRecord,
+): TopologyState {
+  const index = state.indexes[uid];
+  if (index === undefined) return state;
+  const next = change(index);
+  return next === index ? state : { ...state, indexes: { ...state.indexes, [uid]: next } };
+}
+
+function parseSettings(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isPlainObject(value) ? value : {};
+  } catch {
+    // Ingest only appends validated JSON; a foreign record must not stop the projection.
+    return {};
+  }
+}
+
+function applyEvent(state: TopologyState, event: ControlEvent, rf: number): TopologyState {
+  switch (event.type) {
+    case 'IndexCreated': {
+      if (state.indexes[event.indexUid] !== undefined) return state;
+      const index: IndexRecord = {
+        uid: event.indexUid,
+        primaryKey: event.primaryKey,
+        shards: event.shards,
+        rf,
+        groups: state.groups,
+        generation: event.generation,
+        nodeIndexUid: nodeIndexUidFor(event.indexUid, event.generation),
+        settings: {},
+        settingsVersion: 0,
+        createdAt: event.timestamp,
+        updatedAt: event.timestamp,
+        unready: {},
+      };
+      return { ...state, indexes: { ...state.indexes, [event.indexUid]: index } };
+    }
+    case 'IndexDeleted': {
+      const index = state.indexes[event.indexUid];
+      if (index === undefined) return state;
+      const { [event.indexUid]: _removed, ...indexes } = state.indexes;
+      return {
+        ...state,
+        indexes,
+        retiredGenerations: { ...state.retiredGenerations, [event.indexUid]: index.generation },
+      };
+    }
+    case 'PrimaryKeySet':
+      return updateIndex(state, event.indexUid, (index) =>
+        index.primaryKey === event.primaryKey
+          ? index
+          : { ...index, primaryKey: event.primaryKey, updatedAt: Math.max(index.updatedAt, event.timestamp) },
+      );
+    case 'SettingsChanged':
+      return updateIndex(state, event.indexUid, (index) =>
+        event.settingsVersion <= index.settingsVersion
+          ? index
+          : {
+              ...index,
+              settings: mergeClientSettings(index.settings, parseSettings(event.settings)),
+              settingsVersion: event.settingsVersion,
+              updatedAt: Math.max(index.updatedAt, event.timestamp),
+            },
+      );
+    case 'NodeJoined': {
+      const group = groupName(state.groups, event.replicaGroup);
+      const existing = state.nodes.find((n) => n.id === event.nodeId);
+      const node: NodeRecord = { id: event.nodeId, url: event.url, group, state: 'active' };
+      if (
+        existing !== undefined &&
+        existing.url === node.url &&
+        existing.group === node.group &&
+        existing.state === 'active'
+      )
+        return state;
+      const nodes =
+        existing === undefined
+          ? [...state.nodes, node]
+          : state.nodes.map((n) => (n.id === node.id ? node : n));
+      return { ...state, nodes, groups: withGroup(state.groups, group) };
+    }
+    case 'NodeDraining':
+      return setNodeState(state, event.nodeId, 'draining');
+    case 'NodeFailed':
+      return setNodeState(state, event.nodeId, 'failed');
+    case 'NodeRemoved':
+      return setNodeState(state, event.nodeId, 'removed');
+    case 'ShardAssigned':
+      return updateIndex(state, event.indexUid, (index) => {
+        if (index.generation !== event.generation) return index;
+        const shards = index.unready[event.nodeId] ?? [];
+        if (shards.includes(event.shard)) return index;
+        return {
+          ...index,
+          unready: { ...index.unready, [event.nodeId]: [...shards, event.shard].sort((a, b) => a - b) },
+        };
+      });
+    case 'ShardReady':
+      return updateIndex(state, event.indexUid, (index) => {
+        const shards = index.unready[event.nodeId];
+        if (index.generation !== event.generation || shards === undefined || !shards.includes(event.shard))
+          return index;
+        const rest = shards.filter((s) => s !== event.shard);
+        const { [event.nodeId]: _node, ...others } = index.unready;
+        return { ...index, unready: rest.length === 0 ? others : { ...others, [event.nodeId]: rest } };
+      });
+    case 'AliasSet':
+      return { ...state, aliases: { ...state.aliases, [event.alias]: [...event.targets] } };
+    case 'AliasRemoved': {
+      if (state.aliases[event.alias] === undefined) return state;
+      const { [event.alias]: _alias, ...aliases } = state.aliases;
+      return { ...state, aliases };
+    }
+  }
+}
+
+export function createTopologyProjection(options: TopologyProjectionOptions): TopologyProjection {
+  let groups: readonly string[] = [];
+  for (const node of options.nodes) groups = withGroup(groups, node.group);
+  const initialState: TopologyState = {
+    offset: -1,
+    groups,
+    nodes: options.nodes.map((n) => ({ id: n.id, url: n.url, group: n.group, state: 'active' })),
+    indexes: {},
+    retiredGenerations: {},
+    aliases: {},
+  };
+  return {
+    name: 'topology',
+    version: 1,
+    initialState,
+    evolve(state, record) {
+      // A record at or below the folded offset was already applied: at-least-once delivery is harmless.
+      if (record.offset <= state.offset) return state;
+      return { ...applyEvent(state, record.event, options.replicationFactor), offset: record.offset };
+    },
+  };
+}
+
+/** Generation a new index `uid` gets: one past the last generation it ever had. */
+export function nextGeneration(state: TopologyState, uid: string): number {
+  const live = state.indexes[uid]?.generation;
+  const retired = state.retiredGenerations[uid];
+  const last = Math.max(live ?? -1, retired ?? -1);
+  return last + 1;
+}
+
+/** The shape `createTopology` validates and derives placement tables from. */
+export function topologySpecOf(state: TopologyState): TopologySpec {
+  const nodes: TopologyNode[] = state.nodes.map((n) => ({
+    id: n.id,
+    url: n.url,
+    group: n.group,
+    state: n.state,
+  }));
+  const indexes: (TopologyIndex & { nodeIndexUid: string })[] = Object.values(state.indexes).map((index) => ({
+    uid: index.uid,
+    primaryKey: index.primaryKey,
+    shards: index.shards,
+    rf: index.rf,
+    // An index created before any node existed is held by the groups known now.
+    groups: index.groups.length > 0 ? index.groups : state.groups,
+    generation: index.generation,
+    state: 'active',
+    nodeIndexUid: index.nodeIndexUid,
+    ...(Object.keys(index.unready).length > 0 ? { unready: index.unready } : {}),
+  }));
+  return { groups: state.groups.map((id) => ({ id, state: 'active' })), nodes, indexes };
+}

@@ -1,0 +1,17 @@
+// Composition root of the projections role: builds (or joins) the process's read models and
+// serves the routes answered from them (index list and settings, tasks, topology).
+import type { RoleContext, RoleHandle } from '#adapters/role.ts';
+import { readModelsFor } from './read-models.ts';
+import { registerReadRoutes } from './read-routes.ts';
+
+export async function start(ctx: RoleContext): Promise<RoleHandle> {
+  const models = await readModelsFor({ config: ctx.config, logger: ctx.logger, lifecycle: ctx.lifecycle });
+  registerReadRoutes(ctx.app, {
+    topology: models.topology,
+    taskStore: models.taskStore,
+    admin: models.admin,
+    topics: models.topics,
+  });
+  // The runners are shared with other roles of the process and stopped by the lifecycle.
+  return { close: async () => {} };
+}

@@ -1,0 +1,92 @@
+// Read routes answered from this process's read models: `GET /indexes`, `GET /indexes/{uid}`,
+// `GET /indexes/{uid}/settings` (+ sub-routes), `GET /tasks`, `GET /tasks/{uid}` and
+// `GET /_miroir/topology`. Settings show what the client asked for, over Meilisearch's defaults.
+import type { FastifyInstance } from 'fastify';
+import type { LogAdmin } from '#adapters/kafka.ts';
+import { miroirError } from '#core/errors.ts';
+import { getTask, parseTasksQuery, queryTasks, type RawQuery } from '#core/tasks/task-query.ts';
+import { formatTaskDate } from '#core/tasks/task-view.ts';
+import type { TopicNames } from '#core/log/topics.ts';
+import type { IndexRecord } from '#core/topology-projection.ts';
+import { defaultSettings } from '#devnode/engine/index.ts';
+import { pathIndexUid, queryOf } from '#devnode/routes/context.ts';
+import { QueryFields } from '#devnode/validate/deserr.ts';
+import { mergeSettings, SETTINGS_ROUTES, settingsView } from '#devnode/validate/settings.ts';
+import type { TaskStore } from './task-store.ts';
+import { topologyView } from './topology-view.ts';
+import type { TopologyRunner } from './topology-runner.ts';
+
+export const SETTINGS_VERSION_HEADER = 'x-miroir-settings-version';
+
+export interface ReadRoutesDeps {
+  readonly topology: TopologyRunner;
+  readonly taskStore: TaskStore;
+  readonly admin: Pick<LogAdmin, 'fetchLag'>;
+  readonly topics: TopicNames;
+}
+
+export function indexView(index: IndexRecord): Record<string, unknown> {
+  return {
+    uid: index.uid,
+    createdAt: formatTaskDate(index.createdAt),
+    updatedAt: formatTaskDate(index.updatedAt),
+    primaryKey: index.primaryKey,
+  };
+}
+
+/** The client's settings as Meilisearch shows them: every key, defaults where the client set nothing. */
+export function clientSettingsView(index: IndexRecord): Record<string, unknown> {
+  const stored = index.settings;
+  const view: Record<string, unknown> = settingsView(mergeSettings(defaultSettings(), stored));
+  // Settings devnode does not model are shown as the client stored them.
+  if (stored.embedders !== undefined) view.embedders = stored.embedders;
+  if (stored.localizedAttributes !== undefined) view.localizedAttributes = stored.localizedAttributes;
+  return view;
+}
+
+export function registerReadRoutes(app: FastifyInstance, deps: ReadRoutesDeps): void {
+  const requireIndex = (uid: string): IndexRecord => {
+    const index = deps.topology.state().indexes[uid];
+    if (index === undefined) throw miroirError('index_not_found', `Index \`${uid}\` not found.`);
+    return index;
+  };
+
+  app.get('/indexes', async (req) => {
+    const q = new QueryFields(queryOf(req), ['offset', 'limit']);
+    const offset = q.usize('offset', 'invalid_index_offset') ?? 0;
+    const limit = q.usize('limit', 'invalid_index_limit') ?? 20;
+    const all = Object.values(deps.topology.state().indexes).sort((a, b) =>
+      a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0,
+    );
+    return { results: all.slice(offset, offset + limit).map(indexView), offset, limit, total: all.length };
+  });
+
+  app.get('/indexes/:indexUid', async (req) => indexView(requireIndex(pathIndexUid(req))));
+
+  app.get('/indexes/:indexUid/settings', async (req, reply) => {
+    const index = requireIndex(pathIndexUid(req));
+    reply.header(SETTINGS_VERSION_HEADER, String(index.settingsVersion));
+    return clientSettingsView(index);
+  });
+  for (const route of SETTINGS_ROUTES) {
+    app.get(`/indexes/:indexUid/settings/${route.path}`, async (req, reply) => {
+      const index = requireIndex(pathIndexUid(req));
+      reply.header(SETTINGS_VERSION_HEADER, String(index.settingsVersion));
+      return clientSettingsView(index)[route.key];
+    });
+  }
+
+  app.get('/tasks', async (req) =>
+    queryTasks(await deps.taskStore.table(), parseTasksQuery(req.query as RawQuery)),
+  );
+  app.get('/tasks/:taskUid', async (req) => {
+    const { taskUid } = req.params as { taskUid: string };
+    // One lookup instead of the whole table; getTask still owns the uid validation and 404.
+    const state = /^\d{1,10}$/.test(taskUid) ? await deps.taskStore.get(Number(taskUid)) : undefined;
+    return getTask(new Map(state === undefined ? [] : [[state.uid, state]]), taskUid);
+  });
+
+  app.get('/_miroir/topology', async () =>
+    topologyView(deps.topology.state(), deps.topology.topology(), deps.admin, deps.topics),
+  );
+}

@@ -1,0 +1,82 @@
+// `GET /_miroir/topology`: nodes, and per index its layout, every owner of every shard (all
+// groups) and each owner's lag: events of the shard's partition the node has not applied yet
+// (end offset - the committed offset of its indexer consumer group `<prefix>indexer.<nodeId>`).
+import type { LogAdmin } from '#adapters/kafka.ts';
+import type { TopicNames } from '#core/log/topics.ts';
+import type { Topology } from '#core/topology.ts';
+import type { TopologyState } from '#core/topology-projection.ts';
+
+export interface TopologyNodeView {
+  id: string;
+  url: string;
+  group: string;
+  state: string;
+}
+
+export interface TopologyIndexView {
+  uid: string;
+  primaryKey: string | null;
+  shards: number;
+  rf: number;
+  groups: string[];
+  generation: number;
+  nodeIndexUid: string;
+  owners: Record<string, string[]>;
+  lag: Record<string, Record<string, number>>;
+}
+
+export interface TopologyView {
+  nodes: TopologyNodeView[];
+  indexes: TopologyIndexView[];
+}
+
+/** The indexer's consumer group of a node (one group per node, see the indexer). */
+export function indexerGroupOf(prefix: string, nodeId: string): string {
+  return `${prefix}indexer.${nodeId}`;
+}
+
+export async function topologyView(
+  state: TopologyState,
+  topology: Topology | null,
+  admin: Pick<LogAdmin, 'fetchLag'>,
+  topics: TopicNames,
+): Promise<TopologyView> {
+  const nodes = state.nodes.map((n) => ({ id: n.id, url: n.url, group: n.group, state: n.state }));
+  const indexes = await Promise.all(
+    Object.values(state.indexes)
+      .sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0))
+      .map(async (index): Promise<TopologyIndexView> => {
+        const table = topology?.tables.get(index.uid);
+        const owners: Record<string, string[]> = {};
+        const shardsOfNode = new Map<string, number[]>();
+        for (let shard = 0; shard < index.shards; shard += 1) {
+          const list = table === undefined ? [] : table.groups.flatMap((g) => [...(g.owners[shard] ?? [])]);
+          owners[String(shard)] = list;
+          for (const node of list) shardsOfNode.set(node, [...(shardsOfNode.get(node) ?? []), shard]);
+        }
+        const lag: Record<string, Record<string, number>> = {};
+        const topic = topics.docs(index.uid, index.generation);
+        await Promise.all(
+          [...shardsOfNode].map(async ([node, shards]) => {
+            const perPartition = await admin.fetchLag(indexerGroupOf(topics.prefix, node), topic);
+            const byShard: Record<string, number> = {};
+            for (const shard of shards)
+              byShard[String(shard)] = perPartition.find((p) => p.partition === shard)?.lag ?? 0;
+            lag[node] = byShard;
+          }),
+        );
+        return {
+          uid: index.uid,
+          primaryKey: index.primaryKey,
+          shards: index.shards,
+          rf: index.rf,
+          groups: [...(index.groups.length > 0 ? index.groups : state.groups)],
+          generation: index.generation,
+          nodeIndexUid: index.nodeIndexUid,
+          owners,
+          lag,
+        };
+      }),
+  );
+  return { nodes, indexes };
+}
