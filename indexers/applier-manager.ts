@@ -44,8 +44,7 @@ export interface ApplierManagerOptions {
 
 /** The index a node holds for a client index: `nodeIndexUid` when the topology names one, else the same uid. */
 export function nodeIndexUidOf(index: TopologyIndex): string {
-  const named = (index as TopologyIndex & { nodeIndexUid?: unknown }).nodeIndexUid;
-  return typeof named === 'string' && named.length > 0 ? named : index.uid;
+  return index.nodeIndexUid ?? index.uid;
 }
 
 /** Every (index, partitions) a node must apply under `topology`; pure. */

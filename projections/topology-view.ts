@@ -1,6 +1,7 @@
 // `GET /_miroir/topology`: nodes, and per index its layout, every owner of every shard (all
 // groups) and each owner's lag: events of the shard's partition the node has not applied yet
 // (end offset - the committed offset of its indexer consumer group `<prefix>indexer.<nodeId>`).
+import { indexerGroupId } from '#core/log/consumer-groups.ts';
 import type { LogAdmin } from '#adapters/kafka.ts';
 import type { TopicNames } from '#core/log/topics.ts';
 import type { Topology } from '#core/topology.ts';
@@ -30,10 +31,6 @@ export interface TopologyView {
   indexes: TopologyIndexView[];
 }
 
-/** The indexer's consumer group of a node (one group per node, see the indexer). */
-export function indexerGroupOf(prefix: string, nodeId: string): string {
-  return `${prefix}indexer.${nodeId}`;
-}
 
 export async function topologyView(
   state: TopologyState,
@@ -58,7 +55,7 @@ export async function topologyView(
         const topic = topics.docs(index.uid, index.generation);
         await Promise.all(
           [...shardsOfNode].map(async ([node, shards]) => {
-            const perPartition = await admin.fetchLag(indexerGroupOf(topics.prefix, node), topic);
+            const perPartition = await admin.fetchLag(indexerGroupId(topics.prefix, node), topic);
             const byShard: Record<string, number> = {};
             for (const shard of shards)
               byShard[String(shard)] = perPartition.find((p) => p.partition === shard)?.lag ?? 0;

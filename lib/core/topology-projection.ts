@@ -291,7 +291,7 @@ export function topologySpecOf(state: TopologyState): TopologySpec {
     group: n.group,
     state: n.state,
   }));
-  const indexes: (TopologyIndex & { nodeIndexUid: string })[] = Object.values(state.indexes).map((index) => ({
+  const indexes: TopologyIndex[] = Object.values(state.indexes).map((index) => ({
     uid: index.uid,
     primaryKey: index.primaryKey,
     shards: index.shards,

@@ -45,6 +45,8 @@ export interface TopologyIndex {
   readonly groups: readonly string[];
   readonly generation: number;
   readonly state: IndexState;
+  /** The index's name on the nodes (differs from `uid` once an index was deleted and re-created). */
+  readonly nodeIndexUid?: string;
   /**
    * Shards a node owns but has not caught up on yet (assigned, not ready), by node id: such a
    * replica takes writes but serves no reads. Absent means every owner is ready.

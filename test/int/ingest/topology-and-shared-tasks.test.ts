@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaClient } from '#adapters/kafka.ts';
 import { initRouting } from '#core/routing/hash.ts';
 import { kafkaBrokers, uniqueName } from '#test/helpers/services.ts';
-import { indexerGroupOf, type TopologyView } from '../../../projections/topology-view.ts';
+import type { TopologyView } from '../../../projections/topology-view.ts';
+import { indexerGroupId } from '#core/log/consumer-groups.ts';
 import { startCluster, totalRecords, waitFor, type Cluster } from './harness.ts';
 
 let a: Cluster;
@@ -82,7 +83,7 @@ describe('GET /_miroir/topology', () => {
     // Pretend node n1's indexer applied everything of partition 0.
     const kafka = createKafkaClient({ brokers: kafkaBrokers(), clientId: 'fake-indexer' });
     const consumer = kafka.partitionConsumer({
-      groupId: indexerGroupOf(a.models.topics.prefix, 'n1'),
+      groupId: indexerGroupId(a.models.topics.prefix, 'n1'),
       partitions: [{ topic, partitions: [0, 1, 2, 3] }],
       handler: async () => {},
     });
