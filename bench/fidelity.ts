@@ -1,0 +1,295 @@
+// `npm run bench -- fidelity [--docs=N] [--queries=Q]`: invisible federation, measured. The npm
+// corpus (`scope`, `major` filterable, `downloads` sortable) is placed by the routing rules on 3
+// devnode processes (S=12) at RF=1 and at RF=2, and one devnode process holds everything. Each
+// query (plain words, typos, prefixes, multi-word, filters, facets, sort, deep pages in both
+// pagination modes, distinct, multi-search, federated multi-search, facet search) goes to both and
+// the answers are compared: hit ids and order (equal-rank runs as sets), totals, facet counts;
+// stats once per cluster. Value: % of queries in full agreement (target 100, SPEC F-R10).
+import type { NodeClient } from '#adapters/node-client.ts';
+import {
+  ALLOWED,
+  compareHits,
+  compareSearch,
+  stable,
+  type Body,
+  type Disagreement,
+} from '#test/int/query/compare.ts';
+import { spawnDevnode, startCluster, type TestCluster } from '#test/int/query/cluster.ts';
+import { intArg, log, round, type BenchResult } from './harness.ts';
+import { corpusWords, loadNpmDocs, NPM_SETTINGS, seeded } from './search.ts';
+
+type Kind = 'search' | 'multiSearch' | 'federated' | 'facetSearch';
+
+interface Query {
+  category: string;
+  kind: Kind;
+  body: Record<string, unknown>;
+  /** Sort fields, so hits equal on score but not on sort value are not taken for ties. */
+  sort: string[];
+}
+
+function typo(word: string, next: (n: number) => number): string {
+  const i = 1 + next(word.length - 2);
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  return next(2) === 0
+    ? `${word.slice(0, i)}${word[i + 1] ?? ''}${word[i] ?? ''}${word.slice(i + 2)}`
+    : `${word.slice(0, i)}${letters[next(26)]}${word.slice(i + 1)}`;
+}
+
+export function fidelityQueries(words: readonly string[], scopes: readonly string[], count: number): Query[] {
+  const next = seeded(2026);
+  const word = (): string => words[next(words.length)] as string;
+  const longWord = (): string => {
+    for (;;) {
+      const w = word();
+      if (w.length >= 6) return w;
+    }
+  };
+  const scope = (): string => scopes[next(scopes.length)] as string;
+  const makers: (() => Query)[] = [
+    () => ({ category: 'word', kind: 'search', body: { q: word() }, sort: [] }),
+    () => ({ category: 'typo', kind: 'search', body: { q: typo(longWord(), next) }, sort: [] }),
+    () => ({ category: 'prefix', kind: 'search', body: { q: longWord().slice(0, 3 + next(2)) }, sort: [] }),
+    () => ({
+      category: 'multi-word',
+      kind: 'search',
+      body: { q: `${word()} ${word()}${next(2) ? ` ${word()}` : ''}`, limit: 50 },
+      sort: [],
+    }),
+    () => ({
+      category: 'filter',
+      kind: 'search',
+      body: { q: word(), filter: `major >= ${next(4)}` },
+      sort: [],
+    }),
+    () => ({
+      category: 'filter-scope',
+      kind: 'search',
+      body: { filter: `scope = "${scope()}"`, sort: ['downloads:desc'] },
+      sort: ['downloads'],
+    }),
+    () => ({ category: 'facets', kind: 'search', body: { q: word(), facets: ['scope', 'major'] }, sort: [] }),
+    () => ({
+      category: 'placeholder-facets',
+      kind: 'search',
+      body: { filter: `major = ${next(10)}`, facets: ['major', 'scope'], limit: 5, sort: ['downloads:desc'] },
+      sort: ['downloads'],
+    }),
+    () => ({
+      category: 'sort',
+      kind: 'search',
+      body: { q: word(), sort: [next(2) ? 'downloads:desc' : 'downloads:asc'] },
+      sort: ['downloads'],
+    }),
+    () => ({
+      category: 'deep-offset',
+      kind: 'search',
+      body: { q: word().slice(0, 3), offset: 100 + next(800), limit: 20 },
+      sort: [],
+    }),
+    () => ({
+      category: 'deep-page',
+      kind: 'search',
+      body: { q: word().slice(0, 3), page: 2 + next(30), hitsPerPage: 20 },
+      sort: [],
+    }),
+    () => ({
+      category: 'distinct',
+      kind: 'search',
+      body: { q: word(), distinct: 'scope', limit: 30 },
+      sort: [],
+    }),
+    () => ({
+      category: 'multi-search',
+      kind: 'multiSearch',
+      body: {
+        queries: [
+          { indexUid: 'npm', q: word() },
+          { indexUid: 'npm', q: word(), facets: ['major'] },
+        ],
+      },
+      sort: [],
+    }),
+    () => ({
+      category: 'federated',
+      kind: 'federated',
+      body: {
+        federation: { limit: 20, facetsByIndex: { npm: ['major'] } },
+        queries: [
+          { indexUid: 'npm', q: word() },
+          { indexUid: 'npm', q: word(), federationOptions: { weight: 0.5 } },
+        ],
+      },
+      sort: [],
+    }),
+    () => ({
+      category: 'facet-search',
+      kind: 'facetSearch',
+      body: { facetName: 'scope', facetQuery: scope().slice(1, 3), q: next(2) ? word() : '' },
+      sort: [],
+    }),
+  ];
+  return Array.from({ length: count }, (_, i) => (makers[i % makers.length] as () => Query)());
+}
+
+async function ask(
+  target: {
+    search(body: unknown): Promise<unknown>;
+    multi(body: unknown): Promise<unknown>;
+    facet(body: unknown): Promise<unknown>;
+  },
+  query: Query,
+): Promise<Body> {
+  if (query.kind === 'search') return (await target.search(query.body)) as Body;
+  if (query.kind === 'facetSearch') return (await target.facet(query.body)) as Body;
+  return (await target.multi(query.body)) as Body;
+}
+
+function compare(query: Query, miroir: Body, single: Body): Disagreement[] {
+  switch (query.kind) {
+    case 'search':
+      return compareSearch(miroir, single, 'id', query.sort);
+    case 'facetSearch':
+      return stable(miroir.facetHits) === stable(single.facetHits) ? [] : ['facetDistribution'];
+    case 'multiSearch': {
+      const a = miroir.results as Body[];
+      const b = single.results as Body[];
+      return [...new Set(a.flatMap((result, i) => compareSearch(result, b[i] as Body, 'id')))];
+    }
+    case 'federated': {
+      const out = compareSearch(miroir, single, 'id');
+      const fed = (body: Body) => (body.hits as Body[]).map((hit) => stable(hit._federation));
+      if (
+        !out.includes('hits') &&
+        compareHits(miroir.hits as Body[], single.hits as Body[], 'id', [], false).length === 0 &&
+        stable(fed(miroir)) !== stable(fed(single))
+      )
+        out.push('order');
+      return out;
+    }
+  }
+}
+
+interface ClusterReport {
+  rf: number;
+  queries: number;
+  agreeing: number;
+  /** Queries whose only differences are equal-rank hits cut by a page end (allowed). */
+  tieBoundaryOnly: number;
+  disagreements: Partial<Record<Disagreement, number>>;
+  byCategory: Record<string, { queries: number; agreeing: number }>;
+  examples: { category: string; body: Record<string, unknown>; kinds: Disagreement[] }[];
+  stats: { numberOfDocuments: boolean; fieldDistribution: boolean };
+  errors: number;
+}
+
+async function measure(
+  cluster: TestCluster,
+  reference: NodeClient,
+  queries: readonly Query[],
+  rf: number,
+): Promise<ClusterReport> {
+  const report: ClusterReport = {
+    rf,
+    queries: queries.length,
+    agreeing: 0,
+    tieBoundaryOnly: 0,
+    disagreements: {},
+    byCategory: {},
+    examples: [],
+    stats: { numberOfDocuments: false, fieldDistribution: false },
+    errors: 0,
+  };
+  const miroir = {
+    search: async (body: unknown) => (await cluster.service.search('npm', body)).body,
+    multi: async (body: unknown) => (await cluster.service.multiSearch(body)).body,
+    facet: async (body: unknown) => (await cluster.service.facetSearch('npm', body)).body,
+  };
+  const single = {
+    search: (body: unknown) => reference.search('npm', body as Record<string, unknown>),
+    multi: (body: unknown) => reference.multiSearch(body as Record<string, unknown>),
+    facet: (body: unknown) => reference.facetSearch('npm', body as Record<string, unknown>),
+  };
+  for (const query of queries) {
+    const category = (report.byCategory[query.category] ??= { queries: 0, agreeing: 0 });
+    category.queries += 1;
+    let kinds: Disagreement[];
+    try {
+      const [a, b] = await Promise.all([ask(miroir, query), ask(single, query)]);
+      kinds = compare(query, a, b);
+    } catch (err) {
+      report.errors += 1;
+      kinds = ['shape'];
+      log(`fidelity: ${query.category} failed: ${(err as Error).message}`);
+    }
+    const real = kinds.filter((kind) => !ALLOWED.has(kind));
+    for (const kind of kinds) report.disagreements[kind] = (report.disagreements[kind] ?? 0) + 1;
+    if (real.length === 0) {
+      report.agreeing += 1;
+      category.agreeing += 1;
+      if (kinds.length > 0) report.tieBoundaryOnly += 1;
+    } else if (report.examples.length < 10) {
+      report.examples.push({ category: query.category, body: query.body, kinds: real });
+    }
+  }
+  const [stats, singleStats] = await Promise.all([
+    cluster.service.indexStats('npm'),
+    reference.indexStats('npm'),
+  ]);
+  report.stats = {
+    numberOfDocuments: stats.body.numberOfDocuments === singleStats.numberOfDocuments,
+    fieldDistribution: stable(stats.body.fieldDistribution) === stable(singleStats.fieldDistribution),
+  };
+  return report;
+}
+
+export async function run(args: string[]): Promise<BenchResult> {
+  const docCount = intArg(args, 'docs', 50_000);
+  const queryCount = intArg(args, 'queries', 600);
+  const docs = loadNpmDocs(docCount);
+  const scopes = [
+    ...new Set(docs.map((doc) => doc.scope).filter((scope): scope is string => typeof scope === 'string')),
+  ].sort();
+  const queries = fidelityQueries(corpusWords(docs), scopes, queryCount);
+  const common = {
+    uid: 'npm',
+    shards: 12,
+    primaryKey: 'id',
+    settings: NPM_SETTINGS,
+    documents: docs,
+    devnodes: spawnDevnode,
+    service: { perShardTimeoutMs: 30_000 },
+  };
+  log(
+    `fidelity: placing ${docs.length} npm documents: RF=1 and RF=2 clusters (3 devnode processes each, S=12) and one reference devnode`,
+  );
+  const started = performance.now();
+  const rf1 = await startCluster({ ...common, rf: 1 });
+  let rf2: TestCluster | undefined;
+  try {
+    rf2 = await startCluster({ ...common, rf: 2, reference: false, groups: { g1: ['m1', 'm2', 'm3'] } });
+    log(
+      `fidelity: loaded in ${((performance.now() - started) / 1000).toFixed(1)} s; running ${queries.length} queries per cluster`,
+    );
+    const reference = rf1.reference?.client as NodeClient;
+    const reports = [await measure(rf1, reference, queries, 1), await measure(rf2, reference, queries, 2)];
+    const total = reports.reduce((sum, r) => sum + r.queries, 0);
+    const agreeing = reports.reduce((sum, r) => sum + r.agreeing, 0);
+    const agreement = round((100 * agreeing) / total, 2);
+    return {
+      bench: 'fidelity',
+      value: agreement,
+      unit: '% queries in agreement',
+      baseline: 100,
+      ratio: round(agreement / 100, 4),
+      documents: docs.length,
+      shards: 12,
+      queriesPerCluster: queries.length,
+      placement: 'documents placed directly on the nodes by the routing rules (write path not used)',
+      clusters: reports,
+    };
+  } finally {
+    await rf2?.close();
+    await rf1.close();
+  }
+}
