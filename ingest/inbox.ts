@@ -9,7 +9,7 @@ import { dlqTopicSpec, type TopicPolicy, type TopicSpec } from '#core/log/topic-
 import { parseTopic, type TopicNames } from '#core/log/topics.ts';
 import type { TopologyState } from '#core/topology-projection.ts';
 import { shardsOfIds } from '#core/ingest/prepare-documents.ts';
-import type { TopologyRunner } from '../projections/topology-runner.ts';
+import type { TopologyRunner } from '#adapters/read-models/topology-runner.ts';
 import type { IndexLifecycle } from './index-lifecycle.ts';
 import type { LogWriter } from './log-writer.ts';
 import type { IngestMetrics } from './metrics.ts';

@@ -16,7 +16,7 @@ import {
 import { docsTopicSpec, inboxTopicSpec, type TopicPolicy, type TopicSpec } from '#core/log/topic-configs.ts';
 import type { TopicNames } from '#core/log/topics.ts';
 import { nextGeneration, type IndexRecord } from '#core/topology-projection.ts';
-import type { TopologyRunner } from '../projections/topology-runner.ts';
+import type { TopologyRunner } from '#adapters/read-models/topology-runner.ts';
 import type { LogWriter } from './log-writer.ts';
 
 export interface IndexLifecycleDeps {

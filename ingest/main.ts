@@ -3,7 +3,7 @@
 import type { RoleContext, RoleHandle } from '#adapters/role.ts';
 import type { IndexRecord } from '#core/topology-projection.ts';
 import { initRouting } from '#core/routing/hash.ts';
-import { readModelsFor } from '../projections/read-models.ts';
+import { readModelsFor } from '#adapters/read-models/read-models.ts';
 import { createInboxRouter } from './inbox.ts';
 import { createIndexLifecycle } from './index-lifecycle.ts';
 import { createLogWriter } from './log-writer.ts';

@@ -12,7 +12,7 @@ import type { EnqueuedTask } from '#core/tasks/task-projection.ts';
 import { planWrite, type DocumentInput, type WriteOperation, type WritePlan } from '#core/log/plan-write.ts';
 import type { TopicNames } from '#core/log/topics.ts';
 import type { IndexRecord } from '#core/topology-projection.ts';
-import type { TopologyRunner } from '../projections/topology-runner.ts';
+import type { TopologyRunner } from '#adapters/read-models/topology-runner.ts';
 import type { IndexLifecycle } from './index-lifecycle.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { LogWriter } from './log-writer.ts';

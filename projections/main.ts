@@ -1,7 +1,7 @@
 // Composition root of the projections role: builds (or joins) the process's read models and
 // serves the routes answered from them (index list and settings, tasks, topology).
 import type { RoleContext, RoleHandle } from '#adapters/role.ts';
-import { readModelsFor } from './read-models.ts';
+import { readModelsFor } from '#adapters/read-models/read-models.ts';
 import { registerReadRoutes } from './read-routes.ts';
 
 export async function start(ctx: RoleContext): Promise<RoleHandle> {

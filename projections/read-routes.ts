@@ -12,9 +12,9 @@ import { defaultSettings } from '#devnode/engine/index.ts';
 import { pathIndexUid, queryOf } from '#devnode/routes/context.ts';
 import { QueryFields } from '#devnode/validate/deserr.ts';
 import { mergeSettings, SETTINGS_ROUTES, settingsView } from '#devnode/validate/settings.ts';
-import type { TaskStore } from './task-store.ts';
+import type { TaskStore } from '#adapters/read-models/task-store.ts';
 import { topologyView } from './topology-view.ts';
-import type { TopologyRunner } from './topology-runner.ts';
+import type { TopologyRunner } from '#adapters/read-models/topology-runner.ts';
 
 export const SETTINGS_VERSION_HEADER = 'x-miroir-settings-version';
 

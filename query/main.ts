@@ -4,7 +4,7 @@
 import { createNodeClient, type NodeClient } from '#adapters/node-client.ts';
 import type { RoleContext, RoleHandle } from '#adapters/role.ts';
 import type { TopologyState } from '#core/topology-projection.ts';
-import { readModelsFor } from '../projections/read-models.ts';
+import { readModelsFor } from '#adapters/read-models/read-models.ts';
 import { ReplicaSelector } from './covering.ts';
 import { queryMetrics } from './metrics.ts';
 import { registerQueryRoutes } from './routes.ts';

@@ -13,7 +13,7 @@ import type { MiroirEvent } from '#core/events/event.ts';
 import type { FastifyInstance } from 'fastify';
 import { start as startIngest } from '../../../ingest/main.ts';
 import { start as startProjections } from '../../../projections/main.ts';
-import { readModelsFor, type ReadModels } from '../../../projections/read-models.ts';
+import { readModelsFor, type ReadModels } from '#adapters/read-models/read-models.ts';
 import { kafkaBrokers, redisUrl, uniqueName } from '#test/helpers/services.ts';
 
 export interface Cluster {

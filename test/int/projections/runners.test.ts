@@ -13,10 +13,10 @@ import { controlTopicSpec, tasksTopicSpec } from '#core/log/topic-configs.ts';
 import { topicNames, type TopicNames } from '#core/log/topics.ts';
 import { initRouting } from '#core/routing/hash.ts';
 import { renderTask } from '#core/tasks/task-view.ts';
-import { ensureTopicWith } from '../../../projections/read-models.ts';
-import { createTaskRunner } from '../../../projections/task-runner.ts';
-import { createRedisTaskStore } from '../../../projections/task-store.ts';
-import { createTopologyRunner, type TopologyRunner } from '../../../projections/topology-runner.ts';
+import { ensureTopicWith } from '#adapters/read-models/read-models.ts';
+import { createTaskRunner } from '#adapters/read-models/task-runner.ts';
+import { createRedisTaskStore } from '#adapters/read-models/task-store.ts';
+import { createTopologyRunner, type TopologyRunner } from '#adapters/read-models/topology-runner.ts';
 import { kafkaBrokers, redisUrl, uniqueName } from '#test/helpers/services.ts';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
