@@ -26,7 +26,7 @@ export class DevnodeState {
   }
 
   private build(row: IndexRow): IndexState {
-    const engine = createIndexEngine(row.primaryKey, row.settings);
+    const engine = createIndexEngine(row.primaryKey, row.settings, { indexUid: row.uid });
     const batch: Record<string, unknown>[] = [];
     // Replaying in slices keeps memory flat for large indexes.
     for (const doc of this.store.documents(row.uid)) {
@@ -50,7 +50,7 @@ export class DevnodeState {
   /** A new empty index, persisted by the caller's transaction through `save`. */
   create(uid: string, primaryKey: string | null, now: string): IndexState {
     const settings = defaultSettings();
-    const index: IndexState = { uid, primaryKey, settings, createdAt: now, updatedAt: now, engine: createIndexEngine(primaryKey, settings) };
+    const index: IndexState = { uid, primaryKey, settings, createdAt: now, updatedAt: now, engine: createIndexEngine(primaryKey, settings, { indexUid: uid }) };
     this.indexes.set(uid, index);
     return index;
   }

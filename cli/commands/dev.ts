@@ -1,13 +1,25 @@
-// `miroir dev [--port 7700] [--config FILE] [--data DIR]`: the whole pipeline on one machine.
-// Starts a local Kafka broker (or reuses KAFKA_BROKERS), runs every role in this process on
-// one port, prints where it listens, and on Ctrl-C stops everything, broker included.
-import { join } from 'node:path';
+// `miroir dev`: the whole pipeline on one machine. Starts a local Kafka broker (or reuses
+// KAFKA_BROKERS), N devnodes over replica groups, and every role in this process on one port
+// of 127.0.0.1; prints where everything listens and, on Ctrl-C, stops it all (broker included).
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROLES } from '#core/config/index.ts';
+import { InvalidConfigError } from '#core/config/index.ts';
 import { startKafka, waitUntilAnswering } from '../../scripts/kafka.ts';
-import { loadConfigFromCli, runUntilSignalled, startServer, type RunningServer } from './serve.ts';
+import { localClusterConfig, planNodes, startLocalCluster, type LocalClusterOptions } from '../local-cluster.ts';
+import { runUntilSignalled } from './serve.ts';
 
-const USAGE = 'usage: miroir dev [--port 7700] [--config FILE] [--data DIR]\n';
+const USAGE = `usage: miroir dev [options]
+
+  --port N        port of the Meilisearch API on 127.0.0.1 (default 7700; 0 picks a free one)
+  --nodes N       devnodes to run (default 3)
+  --groups N      replica groups the nodes are dealt to (default 1)
+  --shards N      shards of a new index (default: cluster.shards of the configuration)
+  --rf N          copies of each shard per group (default: cluster.replicationFactor)
+  --data DIR      devnode and Kafka data (default .data/dev); a later run finds it again
+  --config FILE   configuration file (YAML or JSON); MIROIR_* variables apply too
+  KAFKA_BROKERS=host:port uses a running broker instead of starting one.
+`;
 
 interface Broker {
   brokers: string;
@@ -15,7 +27,7 @@ interface Broker {
   stop(): Promise<void>;
 }
 
-async function obtainBroker(dataDir: string | undefined): Promise<Broker> {
+async function obtainBroker(dataDir: string): Promise<Broker> {
   const given = process.env.KAFKA_BROKERS;
   if (given) {
     process.stdout.write(`[kafka] using KAFKA_BROKERS=${given}\n`);
@@ -23,10 +35,18 @@ async function obtainBroker(dataDir: string | undefined): Promise<Broker> {
     return { brokers: given, stop: async () => {} };
   }
   const kafka = await startKafka({
-    ...(dataDir ? { dataDir: join(dataDir, 'kafka') } : {}),
+    dataDir: join(dataDir, 'kafka'),
     log: (line) => process.stdout.write(`[kafka] ${line}\n`),
   });
   return { brokers: kafka.brokers, stop: () => kafka.stop() };
+}
+
+/** A flag holding a whole number within bounds, or an error message. */
+function intFlag(name: string, raw: string | undefined, min: number, max: number): number | undefined | string {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n < min || n > max) return `--${name} must be a whole number from ${min} to ${max}, got '${raw}'`;
+  return n;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -36,8 +56,12 @@ export async function run(argv: string[]): Promise<number> {
       args: argv,
       options: {
         port: { type: 'string', default: '7700' },
+        nodes: { type: 'string', default: '3' },
+        groups: { type: 'string', default: '1' },
+        shards: { type: 'string' },
+        rf: { type: 'string' },
         config: { type: 'string', short: 'c' },
-        data: { type: 'string' },
+        data: { type: 'string', default: '.data/dev' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -50,39 +74,79 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  // Validate the configuration before paying for a broker start.
-  const overrides = { roles: [...ROLES], http: { port: Number(values.port) } };
-  if (!loadConfigFromCli('dev', values.config, overrides)) return 2;
+  const flags = {
+    port: intFlag('port', values.port, 0, 65535),
+    nodes: intFlag('nodes', values.nodes, 1, 64),
+    groups: intFlag('groups', values.groups, 1, 16),
+    shards: intFlag('shards', values.shards, 1, 1024),
+    rf: intFlag('rf', values.rf, 1, 16),
+  };
+  const bad = Object.values(flags).filter((v): v is string => typeof v === 'string');
+  if (bad.length > 0) {
+    process.stderr.write(`miroir dev: ${bad.join('\n')}\n${USAGE}`);
+    return 2;
+  }
+  const num = (v: number | string | undefined): number | undefined => (typeof v === 'number' ? v : undefined);
+  let file: string | undefined;
+  if (values.config !== undefined) {
+    try {
+      file = readFileSync(values.config, 'utf8');
+    } catch (err) {
+      process.stderr.write(`miroir dev: cannot read config file ${values.config}: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
+  const dataDir = resolve(values.data);
+  const nodes = num(flags.nodes) ?? 3;
+  const groups = num(flags.groups) ?? 1;
+  const shards = num(flags.shards);
+  const rf = num(flags.rf);
+  const opts: Omit<LocalClusterOptions, 'brokers'> = {
+    nodes,
+    groups,
+    ...(shards !== undefined ? { shards } : {}),
+    ...(rf !== undefined ? { replicationFactor: rf } : {}),
+    dataDir,
+    port: num(flags.port) ?? 7700,
+    env: process.env,
+    ...(file !== undefined ? { file, fileName: values.config } : {}),
+  };
+
+  // Everything that can be checked is checked before paying for a broker start.
+  try {
+    const placeholder = planNodes(nodes, groups).map((n) => ({ ...n, url: 'http://127.0.0.1:1' }));
+    localClusterConfig({ ...opts, brokers: '127.0.0.1:9092' }, placeholder);
+  } catch (err) {
+    process.stderr.write(`miroir dev: ${(err as Error).message}\n`);
+    return 2;
+  }
 
   let broker: Broker;
   try {
-    broker = await obtainBroker(values.data);
+    broker = await obtainBroker(dataDir);
   } catch (err) {
     process.stderr.write(`miroir dev: cannot start Kafka: ${(err as Error).message}\n`);
     return 1;
   }
-  const config = loadConfigFromCli('dev', values.config, {
-    ...overrides,
-    kafka: { brokers: broker.brokers.split(',').map((b) => b.trim()) },
-  });
-  if (!config) {
-    await broker.stop();
-    return 2;
-  }
-
-  let server: RunningServer;
+  let cluster;
   try {
-    server = await startServer(config);
+    cluster = await startLocalCluster({ ...opts, brokers: broker.brokers });
   } catch (err) {
-    process.stderr.write(`miroir dev: startup failed: ${(err as Error).stack ?? String(err)}\n`);
+    const text = err instanceof InvalidConfigError ? err.message : ((err as Error).stack ?? String(err));
+    process.stderr.write(`miroir dev: startup failed: ${text}\n`);
     await broker.stop();
     return 1;
   }
-  // Last phase: the broker outlives every consumer commit and client close.
-  server.lifecycle.register('close-clients', 'kafka broker', () => broker.stop());
-  const roles = server.started.length > 0 ? server.started.join(', ') : 'none available yet';
-  process.stdout.write(
-    `Miroir dev: Meilisearch API on ${server.url} (Kafka ${broker.brokers}; roles: ${roles}). Ctrl-C stops.\n`,
-  );
-  return runUntilSignalled(server);
+  // Last of all: the broker outlives every consumer commit, client close and devnode.
+  cluster.server.lifecycle.register('close-clients', 'kafka broker', () => broker.stop());
+  const { config } = cluster;
+  const lines = [
+    `Miroir dev: Meilisearch API on ${cluster.url}`,
+    `  roles: ${cluster.server.started.join(', ')}; Kafka ${broker.brokers} (topics ${config.kafka.topicPrefix}*)`,
+    `  new indexes: ${config.cluster.shards} shards, RF ${config.cluster.replicationFactor}, ${config.cluster.replicaGroups} replica group(s)`,
+    ...cluster.nodes.map((n) => `  devnode ${n.id} (${n.group}) ${n.url}  data ${n.dir}`),
+    `  topology: ${cluster.url}/_miroir/topology. Ctrl-C stops everything.`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return runUntilSignalled(cluster.server);
 }

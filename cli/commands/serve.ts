@@ -1,15 +1,14 @@
 // `miroir serve --config FILE [--roles ingest,query,indexer,projections] [--port N]`: loads the
 // configuration (file + MIROIR_* environment + flags), builds logger, metrics and lifecycle,
 // starts each selected role on one shared HTTP app, listens, and shuts down cleanly on a signal.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { createHttpApp } from '#adapters/http-server.ts';
 import { createLifecycle, handleSignals, type Lifecycle } from '#adapters/lifecycle.ts';
 import { createLogger, type Logger } from '#adapters/logger.ts';
 import { createMetrics } from '#adapters/metrics.ts';
-import { ROLE_MODULE_PATHS, ROLE_START_ORDER, type RoleHandle, type RoleModule } from '#adapters/role.ts';
+import { ROLE_START_ORDER, type RoleHandle, type RoleModule } from '#adapters/role.ts';
 import {
   InvalidConfigError,
   loadConfig,
@@ -17,9 +16,9 @@ import {
   type ConfigInput,
   type Role,
 } from '#core/config/index.ts';
+import { loadRoleModule } from '../role-loader.ts';
 
 const USAGE = 'usage: miroir serve [--config FILE] [--roles ingest,query,indexer,projections] [--port N]\n';
-const repoRoot = new URL('../../', import.meta.url);
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -31,23 +30,6 @@ export interface RunningServer {
   started: Role[];
 }
 
-/** Loads a role module; undefined (logged) when the role is not built yet. */
-async function loadRole(role: Role, logger: Logger): Promise<RoleModule | undefined> {
-  const path = ROLE_MODULE_PATHS[role];
-  const url = new URL(path, repoRoot);
-  if (!existsSync(fileURLToPath(url))) {
-    logger.warn({ role }, `role ${role}: not yet available`);
-    return undefined;
-  }
-  // A module that exists but fails to import is a real error and propagates.
-  const mod = (await import(url.href)) as Partial<RoleModule>;
-  if (typeof mod.start !== 'function') {
-    logger.warn({ role }, `role ${role}: not yet available (${path} exports no start function)`);
-    return undefined;
-  }
-  return mod as RoleModule;
-}
-
 export interface StartServerOptions {
   /** Finds a role's module; the default looks in the role's folder. Tests pass their own. */
   loadRole?: (role: Role, logger: Logger) => Promise<RoleModule | undefined>;
@@ -55,7 +37,7 @@ export interface StartServerOptions {
 
 /** Builds the shared pieces, starts the roles of `config.roles`, then listens. */
 export async function startServer(config: Config, opts: StartServerOptions = {}): Promise<RunningServer> {
-  const load = opts.loadRole ?? loadRole;
+  const load = opts.loadRole ?? loadRoleModule;
   const logger = createLogger({ service: 'miroir', level: config.logging.level });
   const metrics = createMetrics({
     prefix: config.metrics.prefix,

@@ -5,7 +5,7 @@ import type { FilterExpr } from '#core/filter/ast.ts';
 import { DocumentStore } from './document-store.ts';
 import { FacetValueStore } from './facet-values.ts';
 import { flattenDocument, projectDocument } from './fields.ts';
-import { checkFilterable, FilterEvaluator } from './filter.ts';
+import { checkFilterable, FilterIndex } from './filter.ts';
 import { ScratchPool } from './matcher.ts';
 import { runFacetSearch, runSearch } from './search.ts';
 import { buildFieldSortKeys, type FieldSortKeys } from './sort-keys.ts';
@@ -37,6 +37,7 @@ export class MemoryIndexEngine implements IndexEngine {
   readonly store = new DocumentStore();
   readonly words = new WordIndex();
   readonly facets: FacetValueStore;
+  readonly filters: FilterIndex;
   tokenizer: Tokenizer;
   /** Every field name (dotted for nested) in order of first appearance. */
   readonly fieldNames: string[] = [];
@@ -52,12 +53,13 @@ export class MemoryIndexEngine implements IndexEngine {
   constructor(
     primaryKey: string | null,
     settings: IndexSettings,
-    readonly options: EngineOptions = {},
+    public options: EngineOptions = {},
   ) {
     this.primaryKey = primaryKey;
     this.settings = settings;
     this.tokenizer = this.buildTokenizer();
     this.facets = new FacetValueStore(() => this.store.docs);
+    this.filters = new FilterIndex(() => this.store.docs);
   }
 
   get errorPrefix(): string {
@@ -71,6 +73,10 @@ export class MemoryIndexEngine implements IndexEngine {
 
   setPrimaryKey(primaryKey: string): void {
     this.primaryKey = primaryKey;
+  }
+
+  setIndexUid(uid: string): void {
+    this.options = { ...this.options, indexUid: uid };
   }
 
   applySettings(settings: IndexSettings): void {
@@ -226,6 +232,8 @@ export class MemoryIndexEngine implements IndexEngine {
       this.facets.onDocumentSet(id, doc);
     }
     this.sortKeyCache.clear();
+    this.filters.invalidate();
+    this.words.sorted(); // merge the batch's new words now, not on the first search
     return { indexedDocuments: documents.length };
   }
 
@@ -241,6 +249,8 @@ export class MemoryIndexEngine implements IndexEngine {
       this.facets.onDocumentRemoved(id);
     }
     this.sortKeyCache.clear();
+    this.filters.invalidate();
+    this.words.sorted();
     return { deletedDocuments: internal.length };
   }
 
@@ -252,7 +262,7 @@ export class MemoryIndexEngine implements IndexEngine {
       if (err instanceof EngineError) throw new EngineError(code, err.message);
       throw err;
     }
-    return new FilterEvaluator(this.facets, this.store.docs).evaluate(filter);
+    return this.filters.evaluate(filter);
   }
 
   deleteByFilter(filter: FilterExpr): { deletedDocuments: number } {
@@ -270,6 +280,7 @@ export class MemoryIndexEngine implements IndexEngine {
     this.facets.clear();
     this.topLevelCounts.clear();
     this.sortKeyCache.clear();
+    this.filters.invalidate();
     return { deletedDocuments: n };
   }
 

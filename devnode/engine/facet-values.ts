@@ -71,8 +71,26 @@ export function fieldValues(doc: Document, field: string): FieldValues {
   return out.exists ? out : NONE;
 }
 
+/**
+ * Counting form of one field's values: every distinct value once (numbers, then normalized
+ * strings) and, per document, its value ids in CSR layout with the document's own spelling of
+ * each, so a facet distribution is one pass of integer increments over the candidates.
+ */
+export interface FacetCountIndex {
+  /** Per value id: the number, or null for a string value. */
+  numbers: (number | null)[];
+  /** Per value id: the normalized string (numbers: their text). */
+  normalized: string[];
+  /** Document d's value ids are ids[start[d] .. start[d + 1]). */
+  start: Int32Array;
+  ids: Int32Array;
+  /** Spelling of each (document, value) entry, parallel to `ids`. */
+  spellings: string[];
+}
+
 export class FacetValueStore {
   private readonly fields = new Map<string, (FieldValues | undefined)[]>();
+  private readonly counting = new Map<string, FacetCountIndex>();
 
   constructor(private readonly docs: () => readonly (Document | undefined)[]) {}
 
@@ -91,19 +109,62 @@ export class FacetValueStore {
     return values;
   }
 
+  /** The counting index of `field`, rebuilt after writes on first use. */
+  countIndex(field: string): FacetCountIndex {
+    let index = this.counting.get(field);
+    if (index) return index;
+    const values = this.field(field);
+    const valueIds = new Map<string, number>();
+    const numbers: (number | null)[] = [];
+    const normalized: string[] = [];
+    const start = new Int32Array(values.length + 1);
+    const ids: number[] = [];
+    const spellings: string[] = [];
+    const idOf = (key: string, n: number | null, text: string): number => {
+      let id = valueIds.get(key);
+      if (id === undefined) {
+        id = numbers.length;
+        valueIds.set(key, id);
+        numbers.push(n);
+        normalized.push(text);
+      }
+      return id;
+    };
+    for (let d = 0; d < values.length; d++) {
+      start[d] = ids.length;
+      const v = values[d];
+      if (!v || !v.exists) continue;
+      const first = ids.length;
+      const push = (id: number, spelling: string): void => {
+        for (let k = first; k < ids.length; k++) if (ids[k] === id) return; // a value counts once per document
+        ids.push(id);
+        spellings.push(spelling);
+      };
+      v.strings.forEach((str, i) => push(idOf(`s${str}`, null, str), v.originals[i] ?? str));
+      for (const n of v.numbers) push(idOf(`n${n}`, n, String(n)), String(n));
+    }
+    start[values.length] = ids.length;
+    index = { numbers, normalized, start, ids: Int32Array.from(ids), spellings };
+    this.counting.set(field, index);
+    return index;
+  }
+
   get(field: string, doc: number): FieldValues {
     return this.field(field)[doc] ?? NONE;
   }
 
   onDocumentSet(id: number, doc: Document): void {
+    this.counting.clear();
     for (const [field, values] of this.fields) values[id] = fieldValues(doc, field);
   }
 
   onDocumentRemoved(id: number): void {
+    this.counting.clear();
     for (const values of this.fields.values()) values[id] = undefined;
   }
 
   clear(): void {
     this.fields.clear();
+    this.counting.clear();
   }
 }

@@ -12,35 +12,42 @@ interface Bucket {
 }
 
 function collectBuckets(store: FacetValueStore, field: string, candidates: ArrayLike<number>): { buckets: Bucket[]; min: number; max: number; hasNumbers: boolean } {
-  const values = store.field(field);
-  const strings = new Map<string, Bucket>();
-  const numbers = new Map<number, Bucket>();
-  let min = Infinity;
-  let max = -Infinity;
+  const index = store.countIndex(field);
+  const counts = new Int32Array(index.numbers.length);
   // Candidates arrive in ascending internal id, so the first spelling seen is the lowest id's.
+  const spelling: (string | undefined)[] = new Array<string | undefined>(index.numbers.length);
+  const { start, ids } = index;
   for (let c = 0; c < candidates.length; c++) {
-    const v = values[candidates[c] as number];
-    if (!v || !v.exists) continue;
-    const seenS = new Set<string>();
-    v.strings.forEach((s, i) => {
-      if (seenS.has(s)) return;
-      seenS.add(s);
-      const b = strings.get(s);
-      if (b) b.count++;
-      else strings.set(s, { key: v.originals[i] ?? s, count: 1, number: null, normalized: s });
-    });
-    const seenN = new Set<number>();
-    for (const n of v.numbers) {
-      if (n < min) min = n;
-      if (n > max) max = n;
-      if (seenN.has(n)) continue;
-      seenN.add(n);
-      const b = numbers.get(n);
-      if (b) b.count++;
-      else numbers.set(n, { key: String(n), count: 1, number: n, normalized: String(n) });
+    const doc = candidates[c] as number;
+    const end = start[doc + 1] as number;
+    for (let k = start[doc] as number; k < end; k++) {
+      const id = ids[k] as number;
+      const before = counts[id] as number;
+      counts[id] = before + 1;
+      if (before === 0) spelling[id] = index.spellings[k];
     }
   }
-  return { buckets: [...numbers.values(), ...strings.values()], min, max, hasNumbers: numbers.size > 0 };
+  const buckets: Bucket[] = [];
+  let min = Infinity;
+  let max = -Infinity;
+  let hasNumbers = false;
+  // Numbers first, then strings, each in first-seen order (the order the sorts below expect as ties).
+  for (let id = 0; id < counts.length; id++) {
+    const count = counts[id] as number;
+    const n = index.numbers[id] as number | null;
+    if (count === 0 || n === null) continue;
+    hasNumbers = true;
+    if (n < min) min = n;
+    if (n > max) max = n;
+    buckets.push({ key: String(n), count, number: n, normalized: String(n) });
+  }
+  for (let id = 0; id < counts.length; id++) {
+    const count = counts[id] as number;
+    if (count === 0 || index.numbers[id] !== null) continue;
+    const normalized = index.normalized[id] as string;
+    buckets.push({ key: spelling[id] ?? normalized, count, number: null, normalized });
+  }
+  return { buckets, min, max, hasNumbers };
 }
 
 function sortBuckets(buckets: Bucket[], order: 'alpha' | 'count'): Bucket[] {

@@ -1,33 +1,11 @@
-// Filter evaluation over the facet value store: a FilterExpr becomes a bitmap of matching document
-// slots. Semantics follow Meilisearch: values normalized like facets, `=` tries string and number,
-// ranges compare numbers and (since v1.15) strings, `!=`/NOT complement over all documents.
+// Filters over the index: the semantics live in `#core/filter/evaluate.ts` (`compileFilter`); this
+// module applies the compiled tests through per-field value indexes (distinct values -> document
+// lists), so a filter costs a pass over distinct values and matching documents, not over every
+// document. Also the filterability checks with Meilisearch's messages.
 import type { FilterExpr } from '#core/filter/ast.ts';
+import { compileFilter, facetsOf, filterAttributes, geoPoint, type CompiledFilter } from '#core/filter/evaluate.ts';
 import { fieldMatchesPattern } from './fields.ts';
-import type { FacetValueStore, FieldValues } from './facet-values.ts';
-import { geoPoint, haversine, inBoundingBox, inPolygon } from './geo.ts';
-import { normalizeFacet } from './normalize.ts';
 import { EngineError, type Document } from './types.ts';
-
-/** Attributes a filter reads (`_geo` for geo filters), in order of appearance. */
-export function filterAttributes(expr: FilterExpr, out: string[] = []): string[] {
-  switch (expr.type) {
-    case 'and':
-    case 'or':
-      for (const c of expr.children) filterAttributes(c, out);
-      break;
-    case 'not':
-      filterAttributes(expr.child, out);
-      break;
-    case 'geoRadius':
-    case 'geoBoundingBox':
-    case 'geoPolygon':
-      out.push('_geo');
-      break;
-    default:
-      out.push(expr.attribute);
-  }
-  return out;
-}
 
 export function isFilterable(attribute: string, filterable: readonly string[]): boolean {
   return filterable.some((p) => fieldMatchesPattern(attribute, p));
@@ -47,117 +25,140 @@ export function checkFilterable(expr: FilterExpr, filterable: readonly string[],
   }
 }
 
-function parseNumber(text: string): number | null {
-  const t = text.trim();
-  if (t === '') return null;
-  const n = Number(t);
-  return Number.isFinite(n) ? n : null;
+/** One field's filter index: distinct numbers and normalized strings with their documents, and the flags. */
+interface FieldIndex {
+  numbers: Map<number, number[]>;
+  strings: Map<string, number[]>;
+  exists: number[];
+  isNull: number[];
+  isEmpty: number[];
 }
 
-type Predicate = (v: FieldValues) => boolean;
-
-function comparePredicate(op: '=' | '>' | '>=' | '<' | '<=', value: string): Predicate {
-  const s = normalizeFacet(value);
-  const n = parseNumber(value);
-  const cmpNum = (x: number): boolean => (n === null ? false : op === '=' ? x === n : op === '>' ? x > n : op === '>=' ? x >= n : op === '<' ? x < n : x <= n);
-  const cmpStr = (x: string): boolean => (op === '=' ? x === s : op === '>' ? x > s : op === '>=' ? x >= s : op === '<' ? x < s : x <= s);
-  return (v) => v.numbers.some(cmpNum) || v.strings.some(cmpStr);
+function buildFieldIndex(docs: readonly (Document | undefined)[], attribute: string): FieldIndex {
+  const index: FieldIndex = { numbers: new Map(), strings: new Map(), exists: [], isNull: [], isEmpty: [] };
+  for (let id = 0; id < docs.length; id++) {
+    const doc = docs[id];
+    if (doc === undefined) continue;
+    const f = facetsOf(doc, attribute);
+    if (!f.exists) continue;
+    index.exists.push(id);
+    if (f.isNull) index.isNull.push(id);
+    if (f.isEmpty) index.isEmpty.push(id);
+    for (const n of f.numbers) {
+      const list = index.numbers.get(n);
+      if (!list) index.numbers.set(n, [id]);
+      else if (list[list.length - 1] !== id) list.push(id);
+    }
+    for (const s of f.strings) {
+      const list = index.strings.get(s);
+      if (!list) index.strings.set(s, [id]);
+      else if (list[list.length - 1] !== id) list.push(id);
+    }
+  }
+  return index;
 }
 
-export class FilterEvaluator {
-  constructor(
-    private readonly store: FacetValueStore,
-    private readonly docs: readonly (Document | undefined)[],
-  ) {}
+/**
+ * Filter indexes of one engine, built per attribute on first use and dropped on every write batch
+ * (a write invalidates them all; the next filter rebuilds only the attributes it reads).
+ */
+export class FilterIndex {
+  private readonly fields = new Map<string, FieldIndex>();
+  private geo: Float64Array | null = null;
+
+  constructor(private readonly docs: () => readonly (Document | undefined)[]) {}
+
+  invalidate(): void {
+    this.fields.clear();
+    this.geo = null;
+  }
+
+  private field(attribute: string): FieldIndex {
+    let index = this.fields.get(attribute);
+    if (!index) {
+      index = buildFieldIndex(this.docs(), attribute);
+      this.fields.set(attribute, index);
+    }
+    return index;
+  }
+
+  /** [doc, lat, lng, doc, lat, lng, ...] for every document with a `_geo` point. */
+  private geoPoints(): Float64Array {
+    if (!this.geo) {
+      const docs = this.docs();
+      const out: number[] = [];
+      for (let id = 0; id < docs.length; id++) {
+        const doc = docs[id];
+        const p = doc === undefined ? null : geoPoint(doc, '_geo');
+        if (p) out.push(id, p[0], p[1]);
+      }
+      this.geo = Float64Array.from(out);
+    }
+    return this.geo;
+  }
 
   /** Bitmap (1 = matches) over document slots; free slots never match. */
   evaluate(expr: FilterExpr): Uint8Array {
-    const out = new Uint8Array(this.docs.length);
-    switch (expr.type) {
+    return this.run(compileFilter(expr));
+  }
+
+  private run(filter: CompiledFilter): Uint8Array {
+    const docs = this.docs();
+    const out = new Uint8Array(docs.length);
+    switch (filter.kind) {
       case 'and': {
-        out.fill(1);
-        for (const child of expr.children) {
-          const sub = this.evaluate(child);
+        const [first] = filter.children;
+        if (first === undefined) {
+          for (let i = 0; i < out.length; i++) out[i] = docs[i] === undefined ? 0 : 1;
+          return out;
+        }
+        out.set(this.run(first));
+        for (const child of filter.children.slice(1)) {
+          const sub = this.run(child);
           for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) & (sub[i] as number);
         }
-        return this.live(out);
+        return out;
       }
       case 'or': {
-        for (const child of expr.children) {
-          const sub = this.evaluate(child);
+        for (const child of filter.children) {
+          const sub = this.run(child);
           for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) | (sub[i] as number);
         }
         return out;
       }
       case 'not': {
-        const sub = this.evaluate(expr.child);
-        for (let i = 0; i < out.length; i++) out[i] = sub[i] === 1 ? 0 : 1;
-        return this.live(out);
+        const sub = this.run(filter.child);
+        for (let i = 0; i < out.length; i++) out[i] = sub[i] === 1 || docs[i] === undefined ? 0 : 1;
+        return out;
       }
-      case 'compare': {
-        if (expr.op === '!=') return this.evaluate({ type: 'not', child: { ...expr, op: '=' } });
-        return this.byField(expr.attribute, comparePredicate(expr.op, expr.value));
+      case 'field': {
+        for (const id of this.field(filter.attribute)[filter.flag]) out[id] = 1;
+        return out;
       }
-      case 'range': {
-        const fromN = parseNumber(expr.from);
-        const toN = parseNumber(expr.to);
-        const fromS = normalizeFacet(expr.from);
-        const toS = normalizeFacet(expr.to);
-        return this.byField(
-          expr.attribute,
-          (v) => (fromN !== null && toN !== null && v.numbers.some((x) => x >= fromN && x <= toN)) || v.strings.some((x) => x >= fromS && x <= toS),
-        );
+      case 'value': {
+        const index = this.field(filter.attribute);
+        const mark = (list: number[] | undefined): void => {
+          if (list) for (const id of list) out[id] = 1;
+        };
+        if (filter.equals) {
+          // Equality: direct lookups instead of a pass over the distinct values.
+          for (const eq of filter.equals) {
+            if (eq.number !== null) mark(index.numbers.get(eq.number));
+            mark(index.strings.get(eq.string));
+          }
+          return out;
+        }
+        for (const [n, list] of index.numbers) if (filter.test.number(n)) mark(list);
+        for (const [s, list] of index.strings) if (filter.test.string(s)) mark(list);
+        return out;
       }
-      case 'in': {
-        const preds = expr.values.map((value) => comparePredicate('=', value));
-        return this.byField(expr.attribute, (v) => preds.some((p) => p(v)));
+      case 'geo': {
+        const points = this.geoPoints();
+        for (let i = 0; i < points.length; i += 3) {
+          if (filter.test([points[i + 1] as number, points[i + 2] as number])) out[points[i] as number] = 1;
+        }
+        return out;
       }
-      case 'exists':
-        return this.byField(expr.attribute, (v) => v.exists);
-      case 'isNull':
-        return this.byField(expr.attribute, (v) => v.isNull);
-      case 'isEmpty':
-        return this.byField(expr.attribute, (v) => v.isEmpty);
-      case 'contains': {
-        const s = normalizeFacet(expr.value);
-        return this.byField(expr.attribute, (v) => v.strings.some((x) => x.includes(s)));
-      }
-      case 'startsWith': {
-        const s = normalizeFacet(expr.value);
-        return this.byField(expr.attribute, (v) => v.strings.some((x) => x.startsWith(s)));
-      }
-      case 'geoRadius':
-        return this.byGeo((p) => haversine([expr.lat, expr.lng], p) <= expr.radius);
-      case 'geoBoundingBox':
-        return this.byGeo((p) => inBoundingBox(p, expr.topRight, expr.bottomLeft));
-      case 'geoPolygon':
-        return this.byGeo((p) => inPolygon(p, expr.points));
     }
-  }
-
-  private live(out: Uint8Array): Uint8Array {
-    for (let i = 0; i < out.length; i++) if (this.docs[i] === undefined) out[i] = 0;
-    return out;
-  }
-
-  private byField(field: string, predicate: Predicate): Uint8Array {
-    const values = this.store.field(field);
-    const out = new Uint8Array(this.docs.length);
-    for (let i = 0; i < out.length; i++) {
-      const v = values[i];
-      if (v !== undefined && v.exists && predicate(v)) out[i] = 1;
-    }
-    return out;
-  }
-
-  private byGeo(predicate: (p: [number, number]) => boolean): Uint8Array {
-    const out = new Uint8Array(this.docs.length);
-    for (let i = 0; i < out.length; i++) {
-      const doc = this.docs[i];
-      if (doc === undefined) continue;
-      const p = geoPoint(doc);
-      if (p && predicate(p)) out[i] = 1;
-    }
-    return out;
   }
 }

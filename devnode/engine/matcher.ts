@@ -256,15 +256,22 @@ export class QueryMatcher {
       }
     }
     if (term.maxTypos > 0) {
-      const { words, ids } = index.sorted();
-      const numeric = /^[\p{N}\p{P}]+$/u;
-      const accept = this.opts.disableOnNumbers ? (i: number) => !numeric.test(words[i] as string) : () => true;
-      for (const m of typoDerivations(words, word, term.maxTypos, term.prefix, accept)) {
-        const id = ids[m.index] as number;
+      const numbersOff = this.opts.disableOnNumbers;
+      const key = `${term.maxTypos}${term.prefix ? 'p' : 'w'}${numbersOff ? 'n' : ''}:${word}`;
+      const derived = index.cachedDerivations(key, () => {
+        const { words, ids } = index.sorted();
+        const numeric = /^[\p{N}\p{P}]+$/u;
+        const accept = numbersOff ? (i: number) => !numeric.test(words[i] as string) : () => true;
+        const found = typoDerivations(words, word, term.maxTypos, term.prefix, accept);
+        return { ids: Int32Array.from(found, (m) => ids[m.index] as number), typos: Uint8Array.from(found, (m) => m.typos) };
+      });
+      for (let k = 0; k < derived.ids.length; k++) {
+        const id = derived.ids[k] as number;
         if (seen.has(id)) continue;
         seen.add(id);
-        this.scatter(match, index.postings[id] as number[], m.typos, 0);
-        match.matchedWords.set(words[m.index] as string, { typo: m.typos, flags: 0 });
+        const typos = derived.typos[k] as number;
+        this.scatter(match, index.postings[id] as number[], typos, 0);
+        match.matchedWords.set(index.words[id] as string, { typo: typos, flags: 0 });
       }
     }
     return match;

@@ -92,7 +92,24 @@ export interface DocEvaluation {
 }
 
 export class DocRanker {
+  /** Reused by `levelCost`: ordering touches every candidate, and one object per document showed in GC. */
+  private readonly scratch: DocEvaluation = { doc: 0, step: 0, typo: 0, maxTypo: 0 };
+
   constructor(private readonly ctx: RankContext) {}
+
+  /** `cost(base(doc, step), rule)` without allocating an evaluation. */
+  levelCost(doc: number, step: number, rule: ResolvedRule): number {
+    const ev = this.scratch;
+    ev.doc = doc;
+    ev.step = step;
+    ev.typo = rule.kind === 'typo' ? this.typoCount(doc, step) : 0;
+    ev.proximity = undefined;
+    ev.attributeRank = undefined;
+    ev.wordPosition = undefined;
+    ev.exactAttribute = undefined;
+    ev.exactWords = undefined;
+    return this.cost(ev, rule);
+  }
 
   /** Words step and typo count: cheap, from the per-term presence arrays. */
   base(doc: number, step: number): DocEvaluation {

@@ -2,6 +2,7 @@
 // ranking (cheap rules over every candidate, costly rules only for the buckets a page needs) ->
 // distinct / score threshold -> hits with formatting, scores and details, facets, pagination.
 import type { MemoryIndexEngine } from './engine.ts';
+import { haversineMeters } from '#core/filter/evaluate.ts';
 import { facetDistribution, facetOrder, searchFacetValues } from './facets.ts';
 import { fieldMatchesPattern, projectDocument } from './fields.ts';
 import { describeFilterable, isFilterable } from './filter.ts';
@@ -15,8 +16,8 @@ import { resolveRules, type ResolvedRule } from './rules.ts';
 import { MISSING_KEY, parseGeoSort } from './sort-keys.ts';
 import { EngineError, type Document, type FacetSearchRequest, type FacetSearchResponse, type SearchRequest, type SearchResponse } from './types.ts';
 
-/** Details key of the wordPosition rule (see docs/devnode-search.md on the naming). */
-const WORD_POSITION_KEY = 'wordPosition';
+/** Details key of the wordPosition rule: milli's score_details.rs names it `attributePosition`. */
+const WORD_POSITION_KEY = 'attributePosition';
 const PACK = 8_388_608; // 2^23: room for the index of a candidate in a packed sort key
 
 /** A sort criterion (request `sort` entry or `field:asc` ranking rule) resolved to per-slot keys. */
@@ -84,7 +85,8 @@ function requestCriteria(engine: MemoryIndexEngine, sort: string[] | null): Sort
         },
         detail: (doc) => {
           const p = geoPoint(docs[doc] as Document);
-          return { value: p ? { lat: p[0], lng: p[1] } : null, distance: p ? haversine(target, p) : null };
+          // milli's distance_between_two_points: geoutils haversine, in metres to the millimetre.
+          return { value: p ? { lat: p[0], lng: p[1] } : null, distance: p ? haversineMeters(target, p) : null };
         },
       };
     }
@@ -111,21 +113,55 @@ function isCheap(p: PlannedRule): boolean {
   return p.rule.kind === 'words' || p.rule.kind === 'typo' || p.rule.kind === 'sort' || p.rule.kind === 'fieldSort';
 }
 
-/** Stable re-sort of `order` by an integer key (< 2^29), via packed float keys and a typed sort. */
-function stableSortBy(order: Int32Array, key: (doc: number) => number): Int32Array {
-  const packed = new Float64Array(order.length);
-  let constant = true;
-  const first = order.length > 0 ? key(order[0] as number) : 0;
-  for (let i = 0; i < order.length; i++) {
-    const k = key(order[i] as number);
-    if (k !== first) constant = false;
-    packed[i] = k * PACK + i;
+/** Key ranges up to this size are sorted by counting (linear), wider ones by a typed-array sort. */
+const COUNTING_RANGE = 4096;
+
+/** Stable sort of `order` by integer keys (< 2^29, parallel to `order`); returns both, permuted. */
+function sortByKeys(order: Int32Array, keys: Float64Array): [Int32Array, Float64Array] {
+  const n = order.length;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const k = keys[i] as number;
+    if (k < min) min = k;
+    if (k > max) max = k;
   }
-  if (constant) return order;
+  if (n < 2 || min === max) return [order, keys];
+  const out = new Int32Array(n);
+  const outKeys = new Float64Array(n);
+  if (max - min < COUNTING_RANGE) {
+    const counts = new Int32Array(max - min + 2);
+    for (let i = 0; i < n; i++) {
+      const c = (keys[i] as number) - min + 1;
+      counts[c] = (counts[c] as number) + 1;
+    }
+    for (let k = 1; k < counts.length; k++) counts[k] = (counts[k] as number) + (counts[k - 1] as number);
+    for (let i = 0; i < n; i++) {
+      const c = (keys[i] as number) - min;
+      const at = counts[c] as number;
+      counts[c] = at + 1;
+      out[at] = order[i] as number;
+      outKeys[at] = keys[i] as number;
+    }
+    return [out, outKeys];
+  }
+  // Packed float keys (key, then position) sort stably in one typed sort.
+  const packed = new Float64Array(n);
+  for (let i = 0; i < n; i++) packed[i] = (keys[i] as number) * PACK + i;
   packed.sort();
-  const out = new Int32Array(order.length);
-  for (let i = 0; i < order.length; i++) out[i] = order[(packed[i] as number) % PACK] as number;
-  return out;
+  for (let i = 0; i < n; i++) {
+    const from = (packed[i] as number) % PACK;
+    out[i] = order[from] as number;
+    outKeys[i] = keys[from] as number;
+  }
+  return [out, outKeys];
+}
+
+/** Stable re-sort of `order` by an integer key (< 2^29). */
+function stableSortBy(order: Int32Array, key: (doc: number) => number): Int32Array {
+  const keys = new Float64Array(order.length);
+  for (let i = 0; i < order.length; i++) keys[i] = key(order[i] as number);
+  return sortByKeys(order, keys)[0];
 }
 
 /** Matching strategy steps: the term sets tried in turn, all terms first. */
@@ -157,17 +193,19 @@ function strategySteps(parsed: ParsedQuery, matches: TermMatch[], strategy: Sear
   return steps;
 }
 
-/** Ordering keys of the costly rules, one level per relevancy rule or sort criterion; rules that
- *  cannot tell documents apart for this query (no adjacent pair, `*` searchable) are skipped. */
-function costlyLevels(planned: PlannedRule[], ranker: DocRanker | null): ((hit: RankedHit) => number)[] {
-  const levels: ((hit: RankedHit) => number)[] = [];
+/** Ordering keys of the costly rules, one level per relevancy rule or sort criterion, per document
+ *  (`step` = the document's words step); rules that cannot tell documents apart for this query
+ *  (no adjacent pair, `*` searchable) are skipped. */
+function costlyLevels(planned: PlannedRule[], ranker: DocRanker | null, step: Uint8Array | null): ((doc: number) => number)[] {
+  const levels: ((doc: number) => number)[] = [];
   for (const p of planned) {
     if (p.criteria.length > 0) {
-      for (const c of p.criteria) levels.push((h) => c.key(h.doc));
+      for (const c of p.criteria) levels.push(c.key);
       continue;
     }
-    if (!ranker || ranker.isConstant(p.rule)) continue;
-    levels.push((h) => (h.ev ? ranker.cost(h.ev, p.rule) : 0));
+    // A `sort` rule without request criteria orders nothing.
+    if (!ranker || !step || p.rule.kind === 'sort' || ranker.isConstant(p.rule)) continue;
+    levels.push((doc) => ranker.levelCost(doc, step[doc] as number, p.rule));
   }
   return levels;
 }
@@ -213,13 +251,14 @@ function placeholderUniverse(engine: MemoryIndexEngine, filter: Uint8Array | nul
 function queryUniverse(matches: TermMatch[], steps: number[][], slots: number, filter: Uint8Array | null, negatives: Uint8Array | null): Universe {
   const minimal = steps[steps.length - 1] as number[];
   const step = new Uint8Array(slots);
-  const ids: number[] = [];
   if (minimal.length === 0) return { ids: new Int32Array(0), step };
   let seed = matches[minimal[0] as number] as TermMatch;
   for (const t of minimal) if ((matches[t] as TermMatch).docs.length < seed.docs.length) seed = matches[t] as TermMatch;
-  for (const doc of seed.docs) {
-    if (filter && filter[doc] !== 1) continue;
-    if (negatives && negatives[doc] === 1) continue;
+  const ids = new Int32Array(seed.docs.length);
+  let size = 0;
+  const visit = (doc: number): void => {
+    if (filter && filter[doc] !== 1) return;
+    if (negatives && negatives[doc] === 1) return;
     let s = 0;
     for (; s < steps.length; s++) {
       const set = steps[s] as number[];
@@ -232,11 +271,18 @@ function queryUniverse(matches: TermMatch[], steps: number[][], slots: number, f
       }
       if (ok) break;
     }
-    if (s === steps.length) continue;
+    if (s === steps.length) return;
     step[doc] = s;
-    ids.push(doc);
+    ids[size++] = doc;
+  };
+  // A dense seed is walked through its presence array, which yields ascending ids without a sort.
+  if (seed.docs.length * 8 > slots) {
+    const presence = seed.presence;
+    for (let doc = 0; doc < slots; doc++) if (presence[doc] !== 0) visit(doc);
+    return { ids: ids.slice(0, size), step };
   }
-  const arr = Int32Array.from(ids);
+  for (const doc of seed.docs) visit(doc);
+  const arr = ids.slice(0, size);
   arr.sort();
   return { ids: arr, step };
 }
@@ -428,55 +474,64 @@ function execute(engine: MemoryIndexEngine, request: SearchRequest, need: number
   }
   for (const key of cheapKeys) {
     const values = new Float64Array(order.length);
-    for (let x = 0; x < order.length; x++) values[x] = key(order[x] as number);
-    cheapValues.push(values);
+    let constant = true;
+    for (let x = 0; x < order.length; x++) {
+      values[x] = key(order[x] as number);
+      if (values[x] !== values[0]) constant = false;
+    }
+    // A key every candidate shares splits no group.
+    if (!constant) cheapValues.push(values);
   }
-  const levels = costlyLevels(planned.slice(firstCostly), ranker);
+  const levels = costlyLevels(planned.slice(firstCostly), ranker, step);
   const evaluate = (doc: number): DocEvaluation | null => (ranker && step ? ranker.base(doc, step[doc] as number) : null);
   const hits: RankedHit[] = [];
   let removed = 0;
-  const accept = (hit: RankedHit): void => {
+  const accept = (doc: number): void => {
+    const hit: RankedHit = { doc, ev: evaluate(doc) };
     if (threshold !== null && hit.ev && ranker && globalScore(ranker.ranks(hit.ev, rules)) < threshold) {
       removed++;
       return;
     }
-    if (distinct && !distinct.accept(hit.doc)) {
+    if (distinct && !distinct.accept(doc)) {
       removed++;
       return;
     }
     hits.push(hit);
   };
   const done = (): boolean => !exhaustive && hits.length >= need;
-  const bucketSort = (group: RankedHit[], level: number): void => {
+  const filtering = threshold !== null || distinct !== null;
+  // Bucket sort over typed arrays: one level's keys for the group, a stable sort, then the runs of
+  // equal keys in order, descending a level only into the buckets the page still needs.
+  const bucketSort = (group: Int32Array, level: number): void => {
     if (level === levels.length || group.length === 1) {
-      for (const h of group) accept(h);
+      // Without distinct or a threshold nothing past the page can change the answer.
+      for (let x = 0; x < group.length && (filtering || !done()); x++) accept(group[x] as number);
       return;
     }
-    const key = levels[level] as (hit: RankedHit) => number;
-    const buckets = new Map<number, RankedHit[]>();
-    for (const h of group) {
-      const k = key(h);
-      const b = buckets.get(k);
-      if (b) b.push(h);
-      else buckets.set(k, [h]);
-    }
-    for (const k of [...buckets.keys()].sort((a, b) => a - b)) {
-      bucketSort(buckets.get(k) as RankedHit[], level + 1);
-      if (done()) return;
+    const key = levels[level] as (doc: number) => number;
+    const keys = new Float64Array(group.length);
+    for (let x = 0; x < group.length; x++) keys[x] = key(group[x] as number);
+    const [sorted, sortedKeys] = sortByKeys(group, keys);
+    let x = 0;
+    while (x < sorted.length && !done()) {
+      const k = sortedKeys[x] as number;
+      let y = x + 1;
+      while (y < sorted.length && sortedKeys[y] === k) y++;
+      bucketSort(sorted.subarray(x, y), level + 1);
+      x = y;
     }
   };
   const sameCheap = (x: number, y: number): boolean => cheapValues.every((v) => v[x] === v[y]);
   let i = 0;
   while (i < order.length && !done()) {
     let j = i + 1;
-    if (levels.length > 0) while (j < order.length && sameCheap(i, j)) j++;
-    if (levels.length === 0 || j - i === 1) {
-      for (let x = i; x < j; x++) accept({ doc: order[x] as number, ev: evaluate(order[x] as number) });
-    } else {
-      const group: RankedHit[] = [];
-      for (let x = i; x < j; x++) group.push({ doc: order[x] as number, ev: evaluate(order[x] as number) });
-      bucketSort(group, 0);
+    if (levels.length > 0) {
+      if (cheapValues.length === 0) j = order.length;
+      else while (j < order.length && sameCheap(i, j)) j++;
     }
+    if (levels.length === 0 || j - i === 1) {
+      for (let x = i; x < j; x++) accept(order[x] as number);
+    } else bucketSort(order.subarray(i, j), 0);
     i = j;
   }
   return { hits, estimated: universe.ids.length - removed, universe, ranker, planned, words: matches.length > 0 ? queryWords(matches) : null, matches };

@@ -120,6 +120,8 @@ export class EngineError extends Error {
 export interface IndexEngine {
   readonly primaryKey: string | null;
   setPrimaryKey(primaryKey: string): void;
+  /** After a rename or swap: error messages name the index by its new uid. */
+  setIndexUid(uid: string): void;
   applySettings(settings: IndexSettings): void;
   /** Add or replace (`replace`) or merge into existing (`update`) documents, by primary key. */
   addDocuments(documents: Document[], mode: 'replace' | 'update'): { indexedDocuments: number };

@@ -1,7 +1,8 @@
 // The inverted index: word -> postings, kept as flat number arrays
 // `[doc, count, pos1..posN, doc, count, ...]` (one array per word, no per-posting objects), where a
-// position packs the field id and the word position (`fieldId * 65536 + position`). A lazily sorted
-// word list serves prefix and typo lookups.
+// position packs the field id and the word position (`fieldId * 65536 + position`). A sorted word
+// list, merged with each write batch's new words, serves prefix and typo lookups; typo derivations
+// are cached per query word until the word list changes.
 import { prefixRange } from './typo-walk.ts';
 
 export const POSITION_BITS = 65_536;
@@ -15,6 +16,9 @@ export class WordIndex {
   private sortedWords: string[] = [];
   private sortedIds: Int32Array = new Int32Array(0);
   private sortedDirty = false;
+  /** Word ids that became live (new, or back from zero documents) since the last sort. */
+  private pendingWords: number[] = [];
+  private readonly derivations = new Map<string, { ids: Int32Array; typos: Uint8Array }>();
 
   wordId(word: string): number | undefined {
     return this.ids.get(word);
@@ -30,10 +34,12 @@ export class WordIndex {
         this.words.push(word);
         this.postings.push([]);
         this.docCounts.push(0);
-        this.sortedDirty = true;
       }
       const list = this.postings[id] as number[];
-      if (list.length === 0) this.sortedDirty = true;
+      if (list.length === 0) {
+        this.sortedDirty = true;
+        this.pendingWords.push(id);
+      }
       list.push(doc, positions.length);
       for (const p of positions) list.push(p);
       this.docCounts[id] = (this.docCounts[id] as number) + 1;
@@ -71,20 +77,58 @@ export class WordIndex {
     this.sortedWords = [];
     this.sortedIds = new Int32Array(0);
     this.sortedDirty = false;
+    this.pendingWords = [];
+    this.derivations.clear();
   }
 
   /** Live words in UTF-16 order (the order typo/prefix walks need). */
   sorted(): { words: string[]; ids: Int32Array } {
     if (this.sortedDirty) {
-      // Default string sort (UTF-16 order) is much faster than a comparator over ids.
-      const live: string[] = [];
-      for (let id = 0; id < this.words.length; id++) if ((this.docCounts[id] as number) > 0) live.push(this.words[id] as string);
-      live.sort();
-      this.sortedIds = Int32Array.from(live, (w) => this.ids.get(w) as number);
-      this.sortedWords = live;
+      // Merge the batch's new words (sorted alone: the default string sort is UTF-16 order) into
+      // the live list, dropping words left without documents: linear in the vocabulary.
+      const fresh = [...new Set(this.pendingWords)].filter((id) => (this.docCounts[id] as number) > 0).map((id) => this.words[id] as string);
+      fresh.sort();
+      const old = this.sortedWords;
+      const oldIds = this.sortedIds;
+      const words: string[] = [];
+      const ids: number[] = [];
+      let i = 0;
+      let j = 0;
+      while (i < old.length || j < fresh.length) {
+        if (j >= fresh.length || (i < old.length && (old[i] as string) < (fresh[j] as string))) {
+          const id = oldIds[i] as number;
+          if ((this.docCounts[id] as number) > 0) {
+            words.push(old[i] as string);
+            ids.push(id);
+          }
+          i++;
+        } else {
+          const w = fresh[j] as string;
+          if (i < old.length && old[i] === w) i++; // revived word still listed
+          words.push(w);
+          ids.push(this.ids.get(w) as number);
+          j++;
+        }
+      }
+      this.sortedWords = words;
+      this.sortedIds = Int32Array.from(ids);
+      this.pendingWords = [];
       this.sortedDirty = false;
+      this.derivations.clear();
     }
     return { words: this.sortedWords, ids: this.sortedIds };
+  }
+
+  /** Cached typo derivations (word ids and typo counts) of one query word, computed by `compute` on a miss. */
+  cachedDerivations(key: string, compute: () => { ids: Int32Array; typos: Uint8Array }): { ids: Int32Array; typos: Uint8Array } {
+    this.sorted();
+    let hit = this.derivations.get(key);
+    if (!hit) {
+      if (this.derivations.size >= 50_000) this.derivations.clear();
+      hit = compute();
+      this.derivations.set(key, hit);
+    }
+    return hit;
   }
 
   /** Ids of the live words starting with `prefix` (the word itself included). */

@@ -53,7 +53,9 @@ function listRequest(obj: { offset?: number; limit?: number; fields?: string[] |
 function listDocuments(ctx: DevnodeContext, uid: string, request: ListDocumentsRequest) {
   const index = ctx.state.require(uid);
   const { results, total } = engineCall(() => index.engine.listDocuments(request));
-  return { results, offset: request.offset, limit: request.limit, total };
+  const displayed = index.settings.displayedAttributes;
+  const shown = displayed.includes('*') ? results : results.map((doc) => projectDocument(doc, null, displayed));
+  return { results: shown, offset: request.offset, limit: request.limit, total };
 }
 
 /** Ids sent as JSON: strings stay, other values become their JSON text (Meilisearch does the same). */

@@ -168,6 +168,7 @@ function renameIndex(ctx: ExecutionContext, from: string, to: string): void {
   ctx.store.renameIndex(from, to);
   ctx.state.indexes.delete(from);
   index.uid = to;
+  index.engine.setIndexUid(to);
   ctx.state.indexes.set(to, index);
   for (const t of ctx.queue.tasks.values()) if (t.indexUid === from && t !== ctx.task) t.indexUid = to;
 }
@@ -179,6 +180,8 @@ function swapIndexes(ctx: ExecutionContext, a: string, b: string): void {
   ctx.store.swapIndexes(a, b);
   ia.uid = b;
   ib.uid = a;
+  ia.engine.setIndexUid(b);
+  ib.engine.setIndexUid(a);
   ctx.state.indexes.set(a, ib);
   ctx.state.indexes.set(b, ia);
   for (const t of ctx.queue.tasks.values()) {

@@ -95,6 +95,8 @@ export class TaskQueue {
   }
 
   private async loop(): Promise<void> {
+    // Yield first: `start()` runs from `enqueue()`, and the 202 must leave before the task runs.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     while (!this.closed) {
       const uid = this.pending.shift();
       if (uid === undefined) return;

@@ -1,6 +1,7 @@
-// Reference evaluation of a filter against one document with Meilisearch's facet semantics: values
-// are read through dotted paths (arrays fan out), strings compare after trim + NFKD + lowercase,
-// numbers compare numerically, booleans are the strings "true"/"false", and NOT is a complement.
+// The one home of Meilisearch's filter semantics: values are read through dotted paths (arrays fan
+// out), strings compare after trim + NFKD + lowercase, numbers compare numerically, booleans are
+// the strings "true"/"false", and NOT is a complement. `matchesFilter` checks one document;
+// `compileFilter` gives the same semantics as per-value and per-point tests an index can apply.
 import type { CompareOp, FilterExpr } from './ast.ts';
 
 export interface MatchOptions {
@@ -53,15 +54,19 @@ export function valuesAtPath(doc: unknown, path: string): unknown[] {
   return out;
 }
 
-interface Facets {
+/** What a filter sees of one field of one document. */
+export interface FieldFacets {
   exists: boolean;
   isNull: boolean;
   isEmpty: boolean;
   numbers: number[];
+  /** Normalized (`normalizeFacet`), empty strings left out. */
   strings: string[];
 }
 
-function facetsOf(doc: unknown, path: string): Facets {
+type Facets = FieldFacets;
+
+export function facetsOf(doc: unknown, path: string): FieldFacets {
   const found = valuesAtPath(doc, path);
   const numbers: number[] = [];
   const strings: string[] = [];
@@ -140,7 +145,8 @@ function between(f: Facets, from: string, to: string): boolean {
 
 // ---- geo ----
 
-function geoPoint(doc: Doc, field: string): [number, number] | null {
+/** The `{ lat, lng }` point of a document (numbers or numeric strings), or null. */
+export function geoPoint(doc: Doc, field: string): [number, number] | null {
   const geo = doc[field];
   if (!isPlainObject(geo)) return null;
   const read = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'string' ? parseFiniteFloat(v.trim()) : null);
@@ -172,9 +178,7 @@ function inPolygon(point: [number, number], polygon: [number, number][]): boolea
   return inside;
 }
 
-function matchesGeo(expr: FilterExpr, doc: Doc, field: string): boolean {
-  const p = geoPoint(doc, field);
-  if (!p) return false;
+function pointMatches(expr: FilterExpr, p: [number, number]): boolean {
   switch (expr.type) {
     case 'geoRadius':
       return haversineMeters([expr.lat, expr.lng], p) <= expr.radius + Number.EPSILON;
@@ -192,51 +196,99 @@ function matchesGeo(expr: FilterExpr, doc: Doc, field: string): boolean {
   }
 }
 
+// ---- compiled form ----
+
+/**
+ * A filter as tests an index can run without the documents. `value` leaves match a document when
+ * one of its values passes `test` (which takes a single number or normalized string); `field`
+ * leaves read the field's flags; `geo` leaves test the document's point; `not` complements over
+ * every document, so `a != x` matches documents without `a`, as Meilisearch does.
+ */
+export type CompiledFilter =
+  | { kind: 'and'; children: CompiledFilter[] }
+  | { kind: 'or'; children: CompiledFilter[] }
+  | { kind: 'not'; child: CompiledFilter }
+  | { kind: 'value'; attribute: string; test: { number: (n: number) => boolean; string: (s: string) => boolean }; equals?: { number: number | null; string: string }[] }
+  | { kind: 'field'; attribute: string; flag: 'exists' | 'isNull' | 'isEmpty' }
+  | { kind: 'geo'; test: (point: [number, number]) => boolean };
+
+const one = (n: number | null, s: string | null): Facets => ({ exists: true, isNull: false, isEmpty: false, numbers: n === null ? [] : [n], strings: s === null ? [] : [s] });
+
+/** Turns a leaf of the existential kinds into single-value tests through the same functions `matchesFilter` uses. */
+function valueLeaf(attribute: string, pass: (f: Facets) => boolean, equals?: { number: number | null; string: string }[]): CompiledFilter {
+  return { kind: 'value', attribute, test: { number: (n) => pass(one(n, null)), string: (s) => pass(one(null, s)) }, equals };
+}
+
+export function compileFilter(expr: FilterExpr): CompiledFilter {
+  switch (expr.type) {
+    case 'and':
+      return { kind: 'and', children: expr.children.map(compileFilter) };
+    case 'or':
+      return { kind: 'or', children: expr.children.map(compileFilter) };
+    case 'not':
+      return { kind: 'not', child: compileFilter(expr.child) };
+    case 'compare': {
+      const eq = { number: parseFiniteFloat(expr.value), string: normalizeFacet(expr.value) };
+      if (expr.op === '=') return valueLeaf(expr.attribute, (f) => equals(f, expr.value), [eq]);
+      if (expr.op === '!=') return { kind: 'not', child: valueLeaf(expr.attribute, (f) => equals(f, expr.value), [eq]) };
+      const op = expr.op;
+      return valueLeaf(expr.attribute, (f) => compare(f, op, expr.value));
+    }
+    case 'range':
+      return valueLeaf(expr.attribute, (f) => between(f, expr.from, expr.to));
+    case 'in':
+      return valueLeaf(
+        expr.attribute,
+        (f) => expr.values.some((v) => equals(f, v)),
+        expr.values.map((v) => ({ number: parseFiniteFloat(v), string: normalizeFacet(v) })),
+      );
+    case 'exists':
+      return { kind: 'field', attribute: expr.attribute, flag: 'exists' };
+    case 'isNull':
+      return { kind: 'field', attribute: expr.attribute, flag: 'isNull' };
+    case 'isEmpty':
+      return { kind: 'field', attribute: expr.attribute, flag: 'isEmpty' };
+    case 'contains': {
+      const needle = normalizeFacet(expr.value);
+      return valueLeaf(expr.attribute, (f) => f.strings.some((s) => s.includes(needle)));
+    }
+    case 'startsWith': {
+      const prefix = normalizeFacet(expr.value);
+      return valueLeaf(expr.attribute, (f) => f.strings.some((s) => s.startsWith(prefix)));
+    }
+    case 'geoRadius':
+    case 'geoBoundingBox':
+    case 'geoPolygon':
+      return { kind: 'geo', test: (p) => pointMatches(expr, p) };
+  }
+}
+
+/** Evaluates a compiled filter against one document (what `matchesFilter` does). */
+export function matchesCompiled(filter: CompiledFilter, doc: Doc, opts: MatchOptions = {}): boolean {
+  switch (filter.kind) {
+    case 'and':
+      return filter.children.every((c) => matchesCompiled(c, doc, opts));
+    case 'or':
+      return filter.children.some((c) => matchesCompiled(c, doc, opts));
+    case 'not':
+      return !matchesCompiled(filter.child, doc, opts);
+    case 'value': {
+      const f = facetsOf(doc, filter.attribute);
+      return f.numbers.some(filter.test.number) || f.strings.some(filter.test.string);
+    }
+    case 'field':
+      return facetsOf(doc, filter.attribute)[filter.flag];
+    case 'geo': {
+      const p = geoPoint(doc, opts.geoField ?? '_geo');
+      return p !== null && filter.test(p);
+    }
+  }
+}
+
 // ---- evaluation ----
 
 export function matchesFilter(expr: FilterExpr, doc: Doc, opts: MatchOptions = {}): boolean {
-  const geoField = opts.geoField ?? '_geo';
-  const run = (e: FilterExpr): boolean => {
-    switch (e.type) {
-      case 'and':
-        return e.children.every(run);
-      case 'or':
-        return e.children.some(run);
-      case 'not':
-        return !run(e.child);
-      case 'compare': {
-        const f = facetsOf(doc, e.attribute);
-        if (e.op === '=') return equals(f, e.value);
-        if (e.op === '!=') return !equals(f, e.value);
-        return compare(f, e.op, e.value);
-      }
-      case 'range':
-        return between(facetsOf(doc, e.attribute), e.from, e.to);
-      case 'in': {
-        const f = facetsOf(doc, e.attribute);
-        return e.values.some((v) => equals(f, v));
-      }
-      case 'exists':
-        return facetsOf(doc, e.attribute).exists;
-      case 'isNull':
-        return facetsOf(doc, e.attribute).isNull;
-      case 'isEmpty':
-        return facetsOf(doc, e.attribute).isEmpty;
-      case 'contains': {
-        const needle = normalizeFacet(e.value);
-        return facetsOf(doc, e.attribute).strings.some((s) => s.includes(needle));
-      }
-      case 'startsWith': {
-        const prefix = normalizeFacet(e.value);
-        return facetsOf(doc, e.attribute).strings.some((s) => s.startsWith(prefix));
-      }
-      case 'geoRadius':
-      case 'geoBoundingBox':
-      case 'geoPolygon':
-        return matchesGeo(e, doc, geoField);
-    }
-  };
-  return run(expr);
+  return matchesCompiled(compileFilter(expr), doc, opts);
 }
 
 /** Attributes a filter reads, in first-use order; geo filters read `_geo` (must be filterable). */

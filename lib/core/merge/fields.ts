@@ -28,7 +28,8 @@ export function fieldsToAdd(
   return added;
 }
 
-function withoutPath(value: unknown, segments: readonly string[]): unknown {
+/** `value` without the field at `segments` (through arrays); an object emptied by the removal goes too. */
+export function withoutPath(value: unknown, segments: readonly string[]): unknown {
   if (Array.isArray(value)) return value.map((item) => withoutPath(item, segments));
   if (typeof value !== 'object' || value === null || segments.length === 0) return value;
   const [head, ...rest] = segments as [string, ...string[]];
@@ -62,38 +63,113 @@ export interface HitCleanup {
   added: readonly string[];
 }
 
-function mustDrop(key: string, cleanup: HitCleanup, topLevel: boolean): boolean {
-  if (key.charCodeAt(0) === 95 /* _ */) {
-    if (key.startsWith(RESERVED_PREFIX)) return true;
-    if (topLevel && key === '_rankingScore') return !cleanup.showRankingScore;
-    if (topLevel && key === '_rankingScoreDetails') return !cleanup.showRankingScoreDetails;
-  }
-  return cleanup.added.length > 0 && cleanup.added.includes(key);
-}
+// What the copy does with each key of a learnt shape.
+const DROP = 0;
+const KEEP = 1;
+const KEEP_CLEANED = 2; // `_formatted`: kept, its own merge-only fields removed
 
-function cleanObject(
-  source: Record<string, unknown>,
-  cleanup: HitCleanup,
-  topLevel: boolean,
-): Record<string, unknown> {
-  // Hits of one answer share a shape: copying key by key with for-in keeps V8's fast object
-  // layout, which matters at a thousand hits per merge.
-  let out: Record<string, unknown> = {};
-  for (const key in source) {
-    if (mustDrop(key, cleanup, topLevel)) continue;
-    const value = source[key];
-    out[key] =
-      topLevel && key === '_formatted' && typeof value === 'object' && value !== null
-        ? cleanObject(value as Record<string, unknown>, cleanup, false)
-        : value;
+/**
+ * The cleanup compiled once per merge. Hits of one answer share a shape (the same keys in the
+ * same order), so what to do with each key is decided once, on the first hit of a shape; a later
+ * hit is checked key by key against that shape (string identity, no parsing) and copied into a
+ * clone of a template holding the kept keys, which is cheaper than growing a new object key by
+ * key. A hit of another shape takes the general copy and becomes the new shape. Either way the
+ * copy holds the kept keys in the hit's order and the input hit is left untouched.
+ */
+export class HitCleaner {
+  private readonly dropScore: boolean;
+  private readonly dropDetails: boolean;
+  private readonly added: ReadonlySet<string> | null;
+  private readonly dotted: readonly (readonly string[])[];
+  /** Every key of the learnt shape in for-in order, what to do with each, and the kept keys' template. */
+  private shapeKeys: string[] | null = null;
+  private actions: number[] = [];
+  private template: Record<string, unknown> = {};
+
+  constructor(cleanup: HitCleanup) {
+    this.dropScore = !cleanup.showRankingScore;
+    this.dropDetails = !cleanup.showRankingScoreDetails;
+    this.added = cleanup.added.length > 0 ? new Set(cleanup.added) : null;
+    this.dotted = cleanup.added.filter((field) => field.includes('.')).map((field) => field.split('.'));
   }
-  for (const field of cleanup.added) {
-    if (field.includes('.')) out = withoutPath(out, field.split('.')) as Record<string, unknown>;
+
+  /** A copy of the hit as the client must see it. */
+  clean(hit: Hit): Hit {
+    const keys = this.shapeKeys;
+    if (keys !== null) {
+      const actions = this.actions;
+      const out: Record<string, unknown> = { ...this.template };
+      let i = 0;
+      for (const key in hit) {
+        if (key !== keys[i]) {
+          i = -1;
+          break;
+        }
+        const action = actions[i];
+        if (action === KEEP) out[key] = hit[key];
+        else if (action === KEEP_CLEANED) out[key] = this.cleanedFormatted(hit[key]);
+        i += 1;
+      }
+      if (i === keys.length) return this.dotted.length === 0 ? out : this.pruneDotted(out);
+    }
+    this.learn(hit);
+    return this.copy(hit, true);
   }
-  return out;
+
+  private learn(hit: Hit): void {
+    const keys: string[] = [];
+    const actions: number[] = [];
+    const template: Record<string, unknown> = {};
+    for (const key in hit) {
+      const action = !this.keeps(key, true) ? DROP : key === '_formatted' ? KEEP_CLEANED : KEEP;
+      // `__proto__` cannot be a plain key of a template: such shapes always take the general copy.
+      if (action !== DROP && key === '__proto__') {
+        this.shapeKeys = null;
+        return;
+      }
+      keys.push(key);
+      actions.push(action);
+      if (action !== DROP) template[key] = undefined;
+    }
+    this.shapeKeys = keys;
+    this.actions = actions;
+    this.template = template;
+  }
+
+  private keeps(key: string, topLevel: boolean): boolean {
+    if (key.charCodeAt(0) === 95 /* _ */) {
+      if (key.startsWith(RESERVED_PREFIX)) return false;
+      // The client's score switches alone decide for the scores.
+      if (topLevel && key === '_rankingScore') return !this.dropScore;
+      if (topLevel && key === '_rankingScoreDetails') return !this.dropDetails;
+    }
+    return this.added === null || !this.added.has(key);
+  }
+
+  private cleanedFormatted(value: unknown): unknown {
+    return typeof value === 'object' && value !== null
+      ? this.copy(value as Record<string, unknown>, false)
+      : value;
+  }
+
+  /** The general copy, for any shape. */
+  private copy(source: Record<string, unknown>, topLevel: boolean): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const key in source) {
+      if (!this.keeps(key, topLevel)) continue;
+      out[key] = topLevel && key === '_formatted' ? this.cleanedFormatted(source[key]) : source[key];
+    }
+    return this.dotted.length === 0 ? out : this.pruneDotted(out);
+  }
+
+  private pruneDotted(record: Record<string, unknown>): Record<string, unknown> {
+    let out = record;
+    for (const segments of this.dotted) out = withoutPath(out, segments) as Record<string, unknown>;
+    return out;
+  }
 }
 
 /** A copy of the hit as the client must see it (the input hit is left untouched). */
 export function cleanHit(hit: Hit, cleanup: HitCleanup): Hit {
-  return cleanObject(hit, cleanup, true);
+  return new HitCleaner(cleanup).clean(hit);
 }

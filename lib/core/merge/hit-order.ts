@@ -110,6 +110,11 @@ export interface HitRanker {
   readonly key: (hit: Hit, shard: number) => RankKey;
   /** Negative when `a` ranks before `b`, 0 on a tie (the caller breaks ties). */
   readonly compare: (a: RankKey, b: RankKey) => number;
+  /**
+   * When the (weighted) score alone orders hits: the score `key` would carry, without building
+   * the key. Ordering by it with `compareScores` equals ordering by `key` with `compare`.
+   */
+  readonly score: ((hit: Hit, shard: number) => number) | null;
 }
 
 /** `weight` multiplies every score, as a federated query weight does. */
@@ -121,17 +126,16 @@ export function createHitRanker(request: SearchRequest, ctx: MergeContext, weigh
   // relevancy rules into one score, so comparing rule by rule would differ in hybrid search.
   const ordered = isSortOrdered(request, ctx);
 
+  const scoreOf = (hit: Hit, shard: number): number => {
+    // milli's hybrid merge weighs semantic hits by the ratio and keyword hits by 1 - ratio.
+    const sideWeight = hybrid ? (isSemanticHit(hit) ? ratio : 1 - ratio) : 1;
+    return rawScore(hit, shard) * sideWeight * weight;
+  };
+
   return {
     key: (hit, shard) => {
-      const raw = typeof hit._rankingScore === 'number' ? hit._rankingScore : hit._semanticScore;
-      if (typeof raw !== 'number' || Number.isNaN(raw)) {
-        throw miroirError(
-          'remote_bad_response',
-          `The node answering for shard ${shard} returned a hit without a numeric \`_rankingScore\`.`,
-        );
-      }
+      const raw = rawScore(hit, shard);
       const semantic = hybrid && isSemanticHit(hit);
-      // milli's hybrid merge weighs semantic hits by the ratio and keyword hits by 1 - ratio.
       const sideWeight = hybrid ? (semantic ? ratio : 1 - ratio) : 1;
       const score = raw * sideWeight * weight;
       if (!ordered) return { score, parts: undefined, semantic };
@@ -146,10 +150,24 @@ export function createHitRanker(request: SearchRequest, ctx: MergeContext, weigh
       if (a.parts === undefined || b.parts === undefined) return compareScores(a.score, b.score);
       return compareParts(a, b);
     },
+    score: ordered ? null : scoreOf,
   };
 }
 
-function compareScores(a: number, b: number): number {
+/** A hit's `_rankingScore` (`_semanticScore` for old nodes); a hit without one is a bad node answer. */
+function rawScore(hit: Hit, shard: number): number {
+  const raw = typeof hit._rankingScore === 'number' ? hit._rankingScore : hit._semanticScore;
+  if (typeof raw !== 'number' || Number.isNaN(raw)) {
+    throw miroirError(
+      'remote_bad_response',
+      `The node answering for shard ${shard} returned a hit without a numeric \`_rankingScore\`.`,
+    );
+  }
+  return raw;
+}
+
+/** Scores within f64::EPSILON tie; a higher score ranks first. */
+export function compareScores(a: number, b: number): number {
   if (Math.abs(a - b) <= EPSILON) return 0;
   return a > b ? -1 : 1;
 }

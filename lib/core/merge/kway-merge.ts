@@ -15,70 +15,128 @@ export interface Merged<T, K> {
   readonly position: number;
 }
 
+/** A merge walked one item at a time: `item` is the current item after `next()` returned true. */
+export interface MergeWalk<T> {
+  next(): boolean;
+  readonly item: T | undefined;
+}
+
 interface Cursor<T, K> {
-  readonly list: MergeList<T>;
+  readonly items: readonly T[];
+  readonly shard: number;
   position: number;
   key: K;
 }
 
-export function* kwayMerge<T, K>(
-  lists: readonly MergeList<T>[],
-  keyOf: (item: T, shard: number) => K,
-  compare: (a: K, b: K) => number,
-): Generator<Merged<T, K>, void, undefined> {
-  const heap: Cursor<T, K>[] = [];
-  const before = (a: Cursor<T, K>, b: Cursor<T, K>): boolean => {
-    const order = compare(a.key, b.key);
-    return order !== 0 ? order < 0 : a.list.shard < b.list.shard;
-  };
-  const siftUp = (start: number): void => {
+/**
+ * The merge as a pull loop: `next()` moves to the next item in global order and exposes it in
+ * `item`, `key`, `shard` and `position` until the next call. Nothing is allocated per item, which
+ * matters when a page walks thousands of hits.
+ */
+export class KWayMerger<T, K> implements MergeWalk<T> {
+  private readonly heap: Cursor<T, K>[] = [];
+  /** The cursor of the current item; it moves on at the next `next()` call. */
+  private current: Cursor<T, K> | null = null;
+  item: T | undefined = undefined;
+  key: K | undefined = undefined;
+  shard = -1;
+  position = -1;
+
+  constructor(
+    lists: readonly MergeList<T>[],
+    private readonly keyOf: (item: T, shard: number) => K,
+    private readonly compare: (a: K, b: K) => number,
+  ) {
+    for (const list of lists) {
+      const first = list.items[0];
+      if (first === undefined) continue;
+      this.heap.push({ items: list.items, shard: list.shard, position: 0, key: keyOf(first, list.shard) });
+      this.siftUp(this.heap.length - 1);
+    }
+  }
+
+  /** Moves to the next item; false once every list is exhausted. */
+  next(): boolean {
+    const heap = this.heap;
+    const done = this.current;
+    if (done !== null) {
+      // Advance the list the previous item came from, then restore the heap order.
+      done.position += 1;
+      const following = done.items[done.position];
+      if (following === undefined) {
+        const last = heap.pop() as Cursor<T, K>;
+        if (heap.length > 0) heap[0] = last;
+      } else {
+        done.key = this.keyOf(following, done.shard);
+      }
+      if (heap.length > 1) this.siftDown();
+    }
+    const top = heap[0];
+    if (top === undefined) {
+      this.current = null;
+      this.item = undefined;
+      this.key = undefined;
+      return false;
+    }
+    this.current = top;
+    this.item = top.items[top.position];
+    this.key = top.key;
+    this.shard = top.shard;
+    this.position = top.position;
+    return true;
+  }
+
+  private before(a: Cursor<T, K>, b: Cursor<T, K>): boolean {
+    const order = this.compare(a.key, b.key);
+    return order !== 0 ? order < 0 : a.shard < b.shard;
+  }
+
+  private siftUp(start: number): void {
+    const heap = this.heap;
     let i = start;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const child = heap[i] as Cursor<T, K>;
       const up = heap[parent] as Cursor<T, K>;
-      if (!before(child, up)) break;
+      if (!this.before(child, up)) break;
       heap[i] = up;
       heap[parent] = child;
       i = parent;
     }
-  };
-  const siftDown = (): void => {
+  }
+
+  private siftDown(): void {
+    const heap = this.heap;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= heap.length) return;
       const right = left + 1;
       let best = left;
-      if (right < heap.length && before(heap[right] as Cursor<T, K>, heap[left] as Cursor<T, K>))
+      if (right < heap.length && this.before(heap[right] as Cursor<T, K>, heap[left] as Cursor<T, K>))
         best = right;
-      if (!before(heap[best] as Cursor<T, K>, heap[i] as Cursor<T, K>)) return;
+      if (!this.before(heap[best] as Cursor<T, K>, heap[i] as Cursor<T, K>)) return;
       const tmp = heap[i] as Cursor<T, K>;
       heap[i] = heap[best] as Cursor<T, K>;
       heap[best] = tmp;
       i = best;
     }
-  };
-
-  for (const list of lists) {
-    const first = list.items[0];
-    if (first === undefined) continue;
-    heap.push({ list, position: 0, key: keyOf(first, list.shard) });
-    siftUp(heap.length - 1);
   }
-  while (heap.length > 0) {
-    const top = heap[0] as Cursor<T, K>;
-    const item = top.list.items[top.position] as T;
-    yield { item, key: top.key, shard: top.list.shard, position: top.position };
-    top.position += 1;
-    const next = top.list.items[top.position];
-    if (next === undefined) {
-      const last = heap.pop() as Cursor<T, K>;
-      if (heap.length === 0) return;
-      heap[0] = last;
-    } else {
-      top.key = keyOf(next, top.list.shard);
-    }
-    siftDown();
+}
+
+/** The merge as an iterator of `Merged` records, for callers that keep the merged entries. */
+export function* kwayMerge<T, K>(
+  lists: readonly MergeList<T>[],
+  keyOf: (item: T, shard: number) => K,
+  compare: (a: K, b: K) => number,
+): Generator<Merged<T, K>, void, undefined> {
+  const merger = new KWayMerger(lists, keyOf, compare);
+  while (merger.next()) {
+    yield {
+      item: merger.item as T,
+      key: merger.key as K,
+      shard: merger.shard,
+      position: merger.position,
+    };
   }
 }

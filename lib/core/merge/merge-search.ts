@@ -4,11 +4,12 @@
 import { miroirError } from '#core/errors.ts';
 import { DistinctFilter } from './distinct.ts';
 import { mergeFacets } from './facets.ts';
-import { cleanHit, type HitCleanup } from './fields.ts';
-import { createHitRanker, isSemanticHit, type RankKey } from './hit-order.ts';
-import { kwayMerge, type MergeList, type Merged } from './kway-merge.ts';
+import { HitCleaner, type HitCleanup } from './fields.ts';
+import { createHitRanker, isSemanticHit } from './hit-order.ts';
+import { KWayMerger, type MergeList, type MergeWalk } from './kway-merge.ts';
 import { pageWindow, paginationFields } from './pagination.ts';
 import { fieldsAddedForMerge, validateSearchRequest } from './plan-shard-request.ts';
+import { ScoreMerger } from './score-merge.ts';
 import {
   DEFAULT_MAX_TOTAL_HITS,
   type Hit,
@@ -47,9 +48,12 @@ export function checkShardAnswers<B>(
 }
 
 export function checkSearchBody(body: SearchResponseBody): string | null {
-  if (!Array.isArray(body.hits)) return '`hits` is not an array';
-  if (body.hits.some((hit) => typeof hit !== 'object' || hit === null || Array.isArray(hit)))
-    return 'a hit is not an object';
+  const hits: unknown = body.hits;
+  if (!Array.isArray(hits)) return '`hits` is not an array';
+  for (let i = 0; i < hits.length; i++) {
+    const hit: unknown = hits[i];
+    if (typeof hit !== 'object' || hit === null || Array.isArray(hit)) return 'a hit is not an object';
+  }
   return null;
 }
 
@@ -69,12 +73,16 @@ export function cleanupFor(request: SearchRequest, ctx: MergeContext): HitCleanu
 
 export interface RankedHits {
   /** The merged hits of the requested page, in order, still carrying their merge-only fields. */
-  page: Merged<Hit, RankKey>[];
+  page: Hit[];
   /** Merged hits dropped after the node's own filtering: cross-shard distinct and threshold. */
   dropped: number;
 }
 
-/** The ranked page of a merge, before cleanup: shared by single-index and federated merges. */
+/**
+ * The ranked page of a merge, before cleanup. Only the window up to the page's end is walked
+ * (every fetched hit with distinct, so duplicates leave the total); when the score alone orders
+ * hits, the merge compares plain numbers instead of building rank keys.
+ */
 export function rankShardHits(
   request: SearchRequest,
   answers: readonly ShardAnswer<SearchResponseBody>[],
@@ -87,17 +95,22 @@ export function rankShardHits(
   const distinct = typeof distinctField === 'string' ? new DistinctFilter(distinctField) : null;
   const threshold = typeof request.rankingScoreThreshold === 'number' ? request.rankingScoreThreshold : null;
   const lists: MergeList<Hit>[] = answers.map((answer) => ({ shard: answer.shard, items: answer.body.hits }));
-  const page: Merged<Hit, RankKey>[] = [];
+  const merger: MergeWalk<Hit> =
+    ranker.score !== null
+      ? new ScoreMerger(lists, ranker.score)
+      : new KWayMerger(lists, ranker.key, ranker.compare);
+  const page: Hit[] = [];
   let accepted = 0;
   let belowThreshold = 0;
-  for (const merged of kwayMerge(lists, ranker.key, ranker.compare)) {
+  while (merger.next()) {
+    const hit = merger.item as Hit;
     // Nodes already apply the threshold; this guards against one that ignored it.
-    if (threshold !== null && (merged.item._rankingScore as number) < threshold) {
+    if (threshold !== null && (hit._rankingScore as number) < threshold) {
       belowThreshold += 1;
       continue;
     }
-    if (distinct !== null && !distinct.accept(merged.item)) continue;
-    if (accepted >= skip && accepted < skip + take) page.push(merged);
+    if (distinct !== null && !distinct.accept(hit)) continue;
+    if (accepted >= skip && accepted < skip + take) page.push(hit);
     accepted += 1;
     // With distinct every fetched hit is walked so rejected duplicates leave the total, as
     // Meilisearch's federated merge does; otherwise the page is complete here.
@@ -117,8 +130,8 @@ export function mergeSearchResults(
   const window = pageWindow(clientRequest, maxTotalHits);
   const { page, dropped } = rankShardHits(clientRequest, shardResponses, ctx, window.skip, window.take);
 
-  const cleanup = cleanupFor(clientRequest, ctx);
-  const hits = page.map((merged) => cleanHit(merged.item, cleanup));
+  const cleaner = new HitCleaner(cleanupFor(clientRequest, ctx));
+  const hits = page.map((hit) => cleaner.clean(hit));
   const summed = shardResponses.reduce((sum, answer) => sum + shardHitCount(answer.body), 0);
   const hitCount = Math.min(Math.max(0, summed - dropped), maxTotalHits);
 
@@ -154,7 +167,7 @@ export function mergeSearchResults(
     .map((answer) => answer.body.semanticHitCount)
     .filter((count) => typeof count === 'number');
   if (semanticCounts.length > 0) {
-    const flagged = page.filter((merged) => isSemanticHit(merged.item)).length;
+    const flagged = page.filter(isSemanticHit).length;
     const reported = semanticCounts.reduce((sum, count) => sum + count, 0);
     // Nodes count semantic hits of their own window; the merged page's count is what one node
     // would report. Without score details to tell sources apart, the page length bounds it.

@@ -19,6 +19,16 @@ const books = [
 ];
 
 describe('documents', () => {
+  it('shows only the displayed attributes in every document route', async () => {
+    const idx = t.client.index(uniqueIndex('displayed'));
+    await idx.addDocuments(books).waitTask();
+    await idx.updateDisplayedAttributes(['id', 'title']).waitTask();
+    expect(await idx.getDocument(1)).toEqual({ id: 1, title: 'Dune' });
+    expect((await idx.getDocuments({ limit: 1 })).results).toEqual([{ id: 1, title: 'Dune' }]);
+    expect((await idx.getDocuments({ limit: 1, fields: ['title', 'author'] })).results).toEqual([{ title: 'Dune' }]);
+    expect((await idx.getDocuments({ ids: [2] })).results).toEqual([{ id: 2, title: 'Emma' }]);
+  });
+
   it('auto-creates the index, infers the primary key and answers with an EnqueuedTask', async () => {
     const uid = uniqueIndex('books');
     const enqueued = await t.client.index(uid).addDocuments(books);

@@ -36,7 +36,7 @@ describe('ranking scores', () => {
       typo: { order: 1, typoCount: 1, maxTypoCount: 4, score: 0.8 },
       proximity: { order: 2, score: 0.7 },
       attributeRank: { order: 3, score: 1 },
-      wordPosition: { order: 4, score: 36 / 41 },
+      attributePosition: { order: 4, score: 36 / 41 },
       exactness: { order: 5, matchType: 'noExactMatch', matchingWords: 3, maxMatchingWords: 4, score: globalScore([{ rank: 1, max: 3 }, { rank: 4, max: 5 }]) },
     });
   });

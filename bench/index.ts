@@ -1,0 +1,149 @@
+// End-to-end indexing throughput: npm documents in batches POSTed to Miroir (`miroir dev`-style
+// cluster: 3 devnodes, 3 shards, RF 1) until every task succeeded, in docs/s. Baseline, same run:
+// the same batches split by owner and sent straight to 3 fresh devnodes, until every node task
+// succeeded. Args: --docs=N (default 30000), --batch=N (default 5000), --inflight=N (default 4).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createNodeClient } from '#adapters/node-client.ts';
+import { initRouting, ownersOf, shardOf } from '#core/routing/index.ts';
+import { startDevnode } from '#devnode/server.ts';
+import { startLocalCluster } from '../cli/local-cluster.ts';
+import type { BenchResult } from './harness.ts';
+import { benchBroker, inFlight } from './local-kafka.ts';
+
+const DATA = join(import.meta.dirname, '../../shared/data/npm-packages.jsonl');
+const NODES = 3;
+const SHARDS = 3;
+
+function numArg(args: string[], name: string, fallback: number): number {
+  const raw = args.find((a) => a.startsWith(`--${name}=`));
+  return raw === undefined ? fallback : Number(raw.slice(name.length + 3));
+}
+
+async function json(url: string, init?: RequestInit): Promise<Record<string, unknown>> {
+  const res = await fetch(url, init);
+  const body = (await res.json()) as Record<string, unknown>;
+  if (res.status >= 400) throw new Error(`${init?.method ?? 'GET'} ${url}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Polls a Meilisearch-style task until it is finished; throws unless it succeeded. */
+async function waitTask(base: string, uid: number): Promise<void> {
+  for (;;) {
+    const task = await json(`${base}/tasks/${uid}`);
+    if (task.status === 'succeeded') return;
+    if (task.status === 'failed' || task.status === 'canceled') throw new Error(`task ${uid}: ${JSON.stringify(task.error)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function run(args: string[]): Promise<BenchResult> {
+  const total = numArg(args, 'docs', 30_000);
+  const batchSize = numArg(args, 'batch', 5_000);
+  const width = numArg(args, 'inflight', 4);
+  await initRouting();
+  const docs = readFileSync(DATA, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .slice(0, total)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const batches: Array<Array<Record<string, unknown>>> = [];
+  for (let i = 0; i < docs.length; i += batchSize) batches.push(docs.slice(i, i + batchSize));
+  const log = (line: string): void => void process.stderr.write(`[index bench] ${line}\n`);
+  const broker = await benchBroker(log);
+  const dirs: string[] = [];
+  const tempDir = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'miroir-index-bench-'));
+    dirs.push(dir);
+    return dir;
+  };
+  try {
+    // Miroir: ingest -> Kafka -> indexers -> devnodes.
+    const cluster = await startLocalCluster({
+      brokers: broker.brokers,
+      nodes: NODES,
+      shards: SHARDS,
+      replicationFactor: 1,
+      dataDir: tempDir(),
+      port: 0,
+      overrides: { logging: { level: 'warn' }, metrics: { enabled: false } },
+    });
+    let miroirMs: number;
+    try {
+      const created = await json(`${cluster.url}/indexes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ uid: 'bench', primaryKey: 'id' }),
+      });
+      await waitTask(cluster.url, created.taskUid as number);
+      const t0 = performance.now();
+      const uids = await inFlight(
+        batches.map((batch) => async () => {
+          const task = await json(`${cluster.url}/indexes/bench/documents`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(batch),
+          });
+          return task.taskUid as number;
+        }),
+        width,
+      );
+      for (const uid of uids) await waitTask(cluster.url, uid);
+      miroirMs = performance.now() - t0;
+    } finally {
+      await cluster.close();
+    }
+
+    // Baseline: the same batches, split by owner as Miroir places them, straight to fresh devnodes.
+    const nodeIds = Array.from({ length: NODES }, (_, i) => `n${i + 1}`);
+    const nodes = await Promise.all(nodeIds.map(async (id) => ({ id, devnode: await startDevnode({ port: 0, dataDir: tempDir() }) })));
+    let directMs: number;
+    try {
+      const clients = new Map(nodes.map((n) => [n.id, createNodeClient({ nodeId: n.id, url: n.devnode.url, timeoutMs: 300_000 })]));
+      for (const client of clients.values()) await client.waitForTask((await client.createIndex('bench', 'id')).taskUid);
+      const t1 = performance.now();
+      const tasks = await inFlight(
+        batches.map((batch) => async () => {
+          const perNode = new Map<string, Array<Record<string, unknown>>>();
+          for (const doc of batch) {
+            const shard = shardOf(String(doc.id), SHARDS);
+            const owner = ownersOf(shard, nodeIds, 1)[0] as string;
+            perNode.set(owner, [...(perNode.get(owner) ?? []), { ...doc, _miroir_shard: shard }]);
+          }
+          return Promise.all(
+            [...perNode].map(async ([id, part]) => ({ id, uid: (await (clients.get(id) as ReturnType<typeof createNodeClient>).addDocuments('bench', part)).taskUid })),
+          );
+        }),
+        width,
+      );
+      for (const { id, uid } of tasks.flat()) {
+        const done = await (clients.get(id) as ReturnType<typeof createNodeClient>).waitForTask(uid, { timeoutMs: 300_000, intervalMs: 20 });
+        if (done.status !== 'succeeded') throw new Error(`direct task ${uid} on ${id} ended ${done.status}`);
+      }
+      directMs = performance.now() - t1;
+      for (const client of clients.values()) await client.close();
+    } finally {
+      await Promise.all(nodes.map((n) => n.devnode.close()));
+    }
+    const value = Math.round(docs.length / (miroirMs / 1000));
+    const baseline = Math.round(docs.length / (directMs / 1000));
+    return {
+      bench: 'index',
+      value,
+      unit: 'docs/s',
+      baseline,
+      ratio: Number((value / baseline).toFixed(3)),
+      target: 0.8,
+      docs: docs.length,
+      batch: batchSize,
+      nodes: NODES,
+      shards: SHARDS,
+      miroirMs: Math.round(miroirMs),
+      directMs: Math.round(directMs),
+    };
+  } finally {
+    await broker.stop();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,114 @@
+// ingest throughput: 1 KB documents in batches of 1,000 POSTed to Miroir's document route until
+// every request got its 202 (Kafka acknowledged, acks=all), in docs/s. Baseline, same run: raw
+// kafkajs sends of the same document bytes, 1,000 messages per send, to a topic of as many partitions.
+// Args: --docs=N (default 200000), --inflight=N concurrent requests (default 8), --shards=N (default 16).
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, CompressionTypes } from 'kafkajs';
+import { request } from 'undici';
+import { loadConfig } from '#core/config/index.ts';
+import { startServer } from '../cli/commands/serve.ts';
+import { loadRoleModule } from '../cli/role-loader.ts';
+import type { BenchResult } from './harness.ts';
+import { benchBroker, inFlight, kilobyteDoc } from './local-kafka.ts';
+
+const BATCH = 1_000;
+
+function numArg(args: string[], name: string, fallback: number): number {
+  const raw = args.find((a) => a.startsWith(`--${name}=`));
+  return raw === undefined ? fallback : Number(raw.slice(name.length + 3));
+}
+
+export async function run(args: string[]): Promise<BenchResult> {
+  const total = numArg(args, 'docs', 200_000);
+  const width = numArg(args, 'inflight', 8);
+  const shards = numArg(args, 'shards', 16);
+  const log = (line: string): void => void process.stderr.write(`[ingest bench] ${line}\n`);
+  const broker = await benchBroker(log);
+  const prefix = `bench-${randomBytes(4).toString('hex')}.`;
+  const batches: Buffer[] = [];
+  const messageBatches: Array<Array<{ key: string; value: Buffer }>> = [];
+  for (let b = 0; b < total / BATCH; b++) {
+    const docs = Array.from({ length: BATCH }, (_, i) => kilobyteDoc(b * BATCH + i));
+    batches.push(Buffer.from(JSON.stringify(docs)));
+    messageBatches.push(docs.map((d) => ({ key: String(d.id), value: Buffer.from(JSON.stringify(d)) })));
+  }
+  const sent = batches.length * BATCH;
+
+  // Ingest alone (with the read models it needs): no indexer, so the measure is HTTP -> Kafka only.
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      roles: ['projections', 'ingest'],
+      http: { host: '127.0.0.1', port: 0 },
+      kafka: { brokers: broker.brokers.split(','), topicPrefix: prefix },
+      nodes: [
+        { id: 'n1', url: 'http://127.0.0.1:1', group: 'g1' },
+        { id: 'n2', url: 'http://127.0.0.1:2', group: 'g1' },
+        { id: 'n3', url: 'http://127.0.0.1:3', group: 'g1' },
+      ],
+      cluster: { shards, replicationFactor: 1 },
+      logging: { level: 'warn' },
+      metrics: { enabled: false },
+    },
+  });
+  const server = await startServer(config, { loadRole: loadRoleModule });
+  const kafka = new Kafka({ brokers: broker.brokers.split(','), clientId: 'ingest-bench', logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  try {
+    const post = async (body: Buffer): Promise<void> => {
+      const res = await request(`${server.url}/indexes/bench/documents`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      const text = await res.body.text();
+      if (res.statusCode !== 202) throw new Error(`ingest answered ${res.statusCode}: ${text}`);
+    };
+    // Warm-up creates the index and its topic, and compiles the hot path.
+    for (const body of batches.slice(0, 5)) await post(body);
+    const t0 = performance.now();
+    await inFlight(
+      batches.map((body) => () => post(body)),
+      width,
+    );
+    const ingestMs = performance.now() - t0;
+
+    await admin.connect();
+    await producer.connect();
+    const topic = `${prefix}raw`;
+    await admin.createTopics({ topics: [{ topic, numPartitions: shards, replicationFactor: 1 }], waitForLeaders: true });
+    for (const messages of messageBatches.slice(0, 5)) await producer.send({ topic, acks: -1, messages, compression: CompressionTypes.None });
+    const t1 = performance.now();
+    await inFlight(
+      messageBatches.map((messages) => () => producer.send({ topic, acks: -1, messages })),
+      width,
+    );
+    const rawMs = performance.now() - t1;
+
+    const value = Math.round(sent / (ingestMs / 1000));
+    const baseline = Math.round(sent / (rawMs / 1000));
+    return {
+      bench: 'ingest',
+      value,
+      unit: 'docs/s',
+      baseline,
+      ratio: Number((value / baseline).toFixed(3)),
+      target: 50_000,
+      docs: sent,
+      docBytes: 1024,
+      batch: BATCH,
+      inflight: width,
+      shards,
+      ingestMs: Math.round(ingestMs),
+      rawKafkaMs: Math.round(rawMs),
+    };
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    const topics = (await admin.listTopics().catch(() => [] as string[])).filter((t) => t.startsWith(prefix));
+    await server.lifecycle.shutdown('bench done');
+    if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    await broker.stop();
+  }
+}

@@ -1,0 +1,161 @@
+// A whole Miroir cluster on one machine: N devnodes (each with its own data folder) spread over
+// replica groups, and every role in this process on one HTTP port, against a given Kafka.
+// `miroir dev` and the end-to-end tests both build their cluster here, so they run the same wiring.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig, ROLES, type Config, type ConfigInput, type Role } from '#core/config/index.ts';
+import { startDevnode, type RunningDevnode } from '#devnode/server.ts';
+import { startServer, type RunningServer } from './commands/serve.ts';
+import { loadRoleModule } from './role-loader.ts';
+
+export interface LocalClusterOptions {
+  /** Kafka bootstrap servers, `host:port[,host:port]`. */
+  brokers: string;
+  /** Devnodes to start (ids n1..nN). */
+  nodes: number;
+  /** Replica groups (ids g1..gK); nodes are dealt to them in turn. Default 1. */
+  groups?: number;
+  /** Shards of a new index; default from the configuration. */
+  shards?: number;
+  /** Copies of each shard per group; default from the configuration. */
+  replicationFactor?: number;
+  /** Devnode data goes to `<dataDir>/nodes/<id>`; a restarted cluster finds its documents again. */
+  dataDir: string;
+  /** HTTP port of the Meilisearch API (0 picks a free one). */
+  port: number;
+  host?: string;
+  /** Roles this process runs; default every role. */
+  roles?: readonly Role[];
+  /** Configuration under the flags: file text and environment (MIROIR_*), as `miroir serve` reads them. */
+  file?: string;
+  fileName?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Applied after the file and environment, before the cluster's own keys (nodes, brokers, port). */
+  overrides?: Partial<ConfigInput>;
+}
+
+export interface LocalNode {
+  readonly id: string;
+  readonly group: string;
+  readonly dir: string;
+  /** Fixed for the cluster's life, so a restarted devnode keeps the URL the topology holds. */
+  readonly port: number;
+  readonly url: string;
+  /** null while stopped. */
+  devnode: RunningDevnode | null;
+}
+
+export interface LocalCluster {
+  /** Base URL of the Meilisearch API, e.g. http://127.0.0.1:7700. */
+  readonly url: string;
+  readonly config: Config;
+  readonly nodes: readonly LocalNode[];
+  readonly server: RunningServer;
+  /** Stops one devnode (its data stays); writes to it wait in the log until it is back. */
+  stopNode(id: string): Promise<void>;
+  /** Starts a stopped devnode again on its data folder and port. */
+  restartNode(id: string): Promise<void>;
+  /** Stops the roles (finishing in-flight work), then the devnodes. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The cluster's node list: ids n1..nN, dealt round-robin over groups g1..gK. */
+export function planNodes(count: number, groups: number): Array<{ id: string; group: string }> {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`the node count must be a positive integer, got ${count}`);
+  if (!Number.isInteger(groups) || groups < 1 || groups > count)
+    throw new Error(`the group count must be an integer from 1 to the node count (${count}), got ${groups}`);
+  return Array.from({ length: count }, (_, i) => ({ id: `n${i + 1}`, group: `g${(i % groups) + 1}` }));
+}
+
+/** Validated configuration of a local cluster (throws InvalidConfigError listing every problem). */
+export function localClusterConfig(opts: LocalClusterOptions, nodes: readonly LocalNode[] | ReadonlyArray<{ id: string; group: string; url: string }>): Config {
+  const groups = opts.groups ?? 1;
+  const cluster: NonNullable<ConfigInput['cluster']> = { replicaGroups: groups };
+  if (opts.shards !== undefined) cluster.shards = opts.shards;
+  if (opts.replicationFactor !== undefined) cluster.replicationFactor = opts.replicationFactor;
+  const base: Partial<ConfigInput> = opts.overrides ?? {};
+  return loadConfig({
+    env: opts.env ?? {},
+    ...(opts.file !== undefined ? { file: opts.file } : {}),
+    ...(opts.fileName !== undefined ? { fileName: opts.fileName } : {}),
+    overrides: {
+      ...base,
+      roles: [...(opts.roles ?? ROLES)],
+      http: { ...base.http, host: opts.host ?? '127.0.0.1', port: opts.port },
+      kafka: { ...base.kafka, brokers: opts.brokers.split(',').map((b) => b.trim()).filter((b) => b !== '') },
+      cluster: { ...base.cluster, ...cluster },
+      nodes: nodes.map((n) => ({ id: n.id, url: n.url, group: n.group })),
+    },
+  });
+}
+
+async function startNodes(opts: LocalClusterOptions): Promise<LocalNode[]> {
+  const plan = planNodes(opts.nodes, opts.groups ?? 1);
+  const started: LocalNode[] = [];
+  try {
+    for (const { id, group } of plan) {
+      const dir = join(opts.dataDir, 'nodes', id);
+      mkdirSync(dir, { recursive: true });
+      const devnode = await startDevnode({ port: 0, dataDir: dir });
+      const port = Number(new URL(devnode.url).port);
+      started.push({ id, group, dir, port, url: devnode.url, devnode });
+    }
+  } catch (err) {
+    await Promise.all(started.map(async (n) => n.devnode?.close()));
+    throw err;
+  }
+  return started;
+}
+
+/** Starts the devnodes, then every role on one port; rejects (leaving nothing running) when either fails. */
+export async function startLocalCluster(opts: LocalClusterOptions): Promise<LocalCluster> {
+  // The configuration is checked before any node starts, with placeholder URLs of the same shape.
+  const placeholder = planNodes(opts.nodes, opts.groups ?? 1).map((n) => ({ ...n, url: 'http://127.0.0.1:1' }));
+  localClusterConfig(opts, placeholder);
+  const nodes = await startNodes(opts);
+  let server: RunningServer;
+  let config: Config;
+  try {
+    config = localClusterConfig(opts, nodes);
+    server = await startServer(config, { loadRole: loadRoleModule });
+  } catch (err) {
+    await Promise.all(nodes.map(async (n) => n.devnode?.close()));
+    throw err;
+  }
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const nodeOf = (id: string): LocalNode => {
+    const node = byId.get(id);
+    if (node === undefined) throw new Error(`no devnode ${id} (have ${[...byId.keys()].join(', ')})`);
+    return node;
+  };
+  // Devnodes close after the roles drained and committed: an indexer may still be applying a batch.
+  server.lifecycle.register('close-clients', 'devnodes', async () => {
+    await Promise.all(
+      nodes.map(async (n) => {
+        const running = n.devnode;
+        n.devnode = null;
+        await running?.close();
+      }),
+    );
+  });
+  return {
+    url: server.url,
+    config,
+    nodes,
+    server,
+    async stopNode(id) {
+      const node = nodeOf(id);
+      const running = node.devnode;
+      node.devnode = null;
+      await running?.close();
+    },
+    async restartNode(id) {
+      const node = nodeOf(id);
+      if (node.devnode !== null) return;
+      node.devnode = await startDevnode({ port: node.port, dataDir: node.dir });
+    },
+    async close() {
+      await server.lifecycle.shutdown('local cluster closed');
+    },
+  };
+}
