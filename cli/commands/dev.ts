@@ -3,11 +3,16 @@
 // of 127.0.0.1; prints where everything listens and, on Ctrl-C, stops it all (broker included).
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { InvalidConfigError } from '#core/config/index.ts';
 import { startKafka, waitUntilAnswering } from '../../scripts/kafka.ts';
-import { localClusterConfig, planNodes, startLocalCluster, type LocalClusterOptions } from '../local-cluster.ts';
+import {
+  localClusterConfig,
+  planNodes,
+  startLocalCluster,
+  type LocalClusterOptions,
+} from '../local-cluster.ts';
 import { runUntilSignalled } from './serve.ts';
+import { parseCommandArgs } from '../args.ts';
 
 const USAGE = `usage: miroir dev [options]
 
@@ -42,38 +47,35 @@ async function obtainBroker(dataDir: string): Promise<Broker> {
 }
 
 /** A flag holding a whole number within bounds, or an error message. */
-function intFlag(name: string, raw: string | undefined, min: number, max: number): number | undefined | string {
+function intFlag(
+  name: string,
+  raw: string | undefined,
+  min: number,
+  max: number,
+): number | undefined | string {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || n < min || n > max) return `--${name} must be a whole number from ${min} to ${max}, got '${raw}'`;
+  if (!/^\d+$/.test(raw.trim()) || n < min || n > max)
+    return `--${name} must be a whole number from ${min} to ${max}, got '${raw}'`;
   return n;
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string', default: '7700' },
-        nodes: { type: 'string', default: '3' },
-        groups: { type: 'string', default: '1' },
-        shards: { type: 'string' },
-        rf: { type: 'string' },
-        config: { type: 'string', short: 'c' },
-        data: { type: 'string', default: '.data/dev' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    process.stderr.write(`miroir dev: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const values = parseCommandArgs(
+    'dev',
+    argv,
+    {
+      port: { type: 'string', default: '7700' },
+      nodes: { type: 'string', default: '3' },
+      groups: { type: 'string', default: '1' },
+      shards: { type: 'string' },
+      rf: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      data: { type: 'string', default: '.data/dev' },
+    },
+    USAGE,
+  );
+  if (typeof values === 'number') return values;
   const flags = {
     port: intFlag('port', values.port, 0, 65535),
     nodes: intFlag('nodes', values.nodes, 1, 64),
@@ -92,7 +94,9 @@ export async function run(argv: string[]): Promise<number> {
     try {
       file = readFileSync(values.config, 'utf8');
     } catch (err) {
-      process.stderr.write(`miroir dev: cannot read config file ${values.config}: ${(err as Error).message}\n`);
+      process.stderr.write(
+        `miroir dev: cannot read config file ${values.config}: ${(err as Error).message}\n`,
+      );
       return 2;
     }
   }

@@ -2,7 +2,6 @@
 // configuration (file + MIROIR_* environment + flags), builds logger, metrics and lifecycle,
 // starts each selected role on one shared HTTP app, listens, and shuts down cleanly on a signal.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { createHttpApp } from '#adapters/http-server.ts';
 import { createLifecycle, handleSignals, type Lifecycle } from '#adapters/lifecycle.ts';
@@ -17,6 +16,7 @@ import {
   type Role,
 } from '#core/config/index.ts';
 import { loadRoleModule } from '../role-loader.ts';
+import { parseCommandArgs } from '../args.ts';
 
 const USAGE = 'usage: miroir serve [--config FILE] [--roles ingest,query,indexer,projections] [--port N]\n';
 
@@ -130,26 +130,17 @@ export function loadConfigFromCli(
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string', short: 'c' },
-        roles: { type: 'string' },
-        port: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    process.stderr.write(`miroir serve: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const values = parseCommandArgs(
+    'serve',
+    argv,
+    {
+      config: { type: 'string', short: 'c' },
+      roles: { type: 'string' },
+      port: { type: 'string' },
+    },
+    USAGE,
+  );
+  if (typeof values === 'number') return values;
   const overrides: Partial<ConfigInput> = {};
   // Flags go through the same validation as the file and the environment.
   if (values.roles !== undefined) overrides.roles = values.roles.split(',').map((r) => r.trim()) as Role[];
