@@ -2,6 +2,7 @@
 // compared, so a page costs O(window * log k) comparisons and each list keeps its own order: equal
 // keys resolve by shard id, then by position in the shard's list, which makes every page a prefix
 // of the next larger window (pages never overlap or skip).
+import { BinaryHeap } from './binary-heap.ts';
 
 export interface MergeList<T> {
   readonly shard: number;
@@ -33,8 +34,7 @@ interface Cursor<T, K> {
  * `item`, `key`, `shard` and `position` until the next call. Nothing is allocated per item, which
  * matters when a page walks thousands of hits.
  */
-export class KWayMerger<T, K> implements MergeWalk<T> {
-  private readonly heap: Cursor<T, K>[] = [];
+export class KWayMerger<T, K> extends BinaryHeap<Cursor<T, K>> implements MergeWalk<T> {
   /** The cursor of the current item; it moves on at the next `next()` call. */
   private current: Cursor<T, K> | null = null;
   item: T | undefined = undefined;
@@ -47,6 +47,7 @@ export class KWayMerger<T, K> implements MergeWalk<T> {
     private readonly keyOf: (item: T, shard: number) => K,
     private readonly compare: (a: K, b: K) => number,
   ) {
+    super();
     for (const list of lists) {
       const first = list.items[0];
       if (first === undefined) continue;
@@ -86,41 +87,9 @@ export class KWayMerger<T, K> implements MergeWalk<T> {
     return true;
   }
 
-  private before(a: Cursor<T, K>, b: Cursor<T, K>): boolean {
+  protected before(a: Cursor<T, K>, b: Cursor<T, K>): boolean {
     const order = this.compare(a.key, b.key);
     return order !== 0 ? order < 0 : a.shard < b.shard;
-  }
-
-  private siftUp(start: number): void {
-    const heap = this.heap;
-    let i = start;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const child = heap[i] as Cursor<T, K>;
-      const up = heap[parent] as Cursor<T, K>;
-      if (!this.before(child, up)) break;
-      heap[i] = up;
-      heap[parent] = child;
-      i = parent;
-    }
-  }
-
-  private siftDown(): void {
-    const heap = this.heap;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= heap.length) return;
-      const right = left + 1;
-      let best = left;
-      if (right < heap.length && this.before(heap[right] as Cursor<T, K>, heap[left] as Cursor<T, K>))
-        best = right;
-      if (!this.before(heap[best] as Cursor<T, K>, heap[i] as Cursor<T, K>)) return;
-      const tmp = heap[i] as Cursor<T, K>;
-      heap[i] = heap[best] as Cursor<T, K>;
-      heap[best] = tmp;
-      i = best;
-    }
   }
 }
 

@@ -2,13 +2,13 @@
 // ranking score, highest first, scores within f64::EPSILON tied and ties broken by shard id, then
 // by the shard's own order. Same heap discipline as KWayMerger with `compareScores`, so both walk
 // hits in the same order; this one keeps scores in a typed array and compares them inline.
+import { BinaryHeap } from './binary-heap.ts';
 import type { MergeList, MergeWalk } from './kway-merge.ts';
 
 const EPSILON = Number.EPSILON;
 
-export class ScoreMerger<T> implements MergeWalk<T> {
+export class ScoreMerger<T> extends BinaryHeap<number> implements MergeWalk<T> {
   /** Heap of list indexes; each list's head score, shard and position live in parallel arrays. */
-  private readonly heap: number[] = [];
   private readonly items: (readonly T[])[] = [];
   private readonly shards: number[] = [];
   private readonly positions: number[] = [];
@@ -22,6 +22,7 @@ export class ScoreMerger<T> implements MergeWalk<T> {
     lists: readonly MergeList<T>[],
     private readonly scoreOf: (item: T, shard: number) => number,
   ) {
+    super();
     this.scores = new Float64Array(lists.length);
     for (const list of lists) {
       const first = list.items[0];
@@ -66,42 +67,11 @@ export class ScoreMerger<T> implements MergeWalk<T> {
   }
 
   /** Whether list `a`'s head comes before list `b`'s: `compareScores`, then the shard id. */
-  private before(a: number, b: number): boolean {
+  protected before(a: number, b: number): boolean {
     const x = this.scores[a] as number;
     const y = this.scores[b] as number;
     // Written as `compareScores` decides, NaN included: not within EPSILON means "by value".
     if (!(Math.abs(x - y) <= EPSILON)) return x > y;
     return (this.shards[a] as number) < (this.shards[b] as number);
-  }
-
-  private siftUp(start: number): void {
-    const heap = this.heap;
-    let i = start;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const child = heap[i] as number;
-      const up = heap[parent] as number;
-      if (!this.before(child, up)) break;
-      heap[i] = up;
-      heap[parent] = child;
-      i = parent;
-    }
-  }
-
-  private siftDown(): void {
-    const heap = this.heap;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= heap.length) return;
-      const right = left + 1;
-      let best = left;
-      if (right < heap.length && this.before(heap[right] as number, heap[left] as number)) best = right;
-      if (!this.before(heap[best] as number, heap[i] as number)) return;
-      const tmp = heap[i] as number;
-      heap[i] = heap[best] as number;
-      heap[best] = tmp;
-      i = best;
-    }
   }
 }
