@@ -10,7 +10,7 @@ import type { TopicNames } from '#core/log/topics.ts';
 import type { IndexRecord } from '#core/topology-projection.ts';
 import { defaultSettings } from '#devnode/engine/index.ts';
 import { pathIndexUid, queryOf } from '#devnode/routes/context.ts';
-import { QueryFields } from '#devnode/validate/deserr.ts';
+import { QueryFields } from '#core/meili/deserr.ts';
 import { mergeSettings, SETTINGS_ROUTES, settingsView } from '#devnode/validate/settings.ts';
 import type { TaskStore } from '#adapters/read-models/task-store.ts';
 import { topologyView } from './topology-view.ts';

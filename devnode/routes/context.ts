@@ -5,8 +5,8 @@ import { miroirError } from '#core/errors.ts';
 import type { DevnodeState } from '#devnode/state.ts';
 import type { DevnodeStore } from '#devnode/store.ts';
 import type { TaskQueue } from '#devnode/tasks/queue.ts';
-import type { QueryParams } from '#devnode/validate/deserr.ts';
-import { validateIndexUid } from '#devnode/validate/index-uid.ts';
+import type { QueryParams } from '#core/meili/deserr.ts';
+import { validateIndexUid } from '#core/meili/index-uid.ts';
 
 export interface DevnodeContext {
   state: DevnodeState;

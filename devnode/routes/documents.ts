@@ -6,7 +6,7 @@ import { miroirError } from '#core/errors.ts';
 import { parseDocumentsPayload } from '#core/documents/payload.ts';
 import type { Document, ListDocumentsRequest } from '#devnode/engine/types.ts';
 import { jsonBody, pathIndexUid, queryOf, type DevnodeContext } from '#devnode/routes/context.ts';
-import { expectObject, JsonFields, kindOf, missingFieldError, QueryFields, typeError } from '#devnode/validate/deserr.ts';
+import { expectObject, JsonFields, kindOf, missingFieldError, QueryFields, typeError } from '#core/meili/deserr.ts';
 import { parseFilterValue, splitSortParam } from '#devnode/validate/search.ts';
 import { engineCall } from '#devnode/engine-call.ts';
 

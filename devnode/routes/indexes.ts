@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { miroirError } from '#core/errors.ts';
 import type { IndexState } from '#devnode/state.ts';
 import { jsonBody, pathIndexUid, queryOf, type DevnodeContext } from '#devnode/routes/context.ts';
-import { expectObject, JsonFields, kindOf, missingFieldError, QueryFields, typeError } from '#devnode/validate/deserr.ts';
-import { indexUidError, isValidIndexUid, validateIndexUid } from '#devnode/validate/index-uid.ts';
+import { expectObject, JsonFields, kindOf, missingFieldError, QueryFields, typeError } from '#core/meili/deserr.ts';
+import { indexUidError, isValidIndexUid, validateIndexUid } from '#core/meili/index-uid.ts';
 
 export function indexView(index: IndexState): Record<string, unknown> {
   return { uid: index.uid, createdAt: index.createdAt, updatedAt: index.updatedAt, primaryKey: index.primaryKey };

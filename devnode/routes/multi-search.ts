@@ -6,8 +6,8 @@ import { isMiroirError, miroirError } from '#core/errors.ts';
 import type { Document, SearchRequest, SearchResponse } from '#devnode/engine/types.ts';
 import { runSearch } from '#devnode/routes/search.ts';
 import { jsonBody, type DevnodeContext } from '#devnode/routes/context.ts';
-import { expectObject, JsonFields, kindOf, missingFieldError, typeError, valueError, type JsonObject } from '#devnode/validate/deserr.ts';
-import { isValidIndexUid, indexUidMessage } from '#devnode/validate/index-uid.ts';
+import { expectObject, JsonFields, kindOf, missingFieldError, typeError, valueError, type JsonObject } from '#core/meili/deserr.ts';
+import { isValidIndexUid, indexUidMessage } from '#core/meili/index-uid.ts';
 import { parseSearchBody } from '#devnode/validate/search.ts';
 
 interface ParsedQuery {

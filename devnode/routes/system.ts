@@ -5,7 +5,7 @@ import { miroirError } from '#core/errors.ts';
 import type { ApiKey } from '#devnode/auth.ts';
 import { indexStats } from '#devnode/routes/indexes.ts';
 import { queryOf, type DevnodeContext } from '#devnode/routes/context.ts';
-import { QueryFields } from '#devnode/validate/deserr.ts';
+import { QueryFields } from '#core/meili/deserr.ts';
 
 /** The Meilisearch release whose API devnode follows. */
 export const MEILISEARCH_VERSION = '1.50.0';

@@ -4,7 +4,7 @@ import { miroirError, type ErrorCode } from '#core/errors.ts';
 import type { FilterInput } from '#core/filter/ast.ts';
 import { parseFilter } from '#core/filter/parse.ts';
 import type { FacetSearchRequest, SearchRequest } from '#devnode/engine/types.ts';
-import { expectObject, JsonFields, QueryFields, valueError, type JsonObject, type QueryParams } from '#devnode/validate/deserr.ts';
+import { expectObject, JsonFields, QueryFields, valueError, type JsonObject, type QueryParams } from '#core/meili/deserr.ts';
 
 export const SEARCH_FIELDS = [
   'q', 'offset', 'limit', 'page', 'hitsPerPage', 'attributesToRetrieve', 'attributesToCrop', 'cropLength', 'cropMarker',

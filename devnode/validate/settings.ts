@@ -5,7 +5,7 @@ import { miroirError, type ErrorCode } from '#core/errors.ts';
 import { defaultSettings } from '#devnode/engine/index.ts';
 import type { IndexSettings } from '#devnode/engine/types.ts';
 import type { SettingsPatch } from '#devnode/tasks/types.ts';
-import { expectObject, JsonFields, kindOf, typeError, unknownValueError, valueError, type JsonObject } from '#devnode/validate/deserr.ts';
+import { expectObject, JsonFields, kindOf, typeError, unknownValueError, valueError, type JsonObject } from '#core/meili/deserr.ts';
 
 /** Every key of the settings object, in Meilisearch's order. */
 export const SETTINGS_KEYS = [

@@ -2,8 +2,8 @@
 // turned into one predicate over task records.
 import { miroirError, type ErrorCode } from '#core/errors.ts';
 import { TASK_STATUSES, TASK_TYPES, type TaskRecord } from '#devnode/tasks/types.ts';
-import { QueryFields, type QueryParams } from '#devnode/validate/deserr.ts';
-import { isValidIndexUid, indexUidMessage } from '#devnode/validate/index-uid.ts';
+import { QueryFields, type QueryParams } from '#core/meili/deserr.ts';
+import { isValidIndexUid, indexUidMessage } from '#core/meili/index-uid.ts';
 
 const FILTER_PARAMS = [
   'uids', 'batchUids', 'canceledBy', 'types', 'statuses', 'indexUids',

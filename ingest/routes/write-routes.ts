@@ -15,8 +15,8 @@ import {
   missingFieldError,
   QueryFields,
   typeError,
-} from '#devnode/validate/deserr.ts';
-import { indexUidError, isValidIndexUid } from '#devnode/validate/index-uid.ts';
+} from '#core/meili/deserr.ts';
+import { indexUidError, isValidIndexUid } from '#core/meili/index-uid.ts';
 import {
   parseSettingsBody,
   SETTINGS_KEYS,

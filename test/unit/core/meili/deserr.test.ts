@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeKinds, didYouMean, expectObject, JsonFields, QueryFields } from '#devnode/validate/deserr.ts';
+import { describeKinds, didYouMean, expectObject, JsonFields, QueryFields } from '#core/meili/deserr.ts';
 import type { MiroirError } from '#core/errors.ts';
 
 function caught(fn: () => unknown): MiroirError {
