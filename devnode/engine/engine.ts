@@ -90,6 +90,7 @@ export class MemoryIndexEngine implements IndexEngine {
       JSON.stringify(before.dictionary) !== JSON.stringify(settings.dictionary);
     this.fieldWeights.fill(-2);
     this.sortKeyCache.clear();
+    if (JSON.stringify(before.filterableAttributes) !== JSON.stringify(settings.filterableAttributes)) this.filters.invalidate();
     if (!reindex) return;
     this.tokenizer = this.buildTokenizer();
     this.words.clear();
@@ -225,14 +226,19 @@ export class MemoryIndexEngine implements IndexEngine {
       if (id !== undefined) replaced.push(id);
     }
     this.unindex(replaced);
+    // Filter columns and facet values of the declared attributes exist before the batch, so it keeps
+    // them current and no search after it pays a rebuild from the documents.
+    const filterable = this.settings.filterableAttributes.filter((a) => !a.includes('*'));
+    this.filters.prepare(filterable);
+    this.facets.prepare(filterable);
     for (const [ext, doc] of finals) {
       const { id } = this.store.put(ext, doc);
       this.indexDocument(id, doc);
       this.countFields(doc, 1);
       this.facets.onDocumentSet(id, doc);
+      this.filters.onDocumentSet(id, doc);
     }
     this.sortKeyCache.clear();
-    this.filters.invalidate();
     this.words.sorted(); // merge the batch's new words now, not on the first search
     return { indexedDocuments: documents.length };
   }
@@ -247,22 +253,22 @@ export class MemoryIndexEngine implements IndexEngine {
     for (const id of internal) {
       this.store.remove(this.store.externalIds[id] as string);
       this.facets.onDocumentRemoved(id);
+      this.filters.onDocumentRemoved(id);
     }
     this.sortKeyCache.clear();
-    this.filters.invalidate();
     this.words.sorted();
     return { deletedDocuments: internal.length };
   }
 
   /** Bitmap of documents matching `filter`, checking filterability with the given error code. */
-  filterBitmap(filter: FilterExpr, code: 'invalid_search_filter' | 'invalid_document_filter'): Uint8Array {
+  filterBitmap(filter: FilterExpr, code: 'invalid_search_filter' | 'invalid_document_filter', into?: Uint8Array): Uint8Array {
     try {
       checkFilterable(filter, this.settings.filterableAttributes, this.errorPrefix);
     } catch (err) {
       if (err instanceof EngineError) throw new EngineError(code, err.message);
       throw err;
     }
-    return this.filters.evaluate(filter);
+    return this.filters.evaluate(filter, into);
   }
 
   deleteByFilter(filter: FilterExpr): { deletedDocuments: number } {

@@ -86,10 +86,55 @@ export interface FacetCountIndex {
   ids: Int32Array;
   /** Spelling of each (document, value) entry, parallel to `ids`. */
   spellings: string[];
+  /** Value ids in facet alpha order (numbers ascending, then strings in UTF-16 order), built on first use. */
+  alphaOrder?: Int32Array;
+}
+
+/** The value ids of `index` in alpha order: numbers first, ascending, then normalized strings. */
+export function alphaOrder(index: FacetCountIndex): Int32Array {
+  if (!index.alphaOrder) {
+    const ids = Array.from({ length: index.numbers.length }, (_, id) => id);
+    const nums = ids.filter((id) => index.numbers[id] !== null).sort((a, b) => (index.numbers[a] as number) - (index.numbers[b] as number));
+    const strs = ids.filter((id) => index.numbers[id] === null);
+    const text = index.normalized;
+    strs.sort((a, b) => ((text[a] as string) < (text[b] as string) ? -1 : (text[a] as string) > (text[b] as string) ? 1 : 0));
+    index.alphaOrder = Int32Array.from([...nums, ...strs]);
+  }
+  return index.alphaOrder;
+}
+
+/** A field's value ids, stable for the life of the store: a value keeps its id once seen. */
+interface ValueTable {
+  ids: Map<string, number>;
+  numbers: (number | null)[];
+  normalized: string[];
+}
+
+/** One document's distinct value ids for a field (strings first, then numbers) with its spellings. */
+interface DocValues {
+  ids: number[];
+  spellings: string[];
+}
+
+const NONE_ID = -1;
+const MULTI_ID = -2;
+
+/**
+ * Per document slot of one field: its only value id (NONE_ID without values, MULTI_ID with the ids
+ * in `multi`) and that value's spelling (strings only; numbers show their text): compact, since
+ * almost every document holds at most one value of a facet.
+ */
+interface FieldIds {
+  single: Int32Array;
+  spelling: (string | undefined)[];
+  multi: Map<number, DocValues>;
 }
 
 export class FacetValueStore {
   private readonly fields = new Map<string, (FieldValues | undefined)[]>();
+  private readonly tables = new Map<string, ValueTable>();
+  /** Per field: each document's value ids, kept current by writes once the field is materialized. */
+  private readonly docIds = new Map<string, FieldIds>();
   private readonly counting = new Map<string, FacetCountIndex>();
 
   constructor(private readonly docs: () => readonly (Document | undefined)[]) {}
@@ -100,51 +145,101 @@ export class FacetValueStore {
     if (!values) {
       const docs = this.docs();
       values = new Array<FieldValues | undefined>(docs.length);
+      this.fields.set(field, values);
+      this.docIds.set(field, { single: new Int32Array(Math.max(1024, docs.length)).fill(NONE_ID), spelling: [], multi: new Map() });
       for (let id = 0; id < docs.length; id++) {
         const doc = docs[id];
         values[id] = doc === undefined ? undefined : fieldValues(doc, field);
+        this.setIds(field, id, values[id]);
       }
-      this.fields.set(field, values);
     }
     return values;
   }
 
-  /** The counting index of `field`, rebuilt after writes on first use. */
+  /** Materializes these fields now, so writes keep them (and their value ids) current from here on. */
+  prepare(fields: readonly string[]): void {
+    for (const f of fields) this.field(f);
+  }
+
+  private setIds(field: string, doc: number, v: FieldValues | undefined): void {
+    const slots = this.docIds.get(field) as FieldIds;
+    if (doc >= slots.single.length) {
+      const grown = new Int32Array(Math.max(doc + 1, Math.ceil(slots.single.length * 1.5))).fill(NONE_ID);
+      grown.set(slots.single);
+      slots.single = grown;
+    }
+    slots.multi.delete(doc);
+    slots.single[doc] = NONE_ID;
+    slots.spelling[doc] = undefined;
+    if (!v || !v.exists || (v.strings.length === 0 && v.numbers.length === 0)) return;
+    let table = this.tables.get(field);
+    if (!table) {
+      table = { ids: new Map(), numbers: [], normalized: [] };
+      this.tables.set(field, table);
+    }
+    const t = table;
+    const ids: number[] = [];
+    const spellings: string[] = [];
+    const push = (key: string, n: number | null, text: string, spelling: string): void => {
+      let id = t.ids.get(key);
+      if (id === undefined) {
+        id = t.numbers.length;
+        t.ids.set(key, id);
+        t.numbers.push(n);
+        t.normalized.push(text);
+      }
+      if (ids.includes(id)) return; // a value counts once per document
+      ids.push(id);
+      spellings.push(spelling);
+    };
+    v.strings.forEach((str, i) => push(`s${str}`, null, str, v.originals[i] ?? str));
+    for (const n of v.numbers) push(`n${n}`, n, String(n), String(n));
+    if (ids.length === 1) {
+      slots.single[doc] = ids[0] as number;
+      if (t.numbers[ids[0] as number] === null) slots.spelling[doc] = spellings[0];
+    } else {
+      slots.single[doc] = MULTI_ID;
+      slots.multi.set(doc, { ids, spellings });
+    }
+  }
+
+  /**
+   * The counting index of `field`, rebuilt after writes on first use: a concatenation of the
+   * per-document value ids the writes keep current (no value extraction or hashing here).
+   */
   countIndex(field: string): FacetCountIndex {
     let index = this.counting.get(field);
     if (index) return index;
-    const values = this.field(field);
-    const valueIds = new Map<string, number>();
-    const numbers: (number | null)[] = [];
-    const normalized: string[] = [];
-    const start = new Int32Array(values.length + 1);
-    const ids: number[] = [];
-    const spellings: string[] = [];
-    const idOf = (key: string, n: number | null, text: string): number => {
-      let id = valueIds.get(key);
-      if (id === undefined) {
-        id = numbers.length;
-        valueIds.set(key, id);
-        numbers.push(n);
-        normalized.push(text);
-      }
-      return id;
-    };
-    for (let d = 0; d < values.length; d++) {
-      start[d] = ids.length;
-      const v = values[d];
-      if (!v || !v.exists) continue;
-      const first = ids.length;
-      const push = (id: number, spelling: string): void => {
-        for (let k = first; k < ids.length; k++) if (ids[k] === id) return; // a value counts once per document
-        ids.push(id);
-        spellings.push(spelling);
-      };
-      v.strings.forEach((str, i) => push(idOf(`s${str}`, null, str), v.originals[i] ?? str));
-      for (const n of v.numbers) push(idOf(`n${n}`, n, String(n)), String(n));
+    this.field(field);
+    const slots = this.docIds.get(field) as FieldIds;
+    const table = this.tables.get(field) ?? { ids: new Map(), numbers: [], normalized: [] };
+    const n = this.docs().length;
+    const start = new Int32Array(n + 1);
+    let total = 0;
+    for (let d = 0; d < n; d++) {
+      start[d] = total;
+      const id = slots.single[d] ?? NONE_ID;
+      total += id >= 0 ? 1 : id === MULTI_ID ? (slots.multi.get(d) as DocValues).ids.length : 0;
     }
-    start[values.length] = ids.length;
-    index = { numbers, normalized, start, ids: Int32Array.from(ids), spellings };
+    start[n] = total;
+    const ids = new Int32Array(total);
+    const spellings = new Array<string>(total);
+    for (let d = 0; d < n; d++) {
+      const id = slots.single[d] ?? NONE_ID;
+      const at = start[d] as number;
+      if (id >= 0) {
+        ids[at] = id;
+        spellings[at] = slots.spelling[d] ?? (table.normalized[id] as string);
+      } else if (id === MULTI_ID) {
+        const v = slots.multi.get(d) as DocValues;
+        for (let k = 0; k < v.ids.length; k++) {
+          ids[at + k] = v.ids[k] as number;
+          spellings[at + k] = v.spellings[k] as string;
+        }
+      }
+    }
+    // Copies: value ids added by later writes must not change an index already handed out.
+    index = { numbers: table.numbers.slice(), normalized: table.normalized.slice(), start, ids, spellings };
     this.counting.set(field, index);
     return index;
   }
@@ -155,16 +250,24 @@ export class FacetValueStore {
 
   onDocumentSet(id: number, doc: Document): void {
     this.counting.clear();
-    for (const [field, values] of this.fields) values[id] = fieldValues(doc, field);
+    for (const [field, values] of this.fields) {
+      values[id] = fieldValues(doc, field);
+      this.setIds(field, id, values[id]);
+    }
   }
 
   onDocumentRemoved(id: number): void {
     this.counting.clear();
-    for (const values of this.fields.values()) values[id] = undefined;
+    for (const [field, values] of this.fields) {
+      values[id] = undefined;
+      this.setIds(field, id, undefined);
+    }
   }
 
   clear(): void {
     this.fields.clear();
+    this.tables.clear();
+    this.docIds.clear();
     this.counting.clear();
   }
 }

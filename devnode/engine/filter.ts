@@ -1,9 +1,9 @@
 // Filters over the index: the semantics live in `#core/filter/evaluate.ts` (`compileFilter`); this
-// module applies the compiled tests through per-field value indexes (distinct values -> document
-// lists), so a filter costs a pass over distinct values and matching documents, not over every
-// document. Also the filterability checks with Meilisearch's messages.
+// module applies the compiled tests through per-attribute value columns maintained at write time,
+// so a filter costs one test per distinct value and a typed-array pass over the document slots.
+// Also the filterability checks with Meilisearch's messages.
 import type { FilterExpr } from '#core/filter/ast.ts';
-import { compileFilter, facetsOf, filterAttributes, geoPoint, type CompiledFilter } from '#core/filter/evaluate.ts';
+import { compileFilter, facetsOf, filterAttributes, geoPoint, type CompiledFilter, type FieldFacets } from '#core/filter/evaluate.ts';
 import { fieldMatchesPattern } from './fields.ts';
 import { EngineError, type Document } from './types.ts';
 
@@ -25,61 +25,174 @@ export function checkFilterable(expr: FilterExpr, filterable: readonly string[],
   }
 }
 
-/** One field's filter index: distinct numbers and normalized strings with their documents, and the flags. */
-interface FieldIndex {
-  numbers: Map<number, number[]>;
-  strings: Map<string, number[]>;
-  exists: number[];
-  isNull: number[];
-  isEmpty: number[];
-}
+const NO_VALUE = -1;
+const MULTI = -2;
+const FLAG_EXISTS = 1;
+const FLAG_NULL = 2;
+const FLAG_EMPTY = 4;
+const FLAG_BITS = { exists: FLAG_EXISTS, isNull: FLAG_NULL, isEmpty: FLAG_EMPTY } as const;
 
-function buildFieldIndex(docs: readonly (Document | undefined)[], attribute: string): FieldIndex {
-  const index: FieldIndex = { numbers: new Map(), strings: new Map(), exists: [], isNull: [], isEmpty: [] };
-  for (let id = 0; id < docs.length; id++) {
-    const doc = docs[id];
-    if (doc === undefined) continue;
-    const f = facetsOf(doc, attribute);
-    if (!f.exists) continue;
-    index.exists.push(id);
-    if (f.isNull) index.isNull.push(id);
-    if (f.isEmpty) index.isEmpty.push(id);
-    for (const n of f.numbers) {
-      const list = index.numbers.get(n);
-      if (!list) index.numbers.set(n, [id]);
-      else if (list[list.length - 1] !== id) list.push(id);
+/**
+ * One attribute's filter column, kept in step with writes: every distinct value (number or
+ * normalized string) gets an id once; per document slot, its value id (or NO_VALUE, or MULTI with
+ * the ids in `multi`) and its exists / null / empty flags. A value leaf tests each distinct value
+ * once and marks the documents of the matching ones through a value -> documents CSR, which a
+ * write drops and the next filter rebuilds in two linear passes (no per-document extraction).
+ */
+class FilterColumn {
+  private readonly numberIds = new Map<number, number>();
+  private readonly stringIds = new Map<string, number>();
+  /** Per value id: the number or the normalized string. */
+  readonly values: (number | string)[] = [];
+  single = new Int32Array(0);
+  flags = new Uint8Array(0);
+  readonly multi = new Map<number, Int32Array>();
+  /** Documents per value id (CSR: value v's documents are docs[start[v] .. start[v + 1])), rebuilt after writes on first use. */
+  private byValue: { start: Int32Array; docs: Int32Array } | null = null;
+
+  private ensure(slots: number): void {
+    if (slots <= this.single.length) return;
+    const size = Math.max(slots, Math.ceil(this.single.length * 1.5), 1024);
+    const single = new Int32Array(size).fill(NO_VALUE);
+    single.set(this.single);
+    const flags = new Uint8Array(size);
+    flags.set(this.flags);
+    this.single = single;
+    this.flags = flags;
+  }
+
+  numberId(n: number): number | undefined {
+    return this.numberIds.get(n);
+  }
+
+  stringId(s: string): number | undefined {
+    return this.stringIds.get(s);
+  }
+
+  private idOf(value: number | string): number {
+    const map = typeof value === 'number' ? this.numberIds : this.stringIds;
+    let id = (map as Map<number | string, number>).get(value);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(value);
+      (map as Map<number | string, number>).set(value, id);
     }
-    for (const s of f.strings) {
-      const list = index.strings.get(s);
-      if (!list) index.strings.set(s, [id]);
-      else if (list[list.length - 1] !== id) list.push(id);
+    return id;
+  }
+
+  set(doc: number, facets: FieldFacets | null): void {
+    this.ensure(doc + 1);
+    this.byValue = null;
+    this.multi.delete(doc);
+    if (facets === null || !facets.exists) {
+      this.single[doc] = NO_VALUE;
+      this.flags[doc] = 0;
+      return;
+    }
+    this.flags[doc] = FLAG_EXISTS | (facets.isNull ? FLAG_NULL : 0) | (facets.isEmpty ? FLAG_EMPTY : 0);
+    const ids: number[] = [];
+    for (const n of facets.numbers) ids.push(this.idOf(n));
+    for (const s of facets.strings) ids.push(this.idOf(s));
+    const unique = ids.length > 1 ? [...new Set(ids)] : ids;
+    if (unique.length === 0) this.single[doc] = NO_VALUE;
+    else if (unique.length === 1) this.single[doc] = unique[0] as number;
+    else {
+      this.single[doc] = MULTI;
+      this.multi.set(doc, Int32Array.from(unique));
     }
   }
-  return index;
+
+  /** The CSR of documents per value: a counting sort of the slots, one pass each way. */
+  private documentsByValue(): { start: Int32Array; docs: Int32Array } {
+    if (this.byValue) return this.byValue;
+    const single = this.single;
+    const start = new Int32Array(this.values.length + 1);
+    for (let d = 0; d < single.length; d++) {
+      const id = single[d] as number;
+      if (id >= 0) start[id + 1] = (start[id + 1] as number) + 1;
+    }
+    for (const ids of this.multi.values()) for (const id of ids) start[id + 1] = (start[id + 1] as number) + 1;
+    for (let v = 1; v < start.length; v++) start[v] = (start[v] as number) + (start[v - 1] as number);
+    const docs = new Int32Array(start[start.length - 1] as number);
+    const fill = start.slice(0, -1);
+    for (let d = 0; d < single.length; d++) {
+      const id = single[d] as number;
+      if (id < 0) continue;
+      const at = fill[id] as number;
+      docs[at] = d;
+      fill[id] = at + 1;
+    }
+    for (const [doc, ids] of this.multi) {
+      for (const id of ids) {
+        const at = fill[id] as number;
+        docs[at] = doc;
+        fill[id] = at + 1;
+      }
+    }
+    this.byValue = { start, docs };
+    return this.byValue;
+  }
+
+  /** Sets `out[doc] = 1` for every document holding one of the value ids `matched`. */
+  markValues(matched: Iterable<number>, out: Uint8Array): void {
+    const { start, docs } = this.documentsByValue();
+    for (const id of matched) {
+      const end = start[id + 1] as number;
+      for (let k = start[id] as number; k < end; k++) out[docs[k] as number] = 1;
+    }
+  }
+
+  markFlag(bit: number, out: Uint8Array): void {
+    const flags = this.flags;
+    const n = Math.min(flags.length, out.length);
+    for (let d = 0; d < n; d++) if (((flags[d] as number) & bit) !== 0) out[d] = 1;
+  }
 }
 
 /**
- * Filter indexes of one engine, built per attribute on first use and dropped on every write batch
- * (a write invalidates them all; the next filter rebuilds only the attributes it reads).
+ * Filter indexes of one engine: a column per attribute, built from every document on first use
+ * (or up front for the declared filterable attributes) and then updated by each write, so no
+ * search pays a rebuild after a write. Geo points are gathered again after writes.
  */
 export class FilterIndex {
-  private readonly fields = new Map<string, FieldIndex>();
+  private readonly columns = new Map<string, FilterColumn>();
   private geo: Float64Array | null = null;
 
   constructor(private readonly docs: () => readonly (Document | undefined)[]) {}
 
+  /** Drops every column (settings changed, index cleared). */
   invalidate(): void {
-    this.fields.clear();
+    this.columns.clear();
     this.geo = null;
   }
 
-  private field(attribute: string): FieldIndex {
-    let index = this.fields.get(attribute);
-    if (!index) {
-      index = buildFieldIndex(this.docs(), attribute);
-      this.fields.set(attribute, index);
+  /** Builds the columns of these attributes now, so writes keep them current from here on. */
+  prepare(attributes: readonly string[]): void {
+    for (const a of attributes) this.column(a);
+  }
+
+  onDocumentSet(id: number, doc: Document): void {
+    for (const [attribute, column] of this.columns) column.set(id, facetsOf(doc, attribute));
+    this.geo = null;
+  }
+
+  onDocumentRemoved(id: number): void {
+    for (const column of this.columns.values()) column.set(id, null);
+    this.geo = null;
+  }
+
+  private column(attribute: string): FilterColumn {
+    let column = this.columns.get(attribute);
+    if (!column) {
+      column = new FilterColumn();
+      const docs = this.docs();
+      for (let id = 0; id < docs.length; id++) {
+        const doc = docs[id];
+        column.set(id, doc === undefined ? null : facetsOf(doc, attribute));
+      }
+      this.columns.set(attribute, column);
     }
-    return index;
+    return column;
   }
 
   /** [doc, lat, lng, doc, lat, lng, ...] for every document with a `_geo` point. */
@@ -98,66 +211,72 @@ export class FilterIndex {
   }
 
   /** Bitmap (1 = matches) over document slots; free slots never match. */
-  evaluate(expr: FilterExpr): Uint8Array {
-    return this.run(compileFilter(expr));
+  evaluate(expr: FilterExpr, into?: Uint8Array): Uint8Array {
+    // `into`: a zeroed array of one byte per slot to fill instead of a new one.
+    const out = into ?? new Uint8Array(this.docs().length);
+    this.mark(compileFilter(expr), out);
+    return out;
   }
 
-  private run(filter: CompiledFilter): Uint8Array {
+  /** Sets `out[doc] = 1` for the documents matching `filter` (never clears: `or` children share `out`). */
+  private mark(filter: CompiledFilter, out: Uint8Array): void {
     const docs = this.docs();
-    const out = new Uint8Array(docs.length);
     switch (filter.kind) {
       case 'and': {
-        const [first] = filter.children;
+        const [first, ...rest] = filter.children;
         if (first === undefined) {
-          for (let i = 0; i < out.length; i++) out[i] = docs[i] === undefined ? 0 : 1;
-          return out;
+          for (let i = 0; i < out.length; i++) if (docs[i] !== undefined) out[i] = 1;
+          return;
         }
-        out.set(this.run(first));
-        for (const child of filter.children.slice(1)) {
-          const sub = this.run(child);
-          for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) & (sub[i] as number);
+        const acc = new Uint8Array(out.length);
+        this.mark(first, acc);
+        for (const child of rest) {
+          const sub = new Uint8Array(out.length);
+          this.mark(child, sub);
+          for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] as number) & (sub[i] as number);
         }
-        return out;
+        for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) | (acc[i] as number);
+        return;
       }
-      case 'or': {
-        for (const child of filter.children) {
-          const sub = this.run(child);
-          for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) | (sub[i] as number);
-        }
-        return out;
-      }
+      case 'or':
+        for (const child of filter.children) this.mark(child, out);
+        return;
       case 'not': {
-        const sub = this.run(filter.child);
-        for (let i = 0; i < out.length; i++) out[i] = sub[i] === 1 || docs[i] === undefined ? 0 : 1;
-        return out;
+        const sub = new Uint8Array(out.length);
+        this.mark(filter.child, sub);
+        for (let i = 0; i < out.length; i++) if (sub[i] === 0 && docs[i] !== undefined) out[i] = 1;
+        return;
       }
-      case 'field': {
-        for (const id of this.field(filter.attribute)[filter.flag]) out[id] = 1;
-        return out;
-      }
+      case 'field':
+        this.column(filter.attribute).markFlag(FLAG_BITS[filter.flag], out);
+        return;
       case 'value': {
-        const index = this.field(filter.attribute);
-        const mark = (list: number[] | undefined): void => {
-          if (list) for (const id of list) out[id] = 1;
-        };
+        const column = this.column(filter.attribute);
+        const values = column.values;
+        const matched: number[] = [];
         if (filter.equals) {
-          // Equality: direct lookups instead of a pass over the distinct values.
+          // Equality: direct lookups instead of a test of every distinct value.
           for (const eq of filter.equals) {
-            if (eq.number !== null) mark(index.numbers.get(eq.number));
-            mark(index.strings.get(eq.string));
+            const n = eq.number === null ? undefined : column.numberId(eq.number);
+            if (n !== undefined) matched.push(n);
+            const s = column.stringId(eq.string);
+            if (s !== undefined) matched.push(s);
           }
-          return out;
+        } else {
+          for (let id = 0; id < values.length; id++) {
+            const v = values[id] as number | string;
+            if (typeof v === 'number' ? filter.test.number(v) : filter.test.string(v)) matched.push(id);
+          }
         }
-        for (const [n, list] of index.numbers) if (filter.test.number(n)) mark(list);
-        for (const [s, list] of index.strings) if (filter.test.string(s)) mark(list);
-        return out;
+        column.markValues(matched, out);
+        return;
       }
       case 'geo': {
         const points = this.geoPoints();
         for (let i = 0; i < points.length; i += 3) {
           if (filter.test([points[i + 1] as number, points[i + 2] as number])) out[points[i] as number] = 1;
         }
-        return out;
+        return;
       }
     }
   }

@@ -32,6 +32,12 @@ class EntryPool {
   size = 0;
   readonly sources: number[][] = [];
 
+  /** Empties the pool for the next search (the typed arrays are kept). */
+  reset(): void {
+    this.size = 0;
+    this.sources.length = 0;
+  }
+
   add(source: number, offset: number, count: number, typo: number, flags: number, next: number): number {
     if (this.size === this.source.length) this.grow();
     const i = this.size++;
@@ -69,6 +75,8 @@ interface TermBuffers {
   presence: Uint8Array;
   exact: Uint8Array;
   head: Int32Array;
+  /** The matching documents in discovery order (the first `docCount` entries). */
+  docList: Int32Array;
 }
 
 /**
@@ -79,24 +87,61 @@ interface TermBuffers {
 export class ScratchPool {
   private free: TermBuffers[] = [];
   private capacity = 0;
+  private entries: EntryPool[] = [];
+  private bytes: Uint8Array[] = [];
+
+  /** A zeroed byte per document slot (words steps, filter bitmaps): slot-sized arrays allocated per
+   *  search drove major garbage collections through external memory. */
+  acquireBytes(slots: number): Uint8Array {
+    const buffer = this.bytes.pop();
+    return buffer !== undefined && buffer.length === slots ? buffer : new Uint8Array(slots);
+  }
+
+  releaseBytes(buffer: Uint8Array): void {
+    buffer.fill(0);
+    if (this.bytes.length < 4) this.bytes.push(buffer);
+  }
 
   acquire(slots: number): TermBuffers {
     if (slots > this.capacity) {
       this.capacity = Math.max(slots, Math.ceil(this.capacity * 1.5));
       this.free = [];
     }
-    return this.free.pop() ?? { presence: new Uint8Array(this.capacity), exact: new Uint8Array(this.capacity), head: new Int32Array(this.capacity).fill(-1) };
+    const c = this.capacity;
+    return this.free.pop() ?? { presence: new Uint8Array(c), exact: new Uint8Array(c), head: new Int32Array(c).fill(-1), docList: new Int32Array(c) };
   }
 
   release(match: TermMatch): void {
-    const { presence, exact, head } = match;
+    const { presence, exact, head, docList } = match;
     if (presence.length !== this.capacity) return;
-    for (const doc of match.docs) {
-      presence[doc] = 0;
-      exact[doc] = 0;
-      head[doc] = -1;
+    const n = match.docCount;
+    if (n * 16 > presence.length) {
+      // Dense: clearing whole arrays (memset) beats visiting the documents.
+      presence.fill(0);
+      exact.fill(0);
+      head.fill(-1);
+    } else {
+      for (let i = 0; i < n; i++) {
+        const doc = docList[i] as number;
+        presence[doc] = 0;
+        exact[doc] = 0;
+        head[doc] = -1;
+      }
     }
-    this.free.push({ presence, exact, head });
+    match.docCount = 0;
+    this.free.push({ presence, exact, head, docList });
+  }
+
+  /** An empty entry pool whose typed arrays survive from earlier searches (growing them showed in profiles). */
+  acquireEntries(): EntryPool {
+    const pool = this.entries.pop() ?? new EntryPool();
+    pool.reset();
+    return pool;
+  }
+
+  releaseEntries(pool: EntryPool): void {
+    pool.reset();
+    if (this.entries.length < 4) this.entries.push(pool);
   }
 }
 
@@ -106,7 +151,10 @@ export class TermMatch {
   /** 1 when the document holds the query word itself (no typo, prefix or synonym). */
   readonly exact: Uint8Array;
   readonly head: Int32Array;
-  readonly docs: number[] = [];
+  readonly docList: Int32Array;
+  docCount = 0;
+  /** Largest typo count among the derivations scattered (0: every document matched without typo). */
+  maxTypo = 0;
   /** Words (normalized) that matched, with their flags, for highlighting. */
   readonly matchedWords = new Map<string, { typo: number; flags: number }>();
 
@@ -117,16 +165,29 @@ export class TermMatch {
     this.presence = buffers.presence;
     this.exact = buffers.exact;
     this.head = buffers.head;
+    this.docList = buffers.docList;
+  }
+
+  /** Matching documents in discovery order (a view: valid until the match is released). */
+  get docs(): Int32Array {
+    return this.docList.subarray(0, this.docCount);
   }
 }
 
 export class QueryMatcher {
-  readonly pool = new EntryPool();
+  readonly pool: EntryPool;
 
   constructor(
     private readonly index: WordIndex,
     private readonly opts: MatchOptions,
-  ) {}
+  ) {
+    this.pool = opts.scratch.acquireEntries();
+  }
+
+  /** Returns the entry pool to the scratch pool; the matches' positions are gone after this. */
+  dispose(): void {
+    this.opts.scratch.releaseEntries(this.pool);
+  }
 
   private filterPositions(list: number[], offset: number, count: number, typo: number): [number[], number, number] | null {
     const allowed = this.opts.allowedFields;
@@ -144,6 +205,7 @@ export class QueryMatcher {
 
   private scatter(match: TermMatch, list: number[], typo: number, flags: number): void {
     const pool = this.pool;
+    if (typo > match.maxTypo && list.length > 0) match.maxTypo = typo;
     const filtering = this.opts.allowedFields !== null || (typo > 0 && this.opts.noTypoFields !== null);
     let source = -1;
     if (!filtering) {
@@ -169,7 +231,7 @@ export class QueryMatcher {
       const cur = match.presence[doc] as number;
       if (cur === 0) {
         match.presence[doc] = typo + 1;
-        match.docs.push(doc);
+        match.docList[match.docCount++] = doc;
       } else if (typo + 1 < cur) match.presence[doc] = typo + 1;
       if (flags & FLAG_EXACT) match.exact[doc] = 1;
     }
@@ -289,6 +351,32 @@ export class QueryMatcher {
       const end = off + (pool.count[e] as number);
       for (let j = off; j < end; j++) {
         const c = cost(src[j] as number);
+        if (c < min) {
+          min = c;
+          if (min === 0) return 0;
+        }
+      }
+    }
+    return min;
+  }
+
+  /**
+   * `minOverPositions` for the wordPosition rule: the cost of a word position comes from `table`
+   * (positions below its length) or `far` (the rare later positions), with no call per position.
+   */
+  minTableCost(match: TermMatch, doc: number, table: Uint8Array, far: (position: number) => number, worst: number): number {
+    const pool = this.pool;
+    const best = (match.presence[doc] as number) - 1;
+    const size = table.length;
+    let min = worst;
+    for (let e = match.head[doc] as number; e >= 0; e = pool.next[e] as number) {
+      if (pool.typo[e] !== best) continue;
+      const src = pool.sources[pool.source[e] as number] as number[];
+      const off = pool.offset[e] as number;
+      const end = off + (pool.count[e] as number);
+      for (let j = off; j < end; j++) {
+        const position = (src[j] as number) & (POSITION_BITS - 1);
+        const c = position < size ? (table[position] as number) : far(position);
         if (c < min) {
           min = c;
           if (min === 0) return 0;

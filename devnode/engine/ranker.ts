@@ -97,6 +97,11 @@ export class DocRanker {
 
   constructor(private readonly ctx: RankContext) {}
 
+  /** Hands the matcher's entry pool back once the hits are built. */
+  dispose(): void {
+    this.ctx.matcher.dispose();
+  }
+
   /** `cost(base(doc, step), rule)` without allocating an evaluation. */
   levelCost(doc: number, step: number, rule: ResolvedRule): number {
     const ev = this.scratch;
@@ -109,6 +114,71 @@ export class DocRanker {
     ev.exactAttribute = undefined;
     ev.exactWords = undefined;
     return this.cost(ev, rule);
+  }
+
+  /** Per term: wordPosition cost of each word position below 1024 (built on first use). */
+  private readonly positionTables: (Uint8Array | undefined)[] = [];
+
+  private positionTable(t: number): Uint8Array {
+    let table = this.positionTables[t];
+    if (!table) {
+      const q = (this.ctx.matches[t] as TermMatch).term.position;
+      table = new Uint8Array(1024);
+      for (let p = 0; p < table.length; p++) table[p] = positionCost(Math.abs(bucketPosition(p) - q));
+      this.positionTables[t] = table;
+    }
+    return table;
+  }
+
+  /** wordPosition cost (max − rank) of a document, without building its Rank. */
+  private wordPositionCost(doc: number, step: number): number {
+    let cost = 0;
+    for (const t of this.ctx.steps[step] as number[]) {
+      const m = this.ctx.matches[t] as TermMatch;
+      const q = m.term.position;
+      cost += this.ctx.matcher.minTableCost(m, doc, this.positionTable(t), (p) => positionCost(Math.abs(bucketPosition(p) - q)), 10);
+    }
+    return cost;
+  }
+
+  /**
+   * Ordering keys of one relevancy rule for a group of documents (`cost` of each), with a
+   * dedicated loop for the rules that touch every candidate of large groups.
+   */
+  levelCosts(group: Int32Array, step: Uint8Array, rule: ResolvedRule, out: Float64Array): void {
+    if (rule.kind === 'wordPosition') {
+      for (let x = 0; x < group.length; x++) {
+        const doc = group[x] as number;
+        out[x] = this.wordPositionCost(doc, step[doc] as number);
+      }
+      return;
+    }
+    for (let x = 0; x < group.length; x++) {
+      const doc = group[x] as number;
+      out[x] = this.levelCost(doc, step[doc] as number, rule);
+    }
+  }
+
+  /** Number of words steps (1 = every candidate matches every term: the words rule splits nothing). */
+  get stepCount(): number {
+    return this.ctx.steps.length;
+  }
+
+  /** True when some term matched a document through a typo derivation. */
+  hasTypos(): boolean {
+    return this.ctx.matches.some((m) => m.maxTypo > 0);
+  }
+
+  /** Typo counts of a group's documents into `out`, from the presence arrays of each step's terms. */
+  typoCountsInto(group: Int32Array, step: Uint8Array, out: Float64Array): void {
+    const presence = this.ctx.steps.map((terms) => terms.map((t) => (this.ctx.matches[t] as TermMatch).presence));
+    for (let x = 0; x < group.length; x++) {
+      const doc = group[x] as number;
+      const arrays = presence[step[doc] as number] as Uint8Array[];
+      let typo = 0;
+      for (let a = 0; a < arrays.length; a++) typo += ((arrays[a] as Uint8Array)[doc] as number) - 1;
+      out[x] = typo;
+    }
   }
 
   /** Words step and typo count: cheap, from the per-term presence arrays. */

@@ -2,13 +2,14 @@
 // ranking (cheap rules over every candidate, costly rules only for the buckets a page needs) ->
 // distinct / score threshold -> hits with formatting, scores and details, facets, pagination.
 import type { MemoryIndexEngine } from './engine.ts';
+import type { FacetCountIndex } from './facet-values.ts';
 import { haversineMeters } from '#core/filter/evaluate.ts';
 import { facetDistribution, facetOrder, searchFacetValues } from './facets.ts';
 import { fieldMatchesPattern, projectDocument } from './fields.ts';
 import { describeFilterable, isFilterable } from './filter.ts';
 import { formatDocument, matchesPosition, type QueryWords } from './format.ts';
 import { geoPoint, haversine } from './geo.ts';
-import { FLAG_PREFIX, QueryMatcher, type TermMatch } from './matcher.ts';
+import { FLAG_PREFIX, QueryMatcher, type ScratchPool, type TermMatch } from './matcher.ts';
 import { normalizeWord } from './normalize.ts';
 import { parseQuery, typoBudget, type ParsedQuery } from './query.ts';
 import { DocRanker, globalScore, type DocEvaluation, type Rank } from './ranker.ts';
@@ -157,12 +158,6 @@ function sortByKeys(order: Int32Array, keys: Float64Array): [Int32Array, Float64
   return [out, outKeys];
 }
 
-/** Stable re-sort of `order` by an integer key (< 2^29). */
-function stableSortBy(order: Int32Array, key: (doc: number) => number): Int32Array {
-  const keys = new Float64Array(order.length);
-  for (let i = 0; i < order.length; i++) keys[i] = key(order[i] as number);
-  return sortByKeys(order, keys)[0];
-}
 
 /** Matching strategy steps: the term sets tried in turn, all terms first. */
 function strategySteps(parsed: ParsedQuery, matches: TermMatch[], strategy: SearchRequest['matchingStrategy']): number[][] {
@@ -193,19 +188,46 @@ function strategySteps(parsed: ParsedQuery, matches: TermMatch[], strategy: Sear
   return steps;
 }
 
+/** Fills `out` with one level's ordering key for each document of a group. */
+type LevelKeys = (group: Int32Array, out: Float64Array) => void;
+
+function criterionLevel(c: SortCriterion): LevelKeys {
+  return (group, out) => {
+    for (let x = 0; x < group.length; x++) out[x] = c.key(group[x] as number);
+  };
+}
+
+/** Levels of the cheap rules before the first costly one; words and typo are left out when they
+ *  cannot split anything (a single words step, no typo derivation matched). */
+function cheapLevels(planned: PlannedRule[], ranker: DocRanker | null, step: Uint8Array | null): LevelKeys[] {
+  const levels: LevelKeys[] = [];
+  for (const p of planned) {
+    if (p.rule.kind === 'words') {
+      if (ranker && step && ranker.stepCount > 1) {
+        levels.push((group, out) => {
+          for (let x = 0; x < group.length; x++) out[x] = step[group[x] as number] as number;
+        });
+      }
+    } else if (p.rule.kind === 'typo') {
+      if (ranker && step && ranker.hasTypos()) levels.push((group, out) => ranker.typoCountsInto(group, step, out));
+    } else for (const c of p.criteria) levels.push(criterionLevel(c));
+  }
+  return levels;
+}
+
 /** Ordering keys of the costly rules, one level per relevancy rule or sort criterion, per document
  *  (`step` = the document's words step); rules that cannot tell documents apart for this query
  *  (no adjacent pair, `*` searchable) are skipped. */
-function costlyLevels(planned: PlannedRule[], ranker: DocRanker | null, step: Uint8Array | null): ((doc: number) => number)[] {
-  const levels: ((doc: number) => number)[] = [];
+function costlyLevels(planned: PlannedRule[], ranker: DocRanker | null, step: Uint8Array | null): LevelKeys[] {
+  const levels: LevelKeys[] = [];
   for (const p of planned) {
     if (p.criteria.length > 0) {
-      for (const c of p.criteria) levels.push(c.key);
+      for (const c of p.criteria) levels.push(criterionLevel(c));
       continue;
     }
     // A `sort` rule without request criteria orders nothing.
     if (!ranker || !step || p.rule.kind === 'sort' || ranker.isConstant(p.rule)) continue;
-    levels.push((doc) => ranker.levelCost(doc, step[doc] as number, p.rule));
+    levels.push((group, out) => ranker.levelCosts(group, step, p.rule, out));
   }
   return levels;
 }
@@ -218,7 +240,14 @@ interface Universe {
 }
 
 function liveBitmap(engine: MemoryIndexEngine, request: SearchRequest): Uint8Array | null {
-  return request.filter === null ? null : engine.filterBitmap(request.filter, 'invalid_search_filter');
+  if (request.filter === null) return null;
+  const buffer = engine.scratch.acquireBytes(engine.store.docs.length);
+  try {
+    return engine.filterBitmap(request.filter, 'invalid_search_filter', buffer);
+  } catch (err) {
+    engine.scratch.releaseBytes(buffer);
+    throw err;
+  }
 }
 
 function excludedByNegatives(matcher: QueryMatcher | null, engine: MemoryIndexEngine, parsed: ParsedQuery): Uint8Array | null {
@@ -248,30 +277,27 @@ function placeholderUniverse(engine: MemoryIndexEngine, filter: Uint8Array | nul
   return { ids: Int32Array.from(ids), step: null };
 }
 
-function queryUniverse(matches: TermMatch[], steps: number[][], slots: number, filter: Uint8Array | null, negatives: Uint8Array | null): Universe {
+function queryUniverse(matches: TermMatch[], steps: number[][], slots: number, filter: Uint8Array | null, negatives: Uint8Array | null, scratch: ScratchPool): Universe {
   const minimal = steps[steps.length - 1] as number[];
-  const step = new Uint8Array(slots);
+  const step = scratch.acquireBytes(slots);
   if (minimal.length === 0) return { ids: new Int32Array(0), step };
   let seed = matches[minimal[0] as number] as TermMatch;
   for (const t of minimal) if ((matches[t] as TermMatch).docs.length < seed.docs.length) seed = matches[t] as TermMatch;
   const ids = new Int32Array(seed.docs.length);
   let size = 0;
+  // Presence arrays of each step's terms, resolved once: this runs for every candidate.
+  const presence = steps.map((set) => set.map((t) => (matches[t] as TermMatch).presence));
   const visit = (doc: number): void => {
     if (filter && filter[doc] !== 1) return;
     if (negatives && negatives[doc] === 1) return;
     let s = 0;
-    for (; s < steps.length; s++) {
-      const set = steps[s] as number[];
-      let ok = true;
-      for (const t of set) {
-        if ((matches[t] as TermMatch).presence[doc] === 0) {
-          ok = false;
-          break;
-        }
-      }
-      if (ok) break;
+    for (; s < presence.length; s++) {
+      const arrays = presence[s] as Uint8Array[];
+      let a = 0;
+      while (a < arrays.length && (arrays[a] as Uint8Array)[doc] !== 0) a++;
+      if (a === arrays.length) break;
     }
-    if (s === steps.length) return;
+    if (s === presence.length) return;
     step[doc] = s;
     ids[size++] = doc;
   };
@@ -349,21 +375,95 @@ function distinctField(engine: MemoryIndexEngine, request: SearchRequest): strin
   return engine.settings.distinctAttribute;
 }
 
-/** Keeps the first document per distinct value; a document with several values claims them all. */
+/**
+ * Distinct as milli applies it (search/new/distinct.rs, bucket_sort.rs): a kept document claims its
+ * values, and every candidate sharing a claimed value leaves the candidates, including those in
+ * buckets the page never reached; documents without the field are all kept.
+ */
 class DistinctFilter {
-  private readonly seen = new Set<string>();
+  private readonly index: FacetCountIndex;
+  private readonly claimed: Uint8Array;
+  /** Candidates per value id (CSR over the universe), built on the first claim. */
+  private valueDocs: { start: Int32Array; docs: Int32Array } | null = null;
   constructor(
-    private readonly engine: MemoryIndexEngine,
-    private readonly field: string,
-  ) {}
+    engine: MemoryIndexEngine,
+    field: string,
+    private readonly universe: Int32Array,
+    private readonly state: CandidateState,
+  ) {
+    this.index = engine.facets.countIndex(field);
+    this.claimed = new Uint8Array(this.index.numbers.length);
+  }
 
   accept(doc: number): boolean {
-    const v = this.engine.facets.get(this.field, doc);
-    const keys = [...v.strings.map((s) => `s${s}`), ...v.numbers.map((n) => `n${n}`)];
-    if (keys.length === 0) return true;
-    if (keys.some((k) => this.seen.has(k))) return false;
-    for (const k of keys) this.seen.add(k);
+    const { start, ids } = this.index;
+    const from = start[doc] as number;
+    const to = start[doc + 1] as number;
+    if (from === to) return true;
+    for (let k = from; k < to; k++) if (this.claimed[ids[k] as number] === 1) return false;
+    const byValue = this.valueDocs ?? (this.valueDocs = this.buildValueDocs());
+    for (let k = from; k < to; k++) {
+      const value = ids[k] as number;
+      this.claimed[value] = 1;
+      for (let x = byValue.start[value] as number; x < (byValue.start[value + 1] as number); x++) this.state.exclude(byValue.docs[x] as number);
+    }
+    this.state.keep(doc);
     return true;
+  }
+
+  private buildValueDocs(): { start: Int32Array; docs: Int32Array } {
+    const { start, ids } = this.index;
+    const counts = new Int32Array(this.claimed.length + 1);
+    for (const doc of this.universe) for (let k = start[doc] as number; k < (start[doc + 1] as number); k++) counts[(ids[k] as number) + 1]! += 1;
+    for (let v = 1; v < counts.length; v++) counts[v]! += counts[v - 1] as number;
+    const docs = new Int32Array(counts[counts.length - 1] as number);
+    const fill = counts.slice(0, -1);
+    for (const doc of this.universe) {
+      for (let k = start[doc] as number; k < (start[doc + 1] as number); k++) {
+        const value = ids[k] as number;
+        docs[fill[value]!++] = doc;
+      }
+    }
+    return { start: counts, docs };
+  }
+}
+
+/** Exhaustive distinct of page mode (milli's execute_search): one document per value, in internal id order. */
+function distinctByDocId(engine: MemoryIndexEngine, field: string, candidates: Int32Array): Int32Array {
+  const { start, ids, numbers } = engine.facets.countIndex(field);
+  const claimed = new Uint8Array(numbers.length);
+  const out: number[] = [];
+  next: for (const doc of candidates) {
+    for (let k = start[doc] as number; k < (start[doc + 1] as number); k++) if (claimed[ids[k] as number] === 1) continue next;
+    for (let k = start[doc] as number; k < (start[doc + 1] as number); k++) claimed[ids[k] as number] = 1;
+    out.push(doc);
+  }
+  return Int32Array.from(out);
+}
+
+/**
+ * Which candidates leave milli's `all_candidates` while ranking: excluded by distinct (sharing a
+ * claimed value) or below the score threshold; kept documents stay.
+ */
+class CandidateState {
+  private readonly flags: Uint8Array;
+  removed = 0;
+  constructor(slots: number) {
+    this.flags = new Uint8Array(slots);
+  }
+  exclude(doc: number): void {
+    if (this.flags[doc] !== 0) return;
+    this.flags[doc] = 1;
+    this.removed += 1;
+  }
+  keep(doc: number): void {
+    if (this.flags[doc] === 1) this.removed -= 1;
+    this.flags[doc] = 2;
+  }
+  /** The candidates still in `all_candidates`, ascending. */
+  remaining(universe: Int32Array): Int32Array {
+    if (this.removed === 0) return universe;
+    return universe.filter((doc) => this.flags[doc] !== 1);
   }
 }
 
@@ -374,8 +474,11 @@ interface RankedHit {
 
 interface SearchRun {
   hits: RankedHit[];
-  /** Candidates minus documents dropped by distinct or the score threshold while ranking. */
-  estimated: number;
+  /** milli's `all_candidates` after ranking: the universe minus documents distinct excluded and
+   *  documents below the threshold, ascending (before page mode's exhaustive distinct). */
+  candidates: Int32Array;
+  /** Distinct field in effect, or null. */
+  distinct: string | null;
   universe: Universe;
   ranker: DocRanker | null;
   planned: PlannedRule[];
@@ -406,7 +509,7 @@ function queryWords(matches: TermMatch[]): QueryWords {
   return { full, prefixes, termOf };
 }
 
-function execute(engine: MemoryIndexEngine, request: SearchRequest, need: number, exhaustive: boolean): SearchRun {
+function execute(engine: MemoryIndexEngine, request: SearchRequest, need: number, exhaustive: boolean, offset = 0): SearchRun {
   const settings = engine.settings;
   const filter = liveBitmap(engine, request);
   const criteria = requestCriteria(engine, request.sort);
@@ -417,7 +520,6 @@ function execute(engine: MemoryIndexEngine, request: SearchRequest, need: number
   const planned = planRules(engine, rules, criteria);
   const slots = engine.store.docs.length;
   const distinctName = distinctField(engine, request);
-  const distinct = distinctName === null ? null : new DistinctFilter(engine, distinctName);
   const threshold = request.rankingScoreThreshold;
 
   let universe: Universe;
@@ -438,7 +540,7 @@ function execute(engine: MemoryIndexEngine, request: SearchRequest, need: number
     });
     matches = parsed.terms.map((t) => (matcher as QueryMatcher).matchTerm(t));
     const steps = strategySteps(parsed, matches, request.matchingStrategy);
-    universe = queryUniverse(matches, steps, slots, filter, excludedByNegatives(matcher, engine, parsed));
+    universe = queryUniverse(matches, steps, slots, filter, excludedByNegatives(matcher, engine, parsed), engine.scratch);
     const searchable = settings.searchableAttributes;
     for (let f = 0; f < engine.fieldNames.length; f++) engine.fieldWeight(f);
     ranker = new DocRanker({
@@ -453,49 +555,26 @@ function execute(engine: MemoryIndexEngine, request: SearchRequest, need: number
     });
   }
 
-  // Cheap rules (words, typo, sorts) order every candidate at once; the costly ones then bucket-sort
-  // each group of equal cheap keys, one rule at a time, only as deep as the page needs.
+  const state = new CandidateState(slots);
+  const distinct = distinctName === null ? null : new DistinctFilter(engine, distinctName, universe.ids, state);
+  if (filter) engine.scratch.releaseBytes(filter);
+  // Every rule is a level of one bucket sort, cheap ones (words, typo, sorts) first: keys are
+  // computed only for the groups the page reaches, so a broad query never keys the candidates
+  // past its first buckets.
   let firstCostly = planned.findIndex((p) => !isCheap(p));
   if (firstCostly < 0) firstCostly = planned.length;
   const step = universe.step;
-  const cheapKeys: ((doc: number) => number)[] = [];
-  for (const p of planned.slice(0, firstCostly)) {
-    if (p.rule.kind === 'words') cheapKeys.push((doc) => (step as Uint8Array)[doc] as number);
-    else if (p.rule.kind === 'typo') {
-      const r = ranker as DocRanker;
-      cheapKeys.push((doc) => r.typoCount(doc, (step as Uint8Array)[doc] as number));
-    } else for (const c of p.criteria) cheapKeys.push(c.key);
-  }
-  let order = universe.ids;
-  const cheapValues: Float64Array[] = [];
-  for (let k = cheapKeys.length - 1; k >= 0; k--) {
-    const key = cheapKeys[k] as (doc: number) => number;
-    order = stableSortBy(order, key);
-  }
-  for (const key of cheapKeys) {
-    const values = new Float64Array(order.length);
-    let constant = true;
-    for (let x = 0; x < order.length; x++) {
-      values[x] = key(order[x] as number);
-      if (values[x] !== values[0]) constant = false;
-    }
-    // A key every candidate shares splits no group.
-    if (!constant) cheapValues.push(values);
-  }
-  const levels = costlyLevels(planned.slice(firstCostly), ranker, step);
+  const costly = costlyLevels(planned.slice(firstCostly), ranker, step);
+  const levels = [...cheapLevels(planned.slice(0, firstCostly), ranker, step), ...costly];
   const evaluate = (doc: number): DocEvaluation | null => (ranker && step ? ranker.base(doc, step[doc] as number) : null);
   const hits: RankedHit[] = [];
-  let removed = 0;
   const accept = (doc: number): void => {
     const hit: RankedHit = { doc, ev: evaluate(doc) };
     if (threshold !== null && hit.ev && ranker && globalScore(ranker.ranks(hit.ev, rules)) < threshold) {
-      removed++;
+      state.exclude(doc);
       return;
     }
-    if (distinct && !distinct.accept(doc)) {
-      removed++;
-      return;
-    }
+    if (distinct && !distinct.accept(doc)) return;
     hits.push(hit);
   };
   const done = (): boolean => !exhaustive && hits.length >= need;
@@ -504,13 +583,13 @@ function execute(engine: MemoryIndexEngine, request: SearchRequest, need: number
   // equal keys in order, descending a level only into the buckets the page still needs.
   const bucketSort = (group: Int32Array, level: number): void => {
     if (level === levels.length || group.length === 1) {
-      // Without distinct or a threshold nothing past the page can change the answer.
-      for (let x = 0; x < group.length && (filtering || !done()); x++) accept(group[x] as number);
+      // Without distinct or a threshold nothing past the page can change the answer; below cheap
+      // rules alone candidates are taken one by one up to the page.
+      for (let x = 0; x < group.length && ((filtering && costly.length > 0) || !done()); x++) accept(group[x] as number);
       return;
     }
-    const key = levels[level] as (doc: number) => number;
     const keys = new Float64Array(group.length);
-    for (let x = 0; x < group.length; x++) keys[x] = key(group[x] as number);
+    (levels[level] as LevelKeys)(group, keys);
     const [sorted, sortedKeys] = sortByKeys(group, keys);
     let x = 0;
     while (x < sorted.length && !done()) {
@@ -521,20 +600,15 @@ function execute(engine: MemoryIndexEngine, request: SearchRequest, need: number
       x = y;
     }
   };
-  const sameCheap = (x: number, y: number): boolean => cheapValues.every((v) => v[x] === v[y]);
-  let i = 0;
-  while (i < order.length && !done()) {
-    let j = i + 1;
-    if (levels.length > 0) {
-      if (cheapValues.length === 0) j = order.length;
-      else while (j < order.length && sameCheap(i, j)) j++;
-    }
-    if (levels.length === 0 || j - i === 1) {
-      for (let x = i; x < j; x++) accept(order[x] as number);
-    } else bucketSort(order.subarray(i, j), 0);
-    i = j;
+  // milli ranks nothing when the page is empty (limit 0, or an offset past every candidate) unless
+  // no ranking rule applies, where it walks candidates in id order up to offset + limit.
+  const noRankingRules = placeholder && planned.every((p) => p.criteria.length === 0);
+  const skipWalk = universe.ids.length < offset || (!noRankingRules && !exhaustive && need <= offset);
+  if (!skipWalk) {
+    if (levels.length === 0) for (let x = 0; x < universe.ids.length && !done(); x++) accept(universe.ids[x] as number);
+    else bucketSort(universe.ids, 0);
   }
-  return { hits, estimated: universe.ids.length - removed, universe, ranker, planned, words: matches.length > 0 ? queryWords(matches) : null, matches };
+  return { hits, candidates: state.remaining(universe.ids), distinct: distinctName, universe, ranker, planned, words: matches.length > 0 ? queryWords(matches) : null, matches };
 }
 
 function scoreDetails(run: SearchRun, hit: RankedHit): Record<string, unknown> {
@@ -631,21 +705,22 @@ export function runSearch(engine: MemoryIndexEngine, request: SearchRequest): Se
   const cappedOffset = Math.min(offset, maxTotalHits);
   const cappedLimit = Math.max(0, Math.min(limit, maxTotalHits - cappedOffset));
   const facetNames = request.facets && request.facets.length > 0 ? facetFields(engine, request.facets) : null;
-  const distinctOn = request.distinct !== null || engine.settings.distinctAttribute !== null;
-  // Page mode counts exactly: with distinct or a threshold every candidate must be ranked.
-  const exhaustive = pageMode && (distinctOn || request.rankingScoreThreshold !== null);
-  const run = execute(engine, request, cappedOffset + cappedLimit, exhaustive);
+  // Page mode counts exactly: with a threshold every candidate must be ranked (distinct is applied
+  // to the remaining candidates afterwards, as milli's execute_search does).
+  const exhaustive = pageMode && request.rankingScoreThreshold !== null;
+  const run = execute(engine, request, cappedOffset + cappedLimit, exhaustive, cappedOffset);
+  const candidates = pageMode && run.distinct !== null ? distinctByDocId(engine, run.distinct, run.candidates) : run.candidates;
   let hits: Document[];
   try {
     hits = run.hits.slice(cappedOffset, cappedOffset + cappedLimit).map((h) => buildHit(engine, request, run, h));
   } finally {
     for (const m of run.matches) engine.scratch.release(m);
+    run.ranker?.dispose();
+    if (run.universe.step) engine.scratch.releaseBytes(run.universe.step);
   }
   const response: SearchResponse = { hits, query: request.q ?? '', processingTimeMs: 0 };
   if (pageMode) {
-    let total = exhaustive ? run.hits.length : run.universe.ids.length;
-    if (!exhaustive && distinctOn) total = run.estimated;
-    total = Math.min(total, maxTotalHits);
+    const total = Math.min(candidates.length, maxTotalHits);
     const hpp = request.hitsPerPage ?? 20;
     response.hitsPerPage = hpp;
     response.page = request.page ?? 1;
@@ -654,10 +729,10 @@ export function runSearch(engine: MemoryIndexEngine, request: SearchRequest): Se
   } else {
     response.limit = request.limit;
     response.offset = cappedOffset;
-    response.estimatedTotalHits = Math.min(run.estimated, maxTotalHits);
+    response.estimatedTotalHits = Math.min(candidates.length, maxTotalHits);
   }
   if (facetNames) {
-    const { distribution, stats } = facetDistribution(engine.facets, facetNames, run.universe.ids, engine.settings.faceting.maxValuesPerFacet, engine.settings.faceting.sortFacetValuesBy);
+    const { distribution, stats } = facetDistribution(engine.facets, facetNames, candidates, engine.settings.faceting.maxValuesPerFacet, engine.settings.faceting.sortFacetValuesBy);
     response.facetDistribution = distribution;
     response.facetStats = stats;
   }
@@ -697,6 +772,8 @@ export function runFacetSearch(engine: MemoryIndexEngine, request: FacetSearchRe
   };
   const run = execute(engine, searchRequest, 0, false);
   for (const m of run.matches) engine.scratch.release(m);
+  run.ranker?.dispose();
+  if (run.universe.step) engine.scratch.releaseBytes(run.universe.step);
   const query = request.facetQuery;
   const typoLimit = query === null ? 0 : Math.min(1, typoBudget(normalizeWord(query), engine.settings));
   const order = facetOrder(engine.settings.faceting.sortFacetValuesBy, request.facetName);
