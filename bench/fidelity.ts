@@ -2,9 +2,11 @@
 // corpus (`scope`, `major` filterable, `downloads` sortable) is placed by the routing rules on 3
 // devnode processes (S=12) at RF=1 and at RF=2, and one devnode process holds everything. Each
 // query (plain words, typos, prefixes, multi-word, filters, facets, sort, deep pages in both
-// pagination modes, distinct, multi-search, federated multi-search, facet search) goes to both and
-// the answers are compared: hit ids and order (equal-rank runs as sets), totals, facet counts;
-// stats once per cluster. Value: % of queries in full agreement (target 100, SPEC F-R10).
+// pagination modes, distinct in both modes, numbers as queries, numeric facets cut at
+// maxValuesPerFacet 10 by key and by count, multi-search, federated multi-search, facet search)
+// goes to both and the answers are compared: hit ids and order (equal-rank runs as sets), totals,
+// facet counts; stats once per cluster. A third, smaller index carries the `distinctAttribute`
+// setting. Value: % of queries in full agreement (target 100, SPEC F-R10).
 import type { NodeClient } from '#adapters/node-client.ts';
 import {
   ALLOWED,
@@ -100,6 +102,37 @@ export function fidelityQueries(words: readonly string[], scopes: readonly strin
       sort: [],
     }),
     () => ({
+      category: 'distinct-page',
+      kind: 'search',
+      body: { q: word(), distinct: 'scope', page: 1 + next(3), hitsPerPage: 10 },
+      sort: [],
+    }),
+    () => ({
+      category: 'distinct-prefix',
+      kind: 'search',
+      body: { q: longWord().slice(0, 3), distinct: 'scope', offset: next(40), limit: 20 },
+      sort: [],
+    }),
+    // Shard numbers as queries, in a small universe where a match on a node-only field would show.
+    () => ({
+      category: 'number',
+      kind: 'search',
+      body: { q: String(next(12)), filter: `scope = "${scope()}"` },
+      sort: [],
+    }),
+    () => ({
+      category: 'numeric-facets',
+      kind: 'search',
+      body: { q: word().slice(0, 3), facets: ['major', 'downloads'], limit: 5 },
+      sort: [],
+    }),
+    () => ({
+      category: 'numeric-facets-large',
+      kind: 'search',
+      body: { filter: `major >= ${next(3)}`, facets: ['downloads', 'major'], limit: 0 },
+      sort: [],
+    }),
+    () => ({
       category: 'multi-search',
       kind: 'multiSearch',
       body: {
@@ -172,6 +205,7 @@ function compare(query: Query, miroir: Body, single: Body): Disagreement[] {
 
 interface ClusterReport {
   rf: number;
+  index?: string;
   queries: number;
   agreeing: number;
   /** Queries whose only differences are equal-rank hits cut by a page end (allowed). */
@@ -243,6 +277,37 @@ async function measure(
   return report;
 }
 
+/** Queries for the index whose settings carry `distinctAttribute`. */
+export function settingQueries(words: readonly string[], count: number): Query[] {
+  const next = seeded(7);
+  const word = (): string => words[next(words.length)] as string;
+  const makers: (() => Query)[] = [
+    () => ({ category: 'setting-distinct', kind: 'search', body: { q: word(), limit: 20 }, sort: [] }),
+    () => ({
+      category: 'setting-distinct-page',
+      kind: 'search',
+      body: { q: word().slice(0, 3), page: 1 + next(3), hitsPerPage: 20 },
+      sort: [],
+    }),
+    () => ({
+      category: 'setting-distinct-deep',
+      kind: 'search',
+      body: { q: word().slice(0, 3), offset: next(60), limit: 10 },
+      sort: [],
+    }),
+  ];
+  return Array.from({ length: count }, (_, i) => (makers[i % makers.length] as () => Query)());
+}
+
+/** The main index: facets cut small, numbers ordered by count on one facet and by key on another. */
+export const FIDELITY_SETTINGS = {
+  ...NPM_SETTINGS,
+  filterableAttributes: ['scope', 'major', 'downloads'],
+  faceting: { maxValuesPerFacet: 10, sortFacetValuesBy: { '*': 'alpha', downloads: 'count' } },
+};
+
+export const SETTING_INDEX_SETTINGS = { ...NPM_SETTINGS, distinctAttribute: 'scope' };
+
 export async function run(args: string[]): Promise<BenchResult> {
   const docCount = intArg(args, 'docs', 50_000);
   const queryCount = intArg(args, 'queries', 600);
@@ -255,7 +320,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     uid: 'npm',
     shards: 12,
     primaryKey: 'id',
-    settings: NPM_SETTINGS,
+    settings: FIDELITY_SETTINGS,
     documents: docs,
     devnodes: spawnDevnode,
     service: { perShardTimeoutMs: 30_000 },
@@ -273,6 +338,24 @@ export async function run(args: string[]): Promise<BenchResult> {
     );
     const reference = rf1.reference?.client as NodeClient;
     const reports = [await measure(rf1, reference, queries, 1), await measure(rf2, reference, queries, 2)];
+    // The distinctAttribute setting needs its own index (first 10K records, RF=1).
+    const settingDocs = docs.slice(0, Math.min(docs.length, 10_000));
+    const setting = await startCluster({
+      ...common,
+      rf: 1,
+      settings: SETTING_INDEX_SETTINGS,
+      documents: settingDocs,
+    });
+    try {
+      const settingReference = setting.reference?.client as NodeClient;
+      const extra = settingQueries(corpusWords(settingDocs), Math.max(30, Math.round(queryCount / 4)));
+      reports.push({
+        ...(await measure(setting, settingReference, extra, 1)),
+        index: 'npm, first 10K records, distinctAttribute scope',
+      });
+    } finally {
+      await setting.close();
+    }
     const total = reports.reduce((sum, r) => sum + r.queries, 0);
     const agreeing = reports.reduce((sum, r) => sum + r.agreeing, 0);
     const agreement = round((100 * agreeing) / total, 2);

@@ -1,7 +1,11 @@
 // The settings Miroir pushes to a node differ from the client's where merging needs it (SPEC A5):
-// `_miroir_shard` is always filterable (shard-scoped deletions), and facet values are not cut at
-// the client's `maxValuesPerFacet`, so facet counts summed over shards stay exact.
+// `_miroir_shard` is always filterable (shard-scoped deletions), facet values are not cut at the
+// client's `maxValuesPerFacet`, and hit counts are not capped at the client's `maxTotalHits`, so
+// facet counts and totals summed over shards stay exact (the merge applies the client's limits).
+import { NODE_MAX_TOTAL_HITS } from '#core/merge/types.ts';
 import { SHARD_FIELD } from './shard-field.ts';
+
+export { NODE_MAX_TOTAL_HITS };
 
 /**
  * Facet values a node returns per facet. Current Meilisearch applies the setting as is (milli
@@ -14,7 +18,11 @@ export type SettingsPatch = Record<string, unknown>;
 
 /** Settings of a node index at creation, before any client settings arrive. */
 export function initialNodeSettings(): SettingsPatch {
-  return { filterableAttributes: [SHARD_FIELD], faceting: { maxValuesPerFacet: NODE_MAX_VALUES_PER_FACET } };
+  return {
+    filterableAttributes: [SHARD_FIELD],
+    faceting: { maxValuesPerFacet: NODE_MAX_VALUES_PER_FACET },
+    pagination: { maxTotalHits: NODE_MAX_TOTAL_HITS },
+  };
 }
 
 function hasShardField(list: readonly unknown[]): boolean {
@@ -46,6 +54,14 @@ export function nodeSettingsOf(patch: SettingsPatch): SettingsPatch {
     } else if (typeof faceting === 'object' && !Array.isArray(faceting)) {
       out.faceting = { ...(faceting as Record<string, unknown>), maxValuesPerFacet: NODE_MAX_VALUES_PER_FACET };
     }
+  }
+  if (Object.hasOwn(patch, 'pagination')) {
+    const pagination = patch.pagination;
+    // A capped shard count would make the merged total (and milli's facet number order, which
+    // depends on the candidate count) unknowable; the merge caps at the client's value.
+    if (pagination === null) out.pagination = { maxTotalHits: NODE_MAX_TOTAL_HITS };
+    else if (typeof pagination === 'object' && !Array.isArray(pagination))
+      out.pagination = { ...(pagination as Record<string, unknown>), maxTotalHits: NODE_MAX_TOTAL_HITS };
   }
   return out;
 }

@@ -2,7 +2,15 @@
 // exact Meilisearch bodies (search, facet search, document lists, stats, federated multi-search).
 // Pure: no I/O, no clock, no randomness; callers pass timings and request uids in the context.
 export { planShardRequest, validateSearchRequest, fieldsAddedForMerge } from './plan-shard-request.ts';
-export { mergeSearchResults } from './merge-search.ts';
+export { mergeSearchResults, planDistinctFollowUps } from './merge-search.ts';
+export {
+  DISTINCT_COUNTS_KEY,
+  DISTINCT_TIES_KEY,
+  distinctFieldOf,
+  planDistinctCountRequest,
+  withDistinctCounts,
+  withDistinctTies,
+} from './distinct-total.ts';
 export { mergeFacetSearch } from './facet-search.ts';
 export type { FacetHit, FacetSearchRequest, FacetSearchResponseBody } from './facet-search.ts';
 export { mergeDocumentLists, planShardDocumentsRequest } from './documents.ts';

@@ -3,15 +3,27 @@
 // the merge, totals summed and capped, facets summed, distinct across shards, merge-only fields removed.
 import { miroirError } from '#core/errors.ts';
 import { DistinctFilter } from './distinct.ts';
+import {
+  clientFacetsCover,
+  countableDistinctField,
+  offsetModeDistinctTotal,
+  pageModeDistinctTotal,
+  planDistinctFollowUp,
+  unresolvedValues,
+  valueId,
+  type DistinctWalk,
+} from './distinct-total.ts';
 import { mergeFacets } from './facets.ts';
 import { HitCleaner, type HitCleanup } from './fields.ts';
-import { createHitRanker, isSemanticHit } from './hit-order.ts';
+import { createHitRanker, isSemanticHit, type RankKey } from './hit-order.ts';
 import { KWayMerger, type MergeList, type MergeWalk } from './kway-merge.ts';
 import { pageWindow, paginationFields } from './pagination.ts';
-import { fieldsAddedForMerge, validateSearchRequest } from './plan-shard-request.ts';
+import { fieldsAddedForMerge, planShardRequest, validateSearchRequest } from './plan-shard-request.ts';
 import { ScoreMerger } from './score-merge.ts';
+import { facetValuesOf } from './sort-values.ts';
 import {
   DEFAULT_MAX_TOTAL_HITS,
+  NODE_MAX_TOTAL_HITS,
   type Hit,
   type MergeContext,
   type SearchRequest,
@@ -76,6 +88,8 @@ export interface RankedHits {
   page: Hit[];
   /** Merged hits dropped after the node's own filtering: cross-shard distinct and threshold. */
   dropped: number;
+  /** With distinct: what the walk examined, for the exact total (see distinct-total.ts). */
+  walk: DistinctWalk | null;
 }
 
 /**
@@ -102,6 +116,9 @@ export function rankShardHits(
   const page: Hit[] = [];
   let accepted = 0;
   let belowThreshold = 0;
+  const end = skip + take;
+  const examined = new Set<string>();
+  let cut: RankKey | null = null;
   while (merger.next()) {
     const hit = merger.item as Hit;
     // Nodes already apply the threshold; this guards against one that ignored it.
@@ -109,14 +126,71 @@ export function rankShardHits(
       belowThreshold += 1;
       continue;
     }
-    if (distinct !== null && !distinct.accept(hit)) continue;
-    if (accepted >= skip && accepted < skip + take) page.push(hit);
+    if (distinct !== null && distinctField !== null) {
+      // A node holding everything applies distinct to whole buckets: every hit ranked up to the
+      // one ending the page, and every hit tied with it, is examined.
+      if (cut === null || ranker.compare(ranker.key(hit, 0), cut) <= 0) {
+        for (const value of facetValuesOf(hit, distinctField)) examined.add(valueId(value));
+      }
+      if (!distinct.accept(hit)) continue;
+    }
+    if (accepted >= skip && accepted < end) page.push(hit);
     accepted += 1;
+    if (distinct !== null && cut === null && accepted === end) cut = ranker.key(hit, 0);
     // With distinct every fetched hit is walked so rejected duplicates leave the total, as
     // Meilisearch's federated merge does; otherwise the page is complete here.
     if (distinct === null && accepted >= skip + take) break;
   }
-  return { page, dropped: (distinct?.rejected ?? 0) + belowThreshold };
+  let walk: DistinctWalk | null = null;
+  if (distinct !== null) {
+    const cutInside = new Set<number>();
+    if (cut !== null) {
+      for (const answer of answers) {
+        const hits = answer.body.hits;
+        const last = hits[hits.length - 1];
+        if (
+          hits.length >= end &&
+          last !== undefined &&
+          ranker.compare(ranker.key(last, answer.shard), cut) <= 0
+        )
+          cutInside.add(answer.shard);
+      }
+    }
+    const pageEnd = cut;
+    walk = {
+      examined,
+      pageFilled: pageEnd !== null,
+      cutInside,
+      reached: (hit, shard) => pageEnd !== null && ranker.compare(ranker.key(hit, shard), pageEnd) <= 0,
+    };
+  }
+  return { page, dropped: (distinct?.rejected ?? 0) + belowThreshold, walk };
+}
+
+/**
+ * Follow-up searches the exact offset-mode total with distinct needs, per shard (usually none):
+ * a shard whose list ends inside the page's last bucket may hold there, unseen, a value with one
+ * candidate on it and more elsewhere. Answers carry their companion counts (`withDistinctCounts`);
+ * the follow-up answers go back with `withDistinctTies` before `mergeSearchResults`.
+ */
+export function planDistinctFollowUps(
+  clientRequest: SearchRequest,
+  shardResponses: readonly ShardSearchResponseLike[],
+  ctx: MergeContext = {},
+): Map<number, SearchRequest> {
+  const field = countableDistinctField(clientRequest, ctx);
+  const out = new Map<number, SearchRequest>();
+  if (field === null) return out;
+  validateSearchRequest(clientRequest, ctx);
+  checkShardAnswers(shardResponses, checkSearchBody);
+  const window = pageWindow(clientRequest, ctx.maxTotalHits ?? DEFAULT_MAX_TOTAL_HITS);
+  if (window.pageMode) return out;
+  const { walk } = rankShardHits(clientRequest, shardResponses, ctx, window.skip, window.take);
+  if (walk === null) return out;
+  const shardRequest = planShardRequest(clientRequest, ctx);
+  for (const [shard, keys] of unresolvedValues(shardResponses, field, walk))
+    out.set(shard, planDistinctFollowUp(shardRequest, field, keys));
+  return out;
 }
 
 export function mergeSearchResults(
@@ -128,12 +202,19 @@ export function mergeSearchResults(
   checkShardAnswers(shardResponses, checkSearchBody);
   const maxTotalHits = ctx.maxTotalHits ?? DEFAULT_MAX_TOTAL_HITS;
   const window = pageWindow(clientRequest, maxTotalHits);
-  const { page, dropped } = rankShardHits(clientRequest, shardResponses, ctx, window.skip, window.take);
+  const { page, dropped, walk } = rankShardHits(clientRequest, shardResponses, ctx, window.skip, window.take);
 
   const cleaner = new HitCleaner(cleanupFor(clientRequest, ctx));
   const hits = page.map((hit) => cleaner.clean(hit));
   const summed = shardResponses.reduce((sum, answer) => sum + shardHitCount(answer.body), 0);
-  const hitCount = Math.min(Math.max(0, summed - dropped), maxTotalHits);
+  const field = countableDistinctField(clientRequest, ctx);
+  let exact: number | null = null;
+  if (field !== null && walk !== null) {
+    exact = window.pageMode
+      ? pageModeDistinctTotal(shardResponses, field)
+      : offsetModeDistinctTotal(shardResponses, field, walk, window.skip, window.take);
+  }
+  const hitCount = Math.min(exact ?? Math.max(0, summed - dropped), maxTotalHits);
 
   const byShard = [...shardResponses].sort((a, b) => a.shard - b.shard);
   const body: SearchResponseBody = {
@@ -148,16 +229,25 @@ export function mergeSearchResults(
 
   if (Array.isArray(clientRequest.facets)) {
     // A shard at the cap may hold more candidates than it reports: treat the total as large.
-    const capped = shardResponses.some((answer) => shardHitCount(answer.body) >= maxTotalHits);
+    // Nodes are set to NODE_MAX_TOTAL_HITS; one still at the client's cap (settings not yet
+    // pushed) reports exactly that value.
+    const capped = shardResponses.some((answer) => {
+      const count = shardHitCount(answer.body);
+      return count >= NODE_MAX_TOTAL_HITS || count === maxTotalHits;
+    });
+    // The distinct field's distribution was asked for the total only, unless the client wants it.
+    const hidden = field !== null && !clientFacetsCover(clientRequest, field) ? field : null;
     const facets = mergeFacets(
       shardResponses.map((answer) => ({
         shard: answer.shard,
-        distribution: answer.body.facetDistribution,
-        stats: answer.body.facetStats,
+        distribution:
+          hidden === null ? answer.body.facetDistribution : without(answer.body.facetDistribution, hidden),
+        stats: hidden === null ? answer.body.facetStats : without(answer.body.facetStats, hidden),
       })),
       clientRequest.facets,
       ctx,
-      capped ? Number.POSITIVE_INFINITY : summed,
+      // milli counts facets over the candidates left after distinct: the exact count when known.
+      capped ? Number.POSITIVE_INFINITY : (exact ?? summed),
     );
     body.facetDistribution = facets.facetDistribution;
     body.facetStats = facets.facetStats;
@@ -177,3 +267,9 @@ export function mergeSearchResults(
 }
 
 type ShardSearchResponseLike = ShardAnswer<SearchResponseBody>;
+
+function without<T extends Record<string, unknown>>(map: T | undefined, key: string): T | undefined {
+  if (map === undefined || map === null || !Object.hasOwn(map, key)) return map;
+  const { [key]: _dropped, ...rest } = map;
+  return rest as T;
+}

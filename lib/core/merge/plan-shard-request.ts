@@ -2,6 +2,7 @@
 // of the client's page from offset 0 (page mode stays page mode so totals stay exhaustive), and
 // the fields the merge must read. Validates what the merge relies on, with Meilisearch's codes.
 import { miroirError } from '#core/errors.ts';
+import { clientFacetsCover, countableDistinctField } from './distinct-total.ts';
 import { fieldsToAdd } from './fields.ts';
 import { needsScoreDetails } from './hit-order.ts';
 import { pageWindow } from './pagination.ts';
@@ -82,6 +83,8 @@ export function fieldsAddedForMerge(request: SearchRequest, ctx: MergeContext): 
 /**
  * The request every shard receives. Node settings carry what a request cannot: a node-side
  * `faceting.maxValuesPerFacet` large enough for exact merged counts (see docs/search-merge.md).
+ * With distinct, offset mode also needs each shard's companion count search
+ * (`planDistinctCountRequest`).
  */
 export function planShardRequest(clientRequest: SearchRequest, ctx: MergeContext = {}): SearchRequest {
   validateSearchRequest(clientRequest, ctx);
@@ -100,6 +103,11 @@ export function planShardRequest(clientRequest: SearchRequest, ctx: MergeContext
   const attributes = clientRequest.attributesToRetrieve;
   if (attributes !== undefined && attributes !== null) {
     request.attributesToRetrieve = [...attributes, ...fieldsAddedForMerge(clientRequest, ctx)];
+  }
+  // With distinct, the shards' values of the distinct field make the merged total exact.
+  const distinct = countableDistinctField(clientRequest, ctx);
+  if (distinct !== null && !clientFacetsCover(clientRequest, distinct)) {
+    request.facets = [...(Array.isArray(clientRequest.facets) ? clientRequest.facets : []), distinct];
   }
   return request;
 }

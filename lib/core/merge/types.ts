@@ -81,6 +81,11 @@ export interface MergeContext {
   rankingRules?: readonly string[];
   /** `distinctAttribute` setting (a request's `distinct` overrides it). */
   distinctAttribute?: string | null;
+  /**
+   * `filterableAttributes` setting: a `distinctAttribute` that is also filterable can be counted
+   * exactly through facet distributions (without it the merge estimates totals with distinct).
+   */
+  filterableAttributes?: readonly unknown[];
   /** The index's primary key, retrieved when a merge must recognise a document across lists. */
   primaryKey?: string | null;
   /** Wall time of the whole fan-out and merge as the caller measured it; else the slowest shard. */
@@ -90,6 +95,11 @@ export interface MergeContext {
 }
 
 export const DEFAULT_MAX_TOTAL_HITS = 1000;
+/**
+ * `pagination.maxTotalHits` Miroir sets on nodes: shard counts stay exact and the merge caps at
+ * the client's value. A shard count at or above it is capped.
+ */
+export const NODE_MAX_TOTAL_HITS = 10_000_000;
 export const DEFAULT_MAX_VALUES_PER_FACET = 100;
 export const DEFAULT_SEARCH_LIMIT = 20;
 export const DEFAULT_SEMANTIC_RATIO = 0.5;

@@ -1,6 +1,6 @@
 // Node settings derived from a client settings update.
 import { describe, expect, it } from 'vitest';
-import { NODE_MAX_VALUES_PER_FACET, initialNodeSettings, nodeSettingsOf, nodeSettingsReady } from '../../../indexers/node-settings.ts';
+import { NODE_MAX_TOTAL_HITS, NODE_MAX_VALUES_PER_FACET, initialNodeSettings, nodeSettingsOf, nodeSettingsReady } from '../../../indexers/node-settings.ts';
 
 describe('nodeSettingsOf', () => {
   it('keeps fields the client did not send out of the patch', () => {
@@ -20,6 +20,12 @@ describe('nodeSettingsOf', () => {
       faceting: { maxValuesPerFacet: NODE_MAX_VALUES_PER_FACET, sortFacetValuesBy: { genre: 'count' } },
     });
     expect(nodeSettingsOf({ faceting: null })).toEqual({ faceting: { maxValuesPerFacet: NODE_MAX_VALUES_PER_FACET, sortFacetValuesBy: { '*': 'alpha' } } });
+  });
+
+  it('raises maxTotalHits whatever the client asked, also on reset', () => {
+    expect(nodeSettingsOf({ pagination: { maxTotalHits: 50 } })).toEqual({ pagination: { maxTotalHits: NODE_MAX_TOTAL_HITS } });
+    expect(nodeSettingsOf({ pagination: null })).toEqual({ pagination: { maxTotalHits: NODE_MAX_TOTAL_HITS } });
+    expect(initialNodeSettings()).toMatchObject({ pagination: { maxTotalHits: NODE_MAX_TOTAL_HITS } });
   });
 
   it('tells whether node settings are ready for shard-scoped deletes', () => {
