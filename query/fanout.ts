@@ -1,7 +1,8 @@
 // The scatter half of a read: sends one request per node of the covering set, each with a deadline;
 // a node that fails or times out has its shards re-planned on other replicas (same group first,
-// then other groups); a slow node can be hedged after a delay. What nobody could serve comes back
-// as `uncovered`, never as a silent gap. A node's own rejection of the request (4xx) fails it whole.
+// then other groups); a slow node can be hedged after a delay, and whichever of the two loses is
+// cancelled. What nobody could serve comes back as `uncovered`, never as a silent gap. A node's
+// own rejection of the request (4xx) fails it whole.
 import { isRetriableNodeFailure } from '#adapters/node-client.ts';
 import { miroirError } from '#core/errors.ts';
 import type { PlacementTable } from '#core/routing/index.ts';
@@ -58,16 +59,27 @@ interface Covered<T> {
   uncovered: number[];
 }
 
-function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(miroirError('remote_timeout', `${what} did not answer within ${ms} ms.`, { retriable: true })),
-      ms,
-    );
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+/** Why a node request was aborted when the other side of its hedge already answered. */
+export class HedgeLost extends Error {
+  constructor() {
+    super('Another replica answered first.');
+    this.name = 'HedgeLost';
+  }
+}
+
+/** A controller aborted with its parent's reason when the parent is (the scope of a hedge). */
+function childController(parent: AbortSignal): {
+  controller: AbortController;
+  release: () => void;
+} {
+  const controller = new AbortController();
+  if (parent.aborted) {
+    controller.abort(parent.reason);
+    return { controller, release: () => undefined };
+  }
+  const onAbort = (): void => controller.abort(parent.reason);
+  parent.addEventListener('abort', onAbort, { once: true });
+  return { controller, release: () => parent.removeEventListener('abort', onAbort) };
 }
 
 /** A rejected promise carrying `err` (node and Miroir failures are Errors already). */
@@ -76,14 +88,16 @@ function failWith(err: unknown): Promise<never> {
 }
 
 /**
- * Covers `shards` of one index over `groups` (preferred first) with `call(node, shards)`, the
- * request for one node. Resolves with every answer and the shards nobody could serve.
+ * Covers `shards` of one index over `groups` (preferred first) with `call(target, signal)`, the
+ * request for one node. A request that may be hedged gets a signal, aborted when it is no longer
+ * wanted (the other side of its hedge answered, or its deadline passed). Resolves with every
+ * answer and the shards nobody could serve.
  */
 export async function fanOut<T>(
   table: PlacementTable,
   groups: readonly string[],
   shards: readonly number[],
-  call: (target: NodeCall) => Promise<T>,
+  call: (target: NodeCall, signal: AbortSignal | undefined) => Promise<T>,
   opts: FanoutOptions,
 ): Promise<FanoutResult<T>> {
   const { selector } = opts;
@@ -91,21 +105,42 @@ export async function fanOut<T>(
   const failed = new Set<string>();
   let hedges = 0;
 
-  const callNode = async (target: NodeCall): Promise<Covered<T>> => {
+  /** One node request under its deadline; `scope` aborts it from outside (a lost hedge). */
+  const callNode = (target: NodeCall, scope: AbortSignal | undefined): Promise<Covered<T>> => {
     const end = selector.begin(target.node);
     const started = performance.now();
-    const request = call(target);
-    // The outcome feeds the node's load even when the deadline or a hedge already moved on.
-    request.then(
-      () => end('ok', performance.now() - started),
-      (err: unknown) => end(isReplicaFailure(err) ? 'failed' : 'ok', performance.now() - started),
-    );
-    const body = await withDeadline(
-      request,
-      opts.perShardTimeoutMs,
-      `Node \`${target.node}\` (shards ${target.shards.join(', ')})`,
-    );
-    return { answers: [{ ...target, body }], uncovered: [] };
+    // Only a hedged request can be cancelled, so only it pays for a signal; a request past its
+    // deadline is left to the node client's own deadline.
+    const child = scope === undefined ? undefined : childController(scope);
+    const request = call(target, child?.controller.signal);
+    return new Promise<Covered<T>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const err = miroirError(
+          'remote_timeout',
+          `Node \`${target.node}\` (shards ${target.shards.join(', ')}) did not answer within ${opts.perShardTimeoutMs} ms.`,
+          { retriable: true },
+        );
+        reject(err);
+        // The shards move on to another replica; a cancellable request frees its connection now.
+        child?.controller.abort(err);
+      }, opts.perShardTimeoutMs);
+      // The outcome feeds the node's load: a request cut by its deadline counts as a failure, one
+      // cancelled because its hedge won counts as slow as it was when cut.
+      request.then(
+        (body) => {
+          clearTimeout(timer);
+          child?.release();
+          end('ok', performance.now() - started);
+          resolve({ answers: [{ ...target, body }], uncovered: [] });
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          child?.release();
+          end(isReplicaFailure(err) ? 'failed' : 'ok', performance.now() - started);
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
   };
 
   const recordFailure = (target: NodeCall, error: unknown): void => {
@@ -120,27 +155,41 @@ export async function fanOut<T>(
     wanted: readonly number[],
     exclude: ReadonlySet<string>,
     hedge: boolean,
+    scope?: AbortSignal,
   ): Promise<Covered<T>> => {
     const assignment = selector.assign(table, groups, wanted, {
       exclude,
       ...(opts.eligible !== undefined ? { eligible: opts.eligible } : {}),
     });
-    const parts = await Promise.all(assignment.nodes.map((target) => runTarget(target, hedge)));
+    const parts = await Promise.all(assignment.nodes.map((target) => runTarget(target, hedge, scope)));
     return {
       answers: parts.flatMap((part) => part.answers),
       uncovered: [...assignment.uncovered, ...parts.flatMap((part) => part.uncovered)],
     };
   };
 
-  const retry = (target: NodeCall, err: unknown, hedge: boolean): Promise<Covered<T>> => {
-    if (!isReplicaFailure(err)) throw err;
+  const retry = (
+    target: NodeCall,
+    err: unknown,
+    hedge: boolean,
+    scope: AbortSignal | undefined,
+  ): Promise<Covered<T>> => {
+    if (!isReplicaFailure(err) || scope?.aborted === true) throw err;
     recordFailure(target, err);
-    return cover(target.shards, new Set(failed), hedge);
+    return cover(target.shards, new Set(failed), hedge, scope);
   };
 
-  const runTarget = (target: NodeCall, hedge: boolean): Promise<Covered<T>> => {
-    const primary = callNode(target);
-    if (!hedge || opts.hedgeDelayMs <= 0) return primary.catch((err: unknown) => retry(target, err, hedge));
+  const runTarget = (
+    target: NodeCall,
+    hedge: boolean,
+    scope: AbortSignal | undefined,
+  ): Promise<Covered<T>> => {
+    if (!hedge || opts.hedgeDelayMs <= 0)
+      return callNode(target, scope).catch((err: unknown) => retry(target, err, hedge, scope));
+    // Hedged targets are only those of the first cover, which no scope bounds.
+    const primaryScope = new AbortController();
+    const hedgeScope = new AbortController();
+    const primary = callNode(target, primaryScope.signal);
     return new Promise<Covered<T>>((resolve, reject) => {
       let settled = false;
       let primaryError: unknown;
@@ -160,10 +209,13 @@ export async function fanOut<T>(
         // A hedge that cannot cover every shard of the slow node would not replace it.
         if (alternatives.uncovered.length > 0) return;
         hedges += 1;
-        hedged = cover(target.shards, new Set([...failed, target.node]), false);
+        hedged = cover(target.shards, new Set([...failed, target.node]), false, hedgeScope.signal);
         hedged.then(
           (result) => {
-            if (result.uncovered.length === 0 || primaryError !== undefined) settle(result);
+            if (result.uncovered.length === 0 || primaryError !== undefined) {
+              settle(result);
+              if (primaryError === undefined) primaryScope.abort(new HedgeLost());
+            }
           },
           (err: unknown) => {
             if (primaryError !== undefined) settle(failWith(err));
@@ -171,7 +223,10 @@ export async function fanOut<T>(
         );
       }, opts.hedgeDelayMs);
       primary.then(
-        (result) => settle(result),
+        (result) => {
+          settle(result);
+          if (hedged !== undefined) hedgeScope.abort(new HedgeLost());
+        },
         (err: unknown) => {
           if (settled) return;
           if (!isReplicaFailure(err)) return settle(failWith(err));

@@ -66,6 +66,7 @@ export async function start(ctx: RoleContext): Promise<RoleHandle> {
     node: (nodeId) => pool.get(nodeId, currentView()?.topology.nodeById.get(nodeId)?.url),
     perShardTimeoutMs: config.query.perShardTimeoutMs,
     hedgeDelayMs: config.query.hedgeDelayMs,
+    coalesceSearches: config.query.coalesceSearches,
     unavailableShards: config.query.unavailableShards,
     waitTimeoutMs: config.tasks.waitTimeoutMs,
     tasks: (uid) => models.taskStore.get(uid),

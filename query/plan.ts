@@ -31,6 +31,33 @@ export function shardsForFilter(
   opts: PinOptions = {},
 ): number[] {
   if (primaryKey === null || filter === undefined || filter === null) return allShards(table);
+  // Clients repeat their filters: a string filter's shards are remembered per table and key.
+  if (typeof filter !== 'string' || Object.keys(opts).length > 0)
+    return pinnedShards(table, primaryKey, filter, opts);
+  let byFilter = filterCache.get(table);
+  if (byFilter === undefined) {
+    byFilter = new Map();
+    filterCache.set(table, byFilter);
+  }
+  const key = `${primaryKey}\u0000${filter}`;
+  let shards = byFilter.get(key);
+  if (shards === undefined) {
+    shards = pinnedShards(table, primaryKey, filter, opts);
+    if (byFilter.size >= FILTER_CACHE_SIZE) byFilter.clear();
+    byFilter.set(key, shards);
+  }
+  return [...shards];
+}
+
+const FILTER_CACHE_SIZE = 1000;
+const filterCache = new WeakMap<PlacementTable, Map<string, readonly number[]>>();
+
+function pinnedShards(
+  table: PlacementTable,
+  primaryKey: string,
+  filter: unknown,
+  opts: PinOptions,
+): number[] {
   let pinned: string[] | null = null;
   try {
     const expr = parseFilter(filter as FilterInput);

@@ -2,13 +2,17 @@
 // operation answers Meilisearch's body plus Miroir's headers; a read that could not cover every
 // shard says so (`X-Miroir-Degraded`) or, when strict, fails with 503 `miroir_shard_unavailable`.
 import type { Logger } from '#adapters/logger.ts';
-import { isNodeApiError, type Json, type NodeClient } from '#adapters/node-client.ts';
+import { isNodeApiError, type Json, type JsonBody, type NodeClient } from '#adapters/node-client.ts';
 import { isMiroirError, miroirError, type MiroirError } from '#core/errors.ts';
 import {
   mergeDocumentLists,
   mergeFacetSearch,
   mergeFederatedSearch,
   mergeSearchResults,
+  planDistinctCountRequest,
+  planDistinctFollowUps,
+  withDistinctCounts,
+  withDistinctTies,
   mergeStats,
   planFederatedQueries,
   planShardDocumentsRequest,
@@ -42,6 +46,7 @@ import {
   withShardClause,
 } from './plan.ts';
 import { uuidv7 } from './request-uid.ts';
+import { SearchBatcher } from './search-batcher.ts';
 import { resolveIndex, type QueryView, type ResolvedIndex } from './view.ts';
 import { waitForTask, type AppliedReplicas, type TaskLookup } from './wait-for-task.ts';
 
@@ -65,6 +70,12 @@ export interface QueryServiceDeps {
   selector?: ReplicaSelector;
   logger?: Logger;
   metrics?: QueryMetrics;
+  /**
+   * Send the searches bound for one node in the same event-loop turn as one `/multi-search`
+   * (default false): under load each node then pays its per-request cost once per batch, but
+   * runs the batch's searches one after another instead of on several cores.
+   */
+  coalesceSearches?: boolean;
 }
 
 export interface ReadOptions {
@@ -141,6 +152,14 @@ export async function buildQueryService(deps: QueryServiceDeps): Promise<QuerySe
   const selector = deps.selector ?? new ReplicaSelector();
   const logger = deps.logger;
   const metrics = deps.metrics;
+  const batcher = deps.coalesceSearches === true ? new SearchBatcher() : null;
+  const searchNode = (
+    client: NodeClient,
+    uid: string,
+    body: JsonBody,
+    signal: AbortSignal | undefined,
+  ): Promise<Json> =>
+    batcher === null ? client.search(uid, body, { signal }) : batcher.search(client, uid, body, { signal });
 
   const currentView = (): QueryView => {
     const view = deps.view();
@@ -169,7 +188,7 @@ export async function buildQueryService(deps: QueryServiceDeps): Promise<QuerySe
     resolved: ResolvedIndex,
     shards: readonly number[],
     opts: ReadOptions,
-    call: (target: NodeCall, client: NodeClient) => Promise<T>,
+    call: (target: NodeCall, client: NodeClient, signal: AbortSignal | undefined) => Promise<T>,
   ): Promise<FanoutResult<T> & { waitTimedOut: boolean }> {
     let eligible: AppliedReplicas = 'all';
     let waitTimedOut = false;
@@ -200,9 +219,9 @@ export async function buildQueryService(deps: QueryServiceDeps): Promise<QuerySe
       resolved.table,
       selector.groupOrder(resolved.groups),
       shards,
-      async (target) => {
+      async (target, signal) => {
         try {
-          const body = await call(target, clientOf(target.node));
+          const body = await call(target, clientOf(target.node), signal);
           metrics?.query_node_requests_total.inc({ node: target.node, outcome: 'ok' });
           return body;
         } catch (err) {
@@ -257,6 +276,15 @@ export async function buildQueryService(deps: QueryServiceDeps): Promise<QuerySe
     }
   }
 
+  /**
+   * The body for one node: the shared request, serialized once for every node that takes it as
+   * is, or the node's own confined copy.
+   */
+  function serializedOnce(shared: Json): (body: Json) => JsonBody {
+    let text: string | undefined;
+    return (body) => (body === shared ? (text ??= JSON.stringify(shared)) : body);
+  }
+
   function answersOf<T>(result: FanoutResult<T>): ShardAnswer<T>[] {
     return result.answers.map((answer) => ({ shard: answer.shards[0] as number, body: answer.body }));
   }
@@ -270,19 +298,44 @@ export async function buildQueryService(deps: QueryServiceDeps): Promise<QuerySe
   ): Promise<IndexRead<SearchResponseBody>> {
     const started = performance.now();
     const planned = planShardRequest(request, ctx);
+    // With distinct in offset mode each shard also runs a count-only search for the exact total.
+    const counting = planDistinctCountRequest(request, planned, ctx);
     const shards = atLeastOneShard(
       shardsForFilter(resolved.table, resolved.index.primaryKey, request.filter),
     );
     const nodeUid = resolved.index.nodeIndexUid;
-    const result = await scatter(
-      'search',
-      resolved,
-      shards,
-      opts,
-      (target, client) =>
-        client.search(nodeUid, confined(resolved, target, planned as Json)) as Promise<SearchResponseBody>,
-    );
-    const body = mergeSearchResults(request, answersOf(result), {
+    const plannedBody = serializedOnce(planned);
+    const result = await scatter('search', resolved, shards, opts, async (target, client, signal) => {
+      const main = searchNode(
+        client,
+        nodeUid,
+        plannedBody(confined(resolved, target, planned as Json)),
+        signal,
+      ) as Promise<SearchResponseBody>;
+      if (counting === null) return main;
+      const counts = client.search(nodeUid, confined(resolved, target, counting as Json), {
+        signal,
+      }) as Promise<SearchResponseBody>;
+      const [body, countBody] = await Promise.all([main, counts]);
+      return withDistinctCounts(body, countBody, counting.facets?.[0] as string);
+    });
+    const answers = answersOf(result);
+    if (counting !== null) {
+      // Rarely, a shard must say where values it left unseen at the page end rank (exact totals).
+      const followUps = planDistinctFollowUps(request, answers, ctx);
+      await Promise.all(
+        result.answers.map(async (answer, i) => {
+          const followUp = followUps.get(answer.shards[0] as number);
+          if (followUp === undefined) return;
+          const ties = (await clientOf(answer.node)
+            .search(nodeUid, confined(resolved, answer, followUp as Json))
+            .catch(() => null)) as SearchResponseBody | null;
+          const main = answers[i] as ShardAnswer<SearchResponseBody>;
+          if (ties !== null) answers[i] = { shard: main.shard, body: withDistinctTies(main.body, ties) };
+        }),
+      );
+    }
+    const body = mergeSearchResults(request, answers, {
       ...ctx,
       processingTimeMs: Math.floor(performance.now() - started),
       requestUid: uuidv7(),
@@ -451,11 +504,10 @@ export async function buildQueryService(deps: QueryServiceDeps): Promise<QuerySe
       resolved,
       shards,
       opts,
-      (target, client) =>
-        client.facetSearch(
-          nodeUid,
-          confined(resolved, target, request as Json),
-        ) as Promise<FacetSearchResponseBody>,
+      (target, client, signal) =>
+        client.facetSearch(nodeUid, confined(resolved, target, request as Json), {
+          signal,
+        }) as Promise<FacetSearchResponseBody>,
     );
     const merged = mergeFacetSearch(request, answersOf(result), {
       ...resolved.merge,

@@ -64,6 +64,8 @@ export function mergeContextOf(index: ServedIndex): MergeContext {
   if (Array.isArray(rankingRules))
     ctx.rankingRules = rankingRules.filter((rule): rule is string => typeof rule === 'string');
   if (typeof distinctAttribute === 'string') ctx.distinctAttribute = distinctAttribute;
+  if (Array.isArray(index.settings.filterableAttributes))
+    ctx.filterableAttributes = index.settings.filterableAttributes;
   return ctx;
 }
 

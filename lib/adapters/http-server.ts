@@ -175,6 +175,8 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
     metrics?.http_request_duration_seconds.observe({ method: request.method, route, status }, seconds);
     // Probes hit /health and /metrics every few seconds; their lines would drown the rest.
     const level = route === '/health' || route === '/metrics' ? 'debug' : 'info';
+    // The line's object is built only when it will be written (the read path runs hot).
+    if (!opts.logger.isLevelEnabled(level)) return;
     request.log[level](
       {
         method: request.method,

@@ -1,5 +1,7 @@
 // The only module that speaks HTTP to Meilisearch nodes: one keep-alive undici Pool per node,
-// a deadline per request, the node's API key as a bearer token. Failures leave in three kinds
+// a deadline per request (and an optional caller signal that cancels it), the node's API key as
+// a bearer token. Requests go through undici's low-level dispatch, so the read path pays for no
+// response stream and no header parsing it does not read. Failures leave in three kinds
 // (CONVENTIONS rule 5): the node answered an error (`NodeApiError`), the request never got an
 // answer (`remote_could_not_send_request`), or it ran out of time (`remote_timeout`).
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
@@ -94,6 +96,18 @@ export interface NodeClientOptions {
   connections?: number;
 }
 
+/** Per-call options of the read routes. */
+export interface CallOptions {
+  /** Aborting it cancels the request (a hedge's loser); the call then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A request body already serialized as JSON. The query role sends one search to several nodes and
+ * serializes it once; a plain object is serialized per call.
+ */
+export type JsonBody = Json | string;
+
 export interface NodeClient {
   readonly nodeId: string;
   readonly url: string;
@@ -118,14 +132,16 @@ export interface NodeClient {
   getTask(taskUid: number): Promise<NodeTask>;
   /** Polls until the task succeeded, failed or was canceled; the task object is returned either way. */
   waitForTask(taskUid: number, opts?: WaitForTaskOptions): Promise<NodeTask>;
-  search(uid: string, request: Json): Promise<Json>;
-  multiSearch(request: Json): Promise<Json>;
-  facetSearch(uid: string, request: Json): Promise<Json>;
-  getDocument(uid: string, id: string, opts?: { fields?: readonly string[] }): Promise<Json>;
+  search(uid: string, request: JsonBody, opts?: CallOptions): Promise<Json>;
+  multiSearch(request: JsonBody, opts?: CallOptions): Promise<Json>;
+  facetSearch(uid: string, request: JsonBody, opts?: CallOptions): Promise<Json>;
+  getDocument(uid: string, id: string, opts?: { fields?: readonly string[] } & CallOptions): Promise<Json>;
   /** `POST /documents/fetch`: `{ results, offset, limit, total }`. */
-  fetchDocuments(uid: string, request: Json): Promise<Json>;
-  indexStats(uid: string): Promise<Json>;
+  fetchDocuments(uid: string, request: JsonBody, opts?: CallOptions): Promise<Json>;
+  indexStats(uid: string, opts?: CallOptions): Promise<Json>;
   stats(): Promise<Json>;
+  /** `GET /version`: `{ commitSha, commitDate, pkgVersion }`. */
+  version(): Promise<Json>;
   close(): Promise<void>;
 }
 
@@ -141,14 +157,85 @@ function isErrorBody(value: unknown): value is NodeErrorBody {
   return typeof v.message === 'string' && typeof v.code === 'string' && typeof v.type === 'string';
 }
 
-function timeoutCause(err: unknown, signal: AbortSignal): boolean {
-  if (signal.aborted) return true;
+function isTimeoutError(err: unknown): boolean {
   return (
     err instanceof undiciErrors.HeadersTimeoutError ||
     err instanceof undiciErrors.BodyTimeoutError ||
     err instanceof undiciErrors.ConnectTimeoutError ||
     (err instanceof Error && err.name === 'TimeoutError')
   );
+}
+
+/** What a finished exchange hands back: the status and the body text, or why there is none. */
+type Outcome = { status: number; text: string } | { error: Error; timedOut: boolean };
+
+/**
+ * One exchange as an undici dispatch handler: collects the status and body chunks, and ends at
+ * most once, on the answer, a transport error, its deadline or the caller's signal. Aborting
+ * before undici connected the request is remembered and applied when it does.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private status = 0;
+  private chunks: Buffer[] = [];
+  private abortFn: ((err: Error) => void) | null = null;
+  private ended = false;
+  private abortReason: Error | null = null;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly finish: (outcome: Outcome) => void,
+    timeoutMs: number,
+    timeoutError: () => Error,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.timer = setTimeout(() => this.abort(timeoutError(), true), timeoutMs);
+    signal?.addEventListener('abort', this.onSignal, { once: true });
+  }
+
+  private readonly onSignal = (): void => {
+    const reason: unknown = this.signal?.reason;
+    this.abort(reason instanceof Error ? reason : new Error('The request was cancelled.'), false);
+  };
+
+  private end(outcome: Outcome): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this.onSignal);
+    this.finish(outcome);
+  }
+
+  private abort(reason: Error, timedOut: boolean): void {
+    if (this.ended) return;
+    this.abortReason = reason;
+    this.end({ error: reason, timedOut });
+    this.abortFn?.(reason);
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.abortReason !== null) abort(this.abortReason);
+    else this.abortFn = abort;
+  }
+
+  onHeaders(statusCode: number): boolean {
+    this.status = statusCode;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    const chunks = this.chunks;
+    const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    this.end({ status: this.status, text });
+  }
+
+  onError(err: Error): void {
+    this.end({ error: err, timedOut: isTimeoutError(err) });
+  }
 }
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -183,21 +270,47 @@ export function createNodeClient(opts: NodeClientOptions): NodeClient {
     return miroirError('remote_could_not_send_request', `${what} failed: ${reason}.`, { retriable: true, cause: err });
   }
 
-  async function request<T>(method: Dispatcher.HttpMethod, path: string, body?: Buffer | string, query?: Record<string, string>): Promise<T> {
+  function request<T>(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    body?: Buffer | string,
+    query?: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const search = query === undefined ? '' : `?${new URLSearchParams(query).toString()}`;
-    const headers: Record<string, string> = {};
-    if (authHeader !== undefined) headers.authorization = authHeader;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const signal = AbortSignal.timeout(timeoutMs);
-    let status: number;
-    let text: string;
-    try {
-      const res = await pool.request({ method, path: `${basePath}${path}${search}`, headers, body, signal });
-      status = res.statusCode;
-      text = await res.body.text();
-    } catch (err) {
-      throw transportError(method, path, err, timeoutCause(err, signal));
+    const headers: string[] = [];
+    if (authHeader !== undefined) headers.push('authorization', authHeader);
+    if (body !== undefined) headers.push('content-type', 'application/json');
+    if (signal?.aborted === true) {
+      const reason: unknown = signal.reason;
+      return Promise.reject(reason instanceof Error ? reason : new Error('The request was cancelled.'));
     }
+    return new Promise<T>((resolve, reject) => {
+      const finish = (outcome: Outcome): void => {
+        if ('error' in outcome) {
+          // The caller's own cancellation leaves as its reason, not as the node's failure.
+          if (signal?.aborted === true && outcome.error === signal.reason) reject(outcome.error);
+          else reject(transportError(method, path, outcome.error, outcome.timedOut));
+          return;
+        }
+        try {
+          resolve(answerOf<T>(method, path, outcome.status, outcome.text));
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      };
+      const exchange = new Exchange(
+        finish,
+        timeoutMs,
+        () => new Error(`no answer within ${timeoutMs} ms`),
+        signal,
+      );
+      pool.dispatch({ method, path: `${basePath}${path}${search}`, headers, body: body ?? null }, exchange);
+    });
+  }
+
+  /** The parsed answer of a node, or its error as a NodeApiError. */
+  function answerOf<T>(method: string, path: string, status: number, text: string): T {
     let parsed: unknown = undefined;
     if (text.length > 0) {
       try {
@@ -219,9 +332,23 @@ export function createNodeClient(opts: NodeClientOptions): NodeClient {
   }
 
   const json = (value: unknown): string => JSON.stringify(value);
+  const jsonBody = (value: JsonBody): string => (typeof value === 'string' ? value : JSON.stringify(value));
   const documentsBody = (documents: Buffer | readonly unknown[]): Buffer | string => (Buffer.isBuffer(documents) ? documents : json(documents));
   const pkQuery = (primaryKey: string | null | undefined): Record<string, string> | undefined =>
     primaryKey === undefined || primaryKey === null ? undefined : { primaryKey };
+
+  // Search paths are built once per index uid: the read path asks the same few over and over.
+  const searchPaths = new Map<string, string>();
+  const searchPath = (uid: string, route: 'search' | 'facet-search'): string => {
+    const key = `${route}\u0000${uid}`;
+    let path = searchPaths.get(key);
+    if (path === undefined) {
+      path = pathOf('indexes', uid, route);
+      if (searchPaths.size > 1000) searchPaths.clear();
+      searchPaths.set(key, path);
+    }
+    return path;
+  };
 
   async function getTask(taskUid: number): Promise<NodeTask> {
     return request<NodeTask>('GET', pathOf('tasks', String(taskUid)));
@@ -258,14 +385,15 @@ export function createNodeClient(opts: NodeClientOptions): NodeClient {
         interval = Math.min(interval * 2, maxInterval);
       }
     },
-    search: (uid, body) => request('POST', pathOf('indexes', uid, 'search'), json(body)),
-    multiSearch: (body) => request('POST', '/multi-search', json(body)),
-    facetSearch: (uid, body) => request('POST', pathOf('indexes', uid, 'facet-search'), json(body)),
+    search: (uid, body, o) => request('POST', searchPath(uid, 'search'), jsonBody(body), undefined, o?.signal),
+    multiSearch: (body, o) => request('POST', '/multi-search', jsonBody(body), undefined, o?.signal),
+    facetSearch: (uid, body, o) => request('POST', searchPath(uid, 'facet-search'), jsonBody(body), undefined, o?.signal),
     getDocument: (uid, id, o) =>
-      request('GET', pathOf('indexes', uid, 'documents', id), undefined, o?.fields === undefined ? undefined : { fields: o.fields.join(',') }),
-    fetchDocuments: (uid, body) => request('POST', `${pathOf('indexes', uid, 'documents')}/fetch`, json(body)),
-    indexStats: (uid) => request('GET', pathOf('indexes', uid, 'stats')),
+      request('GET', pathOf('indexes', uid, 'documents', id), undefined, o?.fields === undefined ? undefined : { fields: o.fields.join(',') }, o?.signal),
+    fetchDocuments: (uid, body, o) => request('POST', `${pathOf('indexes', uid, 'documents')}/fetch`, jsonBody(body), undefined, o?.signal),
+    indexStats: (uid, o) => request('GET', pathOf('indexes', uid, 'stats'), undefined, undefined, o?.signal),
     stats: () => request('GET', '/stats'),
+    version: () => request('GET', '/version'),
     close: () => pool.close(),
   };
 }

@@ -147,6 +147,37 @@ describe('node client against a devnode', () => {
     }
   });
 
+  it('cancels a request through its signal, with the signal reason, and reads GET /version', async () => {
+    let requests = 0;
+    const server: Server = createServer(() => {
+      requests += 1; // never answers
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const hung = createNodeClient({ nodeId: 'hung', url: `http://127.0.0.1:${port}`, timeoutMs: 10_000 });
+    try {
+      const controller = new AbortController();
+      const started = performance.now();
+      const pending = hung.search('x', JSON.stringify({ q: 'a' }), { signal: controller.signal }).catch((e: unknown) => e);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      controller.abort(new Error('hedge lost'));
+      const err = await pending;
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect((err as Error).message).toBe('hedge lost');
+      expect(requests).toBe(1);
+      // An already aborted signal sends nothing.
+      const early = await hung.search('x', { q: 'a' }, { signal: controller.signal }).catch((e: unknown) => e);
+      expect((early as Error).message).toBe('hedge lost');
+      expect(requests).toBe(1);
+    } finally {
+      await hung.close().catch(() => undefined);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    const version = await client.version();
+    expect(typeof version.pkgVersion).toBe('string');
+  });
+
   it('rejects a node url that is not http(s)', () => {
     expect(() => createNodeClient({ nodeId: 'x', url: 'ftp://example.com' })).toThrow(/must use http or https/);
     expect(() => createNodeClient({ nodeId: 'x', url: 'not a url' })).toThrow(/invalid url/);

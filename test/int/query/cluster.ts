@@ -42,7 +42,7 @@ export interface ClusterOptions {
   service?: Partial<
     Pick<
       QueryServiceDeps,
-      'perShardTimeoutMs' | 'hedgeDelayMs' | 'unavailableShards' | 'waitTimeoutMs' | 'tasks'
+      'perShardTimeoutMs' | 'hedgeDelayMs' | 'unavailableShards' | 'waitTimeoutMs' | 'tasks' | 'coalesceSearches'
     >
   >;
   /** Cooldown of a failed node in the replica selector (default 100 ms, so restarts show fast). */
@@ -207,11 +207,13 @@ export async function startCluster(opts: ClusterOptions): Promise<TestCluster> {
     const count = () => requests.set(client.nodeId, (requests.get(client.nodeId) ?? 0) + 1);
     return {
       ...client,
-      search: (uid, body) => (count(), client.search(uid, body)),
-      facetSearch: (uid, body) => (count(), client.facetSearch(uid, body)),
-      fetchDocuments: (uid, body) => (count(), client.fetchDocuments(uid, body)),
+      // Options pass through: they carry the abort signal of hedges and deadlines.
+      search: (uid, body, o) => (count(), client.search(uid, body, o)),
+      multiSearch: (body, o) => (count(), client.multiSearch(body, o)),
+      facetSearch: (uid, body, o) => (count(), client.facetSearch(uid, body, o)),
+      fetchDocuments: (uid, body, o) => (count(), client.fetchDocuments(uid, body, o)),
       getDocument: (uid, id, o) => (count(), client.getDocument(uid, id, o)),
-      indexStats: (uid) => (count(), client.indexStats(uid)),
+      indexStats: (uid, o) => (count(), client.indexStats(uid, o)),
     };
   };
   const wrapped = new Map([...nodes.values()].map((node) => [node.id, counted(node.client)]));
@@ -222,6 +224,7 @@ export async function startCluster(opts: ClusterOptions): Promise<TestCluster> {
     hedgeDelayMs: opts.service?.hedgeDelayMs ?? 0,
     unavailableShards: opts.service?.unavailableShards ?? 'partial',
     waitTimeoutMs: opts.service?.waitTimeoutMs ?? 2000,
+    ...(opts.service?.coalesceSearches !== undefined ? { coalesceSearches: opts.service.coalesceSearches } : {}),
     ...(opts.service?.tasks !== undefined ? { tasks: opts.service.tasks } : {}),
     selector: new ReplicaSelector({ failureCooldownMs: opts.failureCooldownMs ?? 100 }),
   });

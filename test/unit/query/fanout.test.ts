@@ -123,6 +123,41 @@ describe('fanOut', () => {
     expect(result.answers.every((a) => a.node !== first)).toBe(true);
   });
 
+  it('cancels the losing side of a hedge through its signal', async () => {
+    const table = tableOf({ g1: ['n1', 'n2'] }, 2, 4);
+    const selector = new ReplicaSelector();
+    const first = selector.assign(table, ['g1'], all(4)).nodes[0]?.node as string;
+    const signals = new Map<string, AbortSignal | undefined>();
+    const call = (target: NodeCall, signal: AbortSignal | undefined): Promise<string> => {
+      signals.set(target.node, signal);
+      if (target.node !== first) return Promise.resolve(target.node);
+      // The slow node answers only when cancelled (as a node client does: with the signal's reason).
+      return new Promise((_resolve, reject) =>
+        signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+      );
+    };
+    const result = await fanOut(table, ['g1'], all(4), call, { ...base, hedgeDelayMs: 20, selector });
+    expect(result.answers.every((a) => a.node !== first)).toBe(true);
+    expect(signals.get(first)?.aborted).toBe(true);
+    expect((signals.get(first)?.reason as Error).name).toBe('HedgeLost');
+    // Cancelling the loser is not a failure of that node: it stays healthy for the next read.
+    await sleep(0);
+    expect(selector.load(first).healthy).toBe(true);
+    expect(result.failures).toEqual([]);
+  });
+
+  it('gives no signal to requests that cannot be hedged', async () => {
+    const table = tableOf({ g1: ['n1', 'n2', 'n3'] }, 1, 6);
+    const seen: (AbortSignal | undefined)[] = [];
+    const call = (target: NodeCall, signal: AbortSignal | undefined): Promise<string> => {
+      seen.push(signal);
+      return Promise.resolve(target.node);
+    };
+    await fanOut(table, ['g1'], all(6), call, { ...base, selector: new ReplicaSelector() });
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((signal) => signal === undefined)).toBe(true);
+  });
+
   it('does not hedge when no other replica could cover the shards', async () => {
     const table = tableOf({ g1: ['n1', 'n2'] }, 1, 4);
     const { call } = script({ n1: 'slow', n2: 'slow' }, 60);
