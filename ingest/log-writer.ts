@@ -1,6 +1,9 @@
 // The I/O half of ingest: appends planned records to Kafka with the idempotent acks=all producer
 // and reports offsets. A task's uid is the offset of its `TaskEnqueued`, so every write appends
 // that first, then the records that carry the uid; a failure in between fails the task in the log.
+// Concurrent writes share produce requests (see produce-batcher.ts). Task records may have a
+// producer of their own: the idempotent producer has one request in flight at a time, so the
+// next writes' `TaskEnqueued` then travel while the previous writes' documents do.
 import type { LogProducer } from '#adapters/kafka.ts';
 import type { Logger } from '#adapters/logger.ts';
 import { errorBody, miroirError } from '#core/errors.ts';
@@ -11,6 +14,7 @@ import { taskFailed } from '#core/ingest/index-events.ts';
 import { controlMessage, taskMessage, type LogMessage } from '#core/log/log-message.ts';
 import type { WritePlan } from '#core/log/plan-write.ts';
 import type { TopicNames } from '#core/log/topics.ts';
+import { createProduceBatcher, DEFAULT_MAX_PARTITION_BATCH_BYTES } from './produce-batcher.ts';
 
 export interface AppendedWrite {
   readonly taskUid: number;
@@ -57,17 +61,11 @@ export function chunkMessages(
   return chunks;
 }
 
-export function createLogWriter(
-  producer: LogProducer,
-  topics: TopicNames,
-  codec: EventCodec,
-  logger: Logger,
-): LogWriter {
-  const send = async (messages: readonly LogMessage[]): Promise<(number | null)[]> => {
-    const offsets: (number | null)[] = [];
-    for (const chunk of chunkMessages(messages)) {
+function batcherOf(producer: LogProducer) {
+  return createProduceBatcher(
+    async (messages) => {
       const delivered = await producer.send(
-        chunk.map((m) => ({
+        messages.map((m) => ({
           topic: m.topic,
           partition: m.partition,
           key: m.key,
@@ -75,7 +73,31 @@ export function createLogWriter(
           headers: { ...m.headers },
         })),
       );
-      for (const d of delivered) offsets.push(d.offset);
+      return delivered.map((d) => d.offset);
+    },
+    { maxRequestBytes: MAX_PRODUCE_REQUEST_BYTES, maxPartitionBytes: DEFAULT_MAX_PARTITION_BATCH_BYTES },
+  );
+}
+
+/**
+ * `taskProducer`, when given, carries the sends that only hold task records. Ordering stays as
+ * with one producer: a send is appended after every send that resolved before it was issued.
+ */
+export function createLogWriter(
+  producer: LogProducer,
+  topics: TopicNames,
+  codec: EventCodec,
+  logger: Logger,
+  taskProducer?: LogProducer,
+): LogWriter {
+  const records = batcherOf(producer);
+  const tasks = taskProducer === undefined ? records : batcherOf(taskProducer);
+  const send = async (messages: readonly LogMessage[]): Promise<(number | null)[]> => {
+    const offsets: (number | null)[] = [];
+    // Chunks go one after the other (each awaited), which keeps this write's order in every partition.
+    for (const chunk of chunkMessages(messages)) {
+      const batcher = chunk.every((m) => m.topic === topics.tasks) ? tasks : records;
+      offsets.push(...(await batcher.send(chunk)));
     }
     return offsets;
   };

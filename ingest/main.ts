@@ -16,9 +16,11 @@ export async function start(ctx: RoleContext): Promise<RoleHandle> {
   await initRouting();
   const metrics = ingestMetrics(ctx.metrics);
   const models = await readModelsFor({ config, logger, lifecycle: ctx.lifecycle });
-  const producer = await models.kafka.producer();
+  const producer = await models.kafka.producer({ compression: ctx.config.kafka.compression });
   ctx.lifecycle.register('close-clients', 'ingest producer', () => producer.close());
-  const writer = createLogWriter(producer, models.topics, models.codec, logger);
+  const taskProducer = await models.kafka.producer({ compression: ctx.config.kafka.compression });
+  ctx.lifecycle.register('close-clients', 'ingest task producer', () => taskProducer.close());
+  const writer = createLogWriter(producer, models.topics, models.codec, logger, taskProducer);
   const documentRecords = async (index: IndexRecord): Promise<number> => {
     const ends = await models.admin.fetchEndOffsets(models.topics.docs(index.uid, index.generation));
     return [...ends.values()].reduce((sum, n) => sum + n, 0);

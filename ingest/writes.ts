@@ -6,8 +6,8 @@ import type { Document } from '#core/documents/payload.ts';
 import { miroirError } from '#core/errors.ts';
 import { shardOwnersOf } from '#core/ingest/owners.ts';
 import { assertNoReservedAttributes } from '#core/ingest/reserved-fields.ts';
-import { choosePrimaryKey } from '#core/ingest/primary-key.ts';
-import { prepareDocuments, shardsOfIds } from '#core/ingest/prepare-documents.ts';
+import { choosePrimaryKey, type PrimaryKeyChoice } from '#core/ingest/primary-key.ts';
+import { prepareDocuments, shardsOfIds, type PreparedDocuments } from '#core/ingest/prepare-documents.ts';
 import type { EnqueuedTask } from '#core/tasks/task-projection.ts';
 import { planWrite, type DocumentInput, type WriteOperation, type WritePlan } from '#core/log/plan-write.ts';
 import type { TopicNames } from '#core/log/topics.ts';
@@ -41,8 +41,8 @@ export interface WritesDeps {
 export interface DocumentWrite {
   readonly mode: 'upsert' | 'update';
   readonly documents: readonly Document[];
-  /** The client's JSON text of each document (JSON and NDJSON payloads), kept as the event body. */
-  readonly texts?: readonly string[];
+  /** The client's own JSON of each document (JSON and NDJSON payloads), kept as the event body. */
+  readonly bodies?: readonly (Buffer | string)[];
   readonly primaryKey?: string;
   readonly customMetadata?: string;
   /** Skip the write when the index does not exist (Meilisearch's `skipCreation`). */
@@ -62,6 +62,16 @@ export interface Writes {
     shards: ArrayLike<number>,
   ): Promise<WriteResult>;
   appendDeletes(index: IndexRecord, ids: readonly string[]): Promise<WriteResult>;
+}
+
+/** A document write once validated: ids, bodies and shards, without the parsed documents. */
+interface ValidatedDocuments {
+  readonly mode: DocumentWrite['mode'];
+  readonly choice: PrimaryKeyChoice;
+  readonly shardCount: number;
+  readonly prepared: PreparedDocuments;
+  readonly customMetadata: string | undefined;
+  readonly skipCreation: boolean | undefined;
 }
 
 function indexNotFound(uid: string): Error {
@@ -137,43 +147,58 @@ export function createWrites(deps: WritesDeps): Writes {
     };
   };
 
+  const validateDocuments = (uid: string, write: DocumentWrite): ValidatedDocuments => {
+    const known = lifecycle.find(uid);
+    if (known === undefined && (!deps.autoCreateIndex || write.skipCreation === true))
+      throw indexNotFound(uid);
+    // Everything is validated against the index as it is (or will be) before anything is appended.
+    const choice = choosePrimaryKey(known?.primaryKey ?? null, write.primaryKey, write.documents[0]);
+    const shardCount = known?.shards ?? deps.shards;
+    const prepared =
+      choice.primaryKey === null
+        ? { documents: [], shards: new Uint16Array(0) }
+        : prepareDocuments(write.documents, choice.primaryKey, shardCount, write.bodies);
+    return {
+      mode: write.mode,
+      choice,
+      shardCount,
+      prepared,
+      customMetadata: write.customMetadata,
+      skipCreation: write.skipCreation,
+    };
+  };
+
+  const appendValidated = async (uid: string, v: ValidatedDocuments): Promise<WriteResult> => {
+    const { choice, shardCount, prepared } = v;
+    let index = await resolveOrCreate(uid, choice.setsIndexKey ? choice.primaryKey : null, v.skipCreation);
+    if (index.shards !== shardCount)
+      throw miroirError('internal', `Index \`${uid}\` changed its layout during the request; retry it.`);
+    if (choice.setsIndexKey && choice.primaryKey !== null && index.primaryKey === null)
+      index = await lifecycle.setPrimaryKey(index, choice.primaryKey);
+    if (choice.primaryKey !== null && index.primaryKey !== null && index.primaryKey !== choice.primaryKey) {
+      throw miroirError(
+        'index_primary_key_already_exists',
+        `Index already has a primary key: \`${index.primaryKey}\`.`,
+      );
+    }
+    return append(
+      index,
+      {
+        kind: v.mode,
+        primaryKey: choice.primaryKey ?? '',
+        documents: prepared.documents,
+        shards: prepared.shards,
+      },
+      v.customMetadata,
+    );
+  };
+
   return {
     async documents(uid, write) {
-      const known = lifecycle.find(uid);
-      if (known === undefined && (!deps.autoCreateIndex || write.skipCreation === true))
-        throw indexNotFound(uid);
-      // Everything is validated against the index as it is (or will be) before anything is appended.
-      const choice = choosePrimaryKey(known?.primaryKey ?? null, write.primaryKey, write.documents[0]);
-      const shardCount = known?.shards ?? deps.shards;
-      const prepared =
-        choice.primaryKey === null
-          ? { documents: [], shards: new Uint16Array(0) }
-          : prepareDocuments(write.documents, choice.primaryKey, shardCount, write.texts);
-      let index = await resolveOrCreate(
-        uid,
-        choice.setsIndexKey ? choice.primaryKey : null,
-        write.skipCreation,
-      );
-      if (index.shards !== shardCount)
-        throw miroirError('internal', `Index \`${uid}\` changed its layout during the request; retry it.`);
-      if (choice.setsIndexKey && choice.primaryKey !== null && index.primaryKey === null)
-        index = await lifecycle.setPrimaryKey(index, choice.primaryKey);
-      if (choice.primaryKey !== null && index.primaryKey !== null && index.primaryKey !== choice.primaryKey) {
-        throw miroirError(
-          'index_primary_key_already_exists',
-          `Index already has a primary key: \`${index.primaryKey}\`.`,
-        );
-      }
-      return append(
-        index,
-        {
-          kind: write.mode,
-          primaryKey: choice.primaryKey ?? '',
-          documents: prepared.documents,
-          shards: prepared.shards,
-        },
-        write.customMetadata,
-      );
+      // Validation is synchronous and hands on only what the append needs; this function never
+      // suspends, so the parsed documents (the heaviest objects of a request) are garbage before
+      // the first Kafka round trip instead of surviving all of them and every young-generation GC.
+      return appendValidated(uid, validateDocuments(uid, write));
     },
     async deleteIds(uid, ids) {
       const index = existing(uid);

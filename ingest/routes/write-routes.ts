@@ -3,8 +3,14 @@
 // settings updates and resets (whole object and each sub-route). Every route validates first and
 // answers 202 with an `EnqueuedTask` once Kafka acknowledged all of the request's records.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseDocumentsPayload, payloadFormat } from '#core/documents/payload.ts';
-import { jsonDocumentTexts, ndjsonDocumentTexts } from '#core/ingest/json-spans.ts';
+import { isUtf8 } from 'node:buffer';
+import { parseDocumentsPayload, payloadFormat, type PayloadFormat } from '#core/documents/payload.ts';
+import {
+  jsonDocumentBodies,
+  jsonDocumentTexts,
+  ndjsonDocumentBodies,
+  ndjsonDocumentTexts,
+} from '#core/ingest/json-spans.ts';
 import { miroirError } from '#core/errors.ts';
 import { parseFilter } from '#core/filter/parse.ts';
 import { renderEnqueuedTask } from '#core/tasks/task-view.ts';
@@ -68,9 +74,19 @@ function idText(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-function rawBody(req: FastifyRequest): string {
-  const body = req.body as Buffer | undefined;
-  return body === undefined ? '' : body.toString('utf8');
+/**
+ * The client's own JSON of each document of a payload that parsed, kept as its log body: views
+ * into the request bytes; text when the bytes are not valid UTF-8 (the parsed text then holds
+ * U+FFFD where they were, and the log must agree with what was validated). CSV rows have none.
+ */
+function documentBodies(
+  format: PayloadFormat,
+  bytes: Buffer,
+  text: string,
+): readonly (Buffer | string)[] | undefined {
+  if (format === 'csv') return undefined;
+  if (isUtf8(bytes)) return format === 'json' ? jsonDocumentBodies(bytes) : ndjsonDocumentBodies(bytes);
+  return format === 'json' ? jsonDocumentTexts(text) : ndjsonDocumentTexts(text);
 }
 
 export function registerWriteRoutes(app: FastifyInstance, deps: WriteRoutesDeps): void {
@@ -128,25 +144,19 @@ export function registerWriteRoutes(app: FastifyInstance, deps: WriteRoutesDeps)
       const csvDelimiter = q.string('csvDelimiter', 'invalid_document_csv_delimiter');
       const customMetadata = q.string('customMetadata', 'invalid_index_custom_metadata');
       const skipCreation = q.bool('skipCreation', 'invalid_skip_creation');
-      const body = rawBody(req);
+      const bytes = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
+      const body = bytes.toString('utf8');
       const contentType = req.headers['content-type'] ?? '';
       const documents = parseDocumentsPayload(
         body,
         contentType,
         csvDelimiter === undefined ? {} : { csvDelimiter },
       );
-      // The payload parsed, so its format is known: keep each document's own JSON text.
-      const format = payloadFormat(contentType);
-      const texts =
-        format === 'json'
-          ? jsonDocumentTexts(body)
-          : format === 'ndjson'
-            ? ndjsonDocumentTexts(body)
-            : undefined;
+      const bodies = documentBodies(payloadFormat(contentType), bytes, body);
       const result = await writes.documents(uid, {
         mode,
         documents,
-        ...(texts !== undefined ? { texts } : {}),
+        ...(bodies !== undefined ? { bodies } : {}),
         ...(primaryKey !== undefined ? { primaryKey } : {}),
         ...(customMetadata !== undefined ? { customMetadata } : {}),
         ...(skipCreation !== undefined ? { skipCreation } : {}),

@@ -43,6 +43,12 @@ export function validateDocumentId(value: unknown, context?: DocumentIdContext):
 
 /** Reads the id at `primaryKey` (a `.`-separated path for nested keys) and validates it. */
 export function documentIdOf(document: Record<string, unknown>, primaryKey: string): string {
+  // A key without `.` can only match a top-level field (the walk below would find just that one):
+  // the common case, read directly because ingest validates every document of every write.
+  if (!primaryKey.includes('.')) {
+    const value = Object.hasOwn(document, primaryKey) ? document[primaryKey] : undefined;
+    return validateDocumentId(value, { primaryKey, document });
+  }
   const found: unknown[] = [];
   const visit = (node: unknown, rest: string): void => {
     if (typeof node !== 'object' || node === null || Array.isArray(node)) return;

@@ -14,25 +14,29 @@ export interface PreparedDocuments {
 }
 
 /**
- * `texts[i]`, when given, is the client's own JSON text of `documents[i]` (see `json-spans.ts`) and
- * becomes its body untouched; otherwise (CSV) the body is the document serialized as JSON.
+ * `bodies[i]`, when given, is the client's own JSON of `documents[i]` (see `json-spans.ts`: text, or
+ * bytes viewing the request body) and becomes its body untouched; otherwise (CSV) the body is the
+ * document serialized as JSON.
  */
 export function prepareDocuments(
   documents: readonly Document[],
   primaryKey: string,
   shardCount: number,
-  texts?: readonly string[],
+  bodies?: readonly (string | Buffer)[],
 ): PreparedDocuments {
-  const ids = documents.map((document) => {
+  const ids = new Array<string>(documents.length);
+  for (let i = 0; i < documents.length; i += 1) {
+    const document = documents[i] as Document;
     assertNoReservedFields(document);
-    return documentIdOf(document, primaryKey);
-  });
+    ids[i] = documentIdOf(document, primaryKey);
+  }
   // Bodies are built only once every document passed: a rejected payload costs no serialization.
-  const own = texts !== undefined && texts.length === documents.length ? texts : undefined;
-  const prepared = documents.map((document, i): DocumentInput => ({
-    id: ids[i] as string,
-    body: Buffer.from(own?.[i] ?? JSON.stringify(document)),
-  }));
+  const own = bodies !== undefined && bodies.length === documents.length ? bodies : undefined;
+  const prepared = new Array<DocumentInput>(documents.length);
+  for (let i = 0; i < documents.length; i += 1) {
+    const body = own?.[i] ?? JSON.stringify(documents[i]);
+    prepared[i] = { id: ids[i] as string, body: typeof body === 'string' ? Buffer.from(body) : body };
+  }
   return { documents: prepared, shards: shardsOfIds(ids, shardCount) };
 }
 

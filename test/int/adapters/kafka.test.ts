@@ -1,5 +1,6 @@
 // The Kafka adapter against the run's real broker: admin, idempotent produce with explicit
-// partitions, partition-set consumers with manual commits, lag, and kafkajs logs routed to pino.
+// partitions and each compression, partition-set consumers with manual commits, lag, and kafkajs
+// logs routed to pino.
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -172,6 +173,35 @@ describe('produce and consume', () => {
     expect(batches.every((b) => b.topic === topic)).toBe(true);
     expect(batches.find((b) => b.partition === 2)?.highWatermark).toBe(3);
     expect(batches.some((b) => b.partition === 1 || b.partition === 3)).toBe(false);
+  });
+
+  it('reads back every compression the producer offers, and refuses an unknown one', async () => {
+    const topic = await newTopic(1);
+    // Real JSON: what LZ4 batches usually carry (several records per batch, so several per frame).
+    const doc = (i: number): string =>
+      JSON.stringify({ id: i, name: `package-${i}`, summary: 'x'.repeat(i * 37) });
+    const sent: string[] = [];
+    for (const compression of ['none', 'gzip', 'lz4'] as const) {
+      const p = await client.producer({ compression });
+      try {
+        const values = Array.from({ length: 50 }, (_, i) => `${compression}:${doc(i)}`);
+        sent.push(...values);
+        await p.send(values.map((value) => ({ topic, partition: 0, key: null, value })));
+      } finally {
+        await p.close();
+      }
+    }
+    const { batches } = await recordingConsumer({
+      groupId: uniqueName('g'),
+      partitions: [{ topic, partitions: [0] }],
+    });
+    await waitFor('150 messages', () => batches.reduce((n, b) => n + b.messages.length, 0) >= sent.length);
+    expect(batches.flatMap((b) => b.messages.map((m) => m.value?.toString()))).toEqual(sent);
+
+    await expect(client.producer({ compression: 'brotli' as never })).rejects.toMatchObject({
+      code: 'miroir_kafka_error',
+      message: expect.stringContaining('Unknown Kafka compression "brotli"'),
+    });
   });
 
   it('reports no offset for messages whose partition kafkajs chose', async () => {

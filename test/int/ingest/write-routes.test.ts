@@ -142,6 +142,72 @@ describe('document writes', () => {
     });
   });
 
+  it('concurrent writes (sharing produce requests) each get their own uid, with every document, in order', async () => {
+    // The same ids in every write: per partition, each write's records must follow its TaskEnqueued order.
+    const writes = Array.from({ length: 6 }, (_, w) =>
+      Array.from({ length: 30 }, (_, i) => ({ id: i, w, pad: 'x'.repeat(w * 100) })),
+    );
+    const responses = await Promise.all(
+      writes.map((docs) => inject('POST', '/indexes/concurrent/documents', docs)),
+    );
+    for (const res of responses) expect(res.statusCode).toBe(202);
+    const uids = responses.map((res) => res.json<{ taskUid: number }>().taskUid);
+    expect(new Set(uids).size).toBe(uids.length);
+    const records = await readTopic(kafkaBrokers(), topics().docs('concurrent', 0), cluster.admin);
+    for (const [w, uid] of uids.entries()) {
+      const mine = records.filter((r) => r.event?.taskUid === uid);
+      const bodies = mine.flatMap(
+        (r) => (r.event as Extract<DocumentEvent, { type: 'DocumentsUpserted' }>).documents,
+      );
+      expect(
+        bodies
+          .map((b) => JSON.parse(b.toString()) as unknown)
+          .sort((a, b) => (a as { id: number }).id - (b as { id: number }).id),
+      ).toEqual(writes[w]);
+    }
+    // In each partition the records of the writes appear in task-uid order (the order of their TaskEnqueued).
+    for (let partition = 0; partition < 4; partition++) {
+      const order = records.filter(
+        (r) => r.partition === partition && uids.includes(r.event?.taskUid as number),
+      );
+      const seen = order.map((r) => r.event?.taskUid as number);
+      expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    }
+  });
+
+  it("keeps each document's bytes exactly as sent, and the parsed text when the body is not valid UTF-8", async () => {
+    // An escaped and a raw non-ASCII character, an escaped backslash then quote, brackets in a string.
+    const first = String.raw`{"id":"b1","n":1.50,"s":"caf\u00e9 é \\\" ]}"}`;
+    const second = '{"id":"b2","big":12345678901234567890123}';
+    const body = `[ ${first} ,\n ${second} ]`;
+    const res = await inject('POST', '/indexes/bytes/documents', body);
+    expect(res.statusCode).toBe(202);
+    const uid = res.json<{ taskUid: number }>().taskUid;
+    // A lone 0xff byte inside a string: JSON.parse sees U+FFFD there, and so does the log.
+    const invalid = Buffer.concat([
+      Buffer.from('[{"id":"b3","s":"a'),
+      Buffer.from([0xff]),
+      Buffer.from('z"}]'),
+    ]);
+    const bad = await cluster.app.inject({
+      method: 'POST',
+      url: '/indexes/bytes/documents',
+      payload: invalid,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(bad.statusCode).toBe(202);
+    const badUid = bad.json<{ taskUid: number }>().taskUid;
+    const records = await readTopic(kafkaBrokers(), topics().docs('bytes', 0), cluster.admin);
+    const bodiesOf = (taskUid: number): string[] =>
+      records
+        .filter((r) => r.event?.taskUid === taskUid)
+        .flatMap((r) => (r.event as Extract<DocumentEvent, { type: 'DocumentsUpserted' }>).documents)
+        .map((b) => b.toString('utf8'))
+        .sort();
+    expect(bodiesOf(uid)).toEqual([first, second]);
+    expect(bodiesOf(badUid)).toEqual(['{"id":"b3","s":"a\ufffdz"}']);
+  });
+
   it('accepts NDJSON, CSV with csvDelimiter, and PUT (partial update)', async () => {
     const nd = await inject(
       'POST',

@@ -76,6 +76,30 @@ describe('log writer', () => {
     for (const m of rest) expect(codec.decode(m.value as Buffer).taskUid).toBe(0);
   });
 
+  it('sends task-only records through the task producer when there is one', async () => {
+    const producer = fakeProducer();
+    const taskProducer = fakeProducer();
+    const writer = createLogWriter(producer, topics, codec, logger, taskProducer);
+    const appended = await writer.appendWrite(settingsPlan(), 'w1');
+    expect(appended.taskUid).toBe(0);
+    expect(taskProducer.sent.flat().map((m) => m.topic)).toEqual(['t.tasks']);
+    expect(producer.sent.flat().map((m) => m.topic)).toEqual([
+      't.control',
+      't.docs.movies.g0',
+      't.docs.movies.g0',
+    ]);
+  });
+
+  it('shares one produce request among concurrent writes, each with its own offsets', async () => {
+    const producer = fakeProducer();
+    const writer = createLogWriter(producer, topics, codec, logger);
+    const results = await Promise.all([1, 2, 3].map(() => writer.appendWrite(settingsPlan(), 'w1')));
+    expect(results.map((r) => r.taskUid)).toEqual([0, 1, 2]);
+    expect(results.map((r) => r.controlOffset)).toEqual([0, 1, 2]);
+    // The first TaskEnqueued goes alone; the two that waited for it share the next request.
+    expect(producer.sent.length).toBeLessThan(6);
+  });
+
   it('records TaskFailed when the records after TaskEnqueued cannot be appended, and rethrows', async () => {
     const producer = fakeProducer(2);
     const writer = createLogWriter(producer, topics, codec, logger);

@@ -1,7 +1,12 @@
 // The exact text of each document of a payload, so the log keeps the client's bytes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonDocumentTexts, ndjsonDocumentTexts } from '#core/ingest/json-spans.ts';
+import {
+  jsonDocumentBodies,
+  jsonDocumentTexts,
+  ndjsonDocumentBodies,
+  ndjsonDocumentTexts,
+} from '#core/ingest/json-spans.ts';
 
 describe('jsonDocumentTexts', () => {
   it('returns a single object, or each array element, byte for byte', () => {
@@ -34,5 +39,57 @@ describe('ndjsonDocumentTexts', () => {
       '{"id":3}',
       '{"id":4}',
     ]);
+  });
+});
+
+describe('jsonDocumentBodies / ndjsonDocumentBodies', () => {
+  const texts = (bodies: Buffer[]): string[] => bodies.map((b) => b.toString('utf8'));
+
+  it('returns views into the payload bytes, byte for byte', () => {
+    const payload = Buffer.from(
+      '[ {"id":1, "s":"a]}\\"b"} ,\n{"id":12345678901234567890,"n":[1,{"x":"}"}]}]',
+    );
+    const bodies = jsonDocumentBodies(payload);
+    expect(texts(bodies)).toEqual([
+      '{"id":1, "s":"a]}\\"b"}',
+      '{"id":12345678901234567890,"n":[1,{"x":"}"}]}',
+    ]);
+    // Views, not copies: the request body is not duplicated per document.
+    expect(bodies[0]?.buffer).toBe(payload.buffer);
+    expect(texts(jsonDocumentBodies(Buffer.from(' {"id": 1.50} ')))).toEqual(['{"id": 1.50}']);
+    expect(jsonDocumentBodies(Buffer.from('[]'))).toEqual([]);
+    expect(jsonDocumentBodies(Buffer.from(' [ ] '))).toEqual([]);
+  });
+
+  it('tells escaped quotes from closing ones after runs of backslashes', () => {
+    const doc = '{"a":"x\\\\","b":"y\\\\\\"}","c":"\\\\\\\\"}';
+    expect(JSON.parse(doc)).toEqual({ a: 'x\\', b: 'y\\"}', c: '\\\\' });
+    expect(texts(jsonDocumentBodies(Buffer.from(`[${doc},{"id":2}]`)))).toEqual([doc, '{"id":2}']);
+  });
+
+  it('keeps multi-byte characters whole', () => {
+    const doc = '{"id":"é","t":"日本語 ]} \\" 🙂"}';
+    expect(texts(jsonDocumentBodies(Buffer.from(`[${doc}, ${doc}]`)))).toEqual([doc, doc]);
+  });
+
+  it('agrees with the text scan on any array of objects', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.dictionary(fc.string({ unit: 'grapheme' }), fc.jsonValue()), { maxLength: 8 }),
+        fc.constantFrom(0, 2),
+        (docs, indent) => {
+          const text = JSON.stringify(docs, null, indent);
+          expect(texts(jsonDocumentBodies(Buffer.from(text)))).toEqual(jsonDocumentTexts(text));
+          const ndjson = docs.map((d) => JSON.stringify(d)).join('\n');
+          expect(texts(ndjsonDocumentBodies(Buffer.from(ndjson)))).toEqual(ndjsonDocumentTexts(ndjson));
+        },
+      ),
+    );
+  });
+
+  it('splits an NDJSON stream with blank lines, CRLF and values on one line', () => {
+    expect(
+      texts(ndjsonDocumentBodies(Buffer.from('{"id":1}\n\n  {"id":"a b}"}\r\n{"id":3}{"id":4}\n'))),
+    ).toEqual(['{"id":1}', '{"id":"a b}"}', '{"id":3}', '{"id":4}']);
   });
 });

@@ -37,6 +37,23 @@ describe('prepareDocuments', () => {
     expect(documents[0]?.body.toString()).toBe('{"id": 1, "p": 1.50}');
   });
 
+  it('keeps client bytes given as views, without copying them', () => {
+    const payload = Buffer.from('[{"id":"a", "n":1.0}]');
+    const view = payload.subarray(1, payload.length - 1);
+    const { documents } = prepareDocuments([{ id: 'a', n: 1 }], 'id', 4, [view]);
+    expect(documents[0]?.body).toBe(view);
+  });
+
+  it('reads a top-level key only at the top level, and refuses two matches of a dotted key', () => {
+    expect(prepareDocuments([{ id: 'top', a: { id: 'nested' } }], 'id', 4).documents[0]?.id).toBe('top');
+    expect(errorOf(() => prepareDocuments([{ a: { id: 'nested' } }], 'id', 4))?.code).toBe(
+      'missing_document_id',
+    );
+    expect(errorOf(() => prepareDocuments([{ 'a.b': 1, a: { b: 2 } }], 'a.b', 4))?.code).toBe(
+      'invalid_document_id',
+    );
+  });
+
   it('reads nested primary keys', () => {
     expect(prepareDocuments([{ a: { b: 'x' } }], 'a.b', 4).documents[0]?.id).toBe('x');
   });
