@@ -32,6 +32,8 @@ export interface LocalClusterOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Applied after the file and environment, before the cluster's own keys (nodes, brokers, port). */
   overrides?: Partial<ConfigInput>;
+  /** Aborting it stops a startup in progress (see `StartServerOptions.signal`); nothing is left running. */
+  signal?: AbortSignal;
 }
 
 export interface LocalNode {
@@ -117,7 +119,10 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   let config: Config;
   try {
     config = localClusterConfig(opts, nodes);
-    server = await startServer(config, { loadRole: loadRoleModule });
+    server = await startServer(config, {
+      loadRole: loadRoleModule,
+      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+    });
   } catch (err) {
     await Promise.all(nodes.map(async (n) => n.devnode?.close()));
     throw err;

@@ -24,7 +24,7 @@ export interface NodeAccess {
 export interface ApplierManagerOptions {
   readonly kafka: Pick<KafkaClient, 'partitionConsumer'>;
   readonly producer: LogProducer;
-  readonly admin: Pick<LogAdmin, 'listTopics' | 'createTopic'>;
+  readonly admin: Pick<LogAdmin, 'listTopics' | 'createTopic' | 'fetchCommits'>;
   readonly topics: TopicNames;
   readonly codec: EventCodec;
   readonly logger: Logger;
@@ -123,9 +123,11 @@ export class ApplierManager {
       this.opts.nodeClient?.(nodeId, url, access) ??
       createNodeClient({ nodeId, url, ...(access?.apiKey !== undefined ? { apiKey: access.apiKey } : {}), timeoutMs: this.opts.nodeTimeoutMs ?? 30_000 });
     const logger = this.opts.logger;
+    const groupId = indexerGroupId(this.opts.topics.prefix, nodeId);
     const applier = new NodeApplier({
       nodeId,
-      groupId: indexerGroupId(this.opts.topics.prefix, nodeId),
+      groupId,
+      fetchCommits: (topic) => this.opts.admin.fetchCommits(groupId, topic),
       kafka: this.opts.kafka,
       producer: this.opts.producer,
       executor: createNodeExecutor({ client, retry: this.opts.retry, logger: logger.child({ node: nodeId }) }),

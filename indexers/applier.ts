@@ -3,10 +3,11 @@
 // node requests. Progress per partition is the committed offset, advanced only after the node
 // task succeeded and the task reports were appended; nothing is skipped, transient failures are
 // retried. Several processes running the same node's applier share its partitions via the group.
-import type { BatchContext, ConsumedBatch, KafkaClient, LogProducer, PartitionConsumer, TopicPartitions } from '#adapters/kafka.ts';
+import type { BatchContext, CommittedOffset, ConsumedBatch, KafkaClient, LogProducer, PartitionConsumer, TopicPartitions } from '#adapters/kafka.ts';
 import type { Logger } from '#adapters/logger.ts';
 import type { EventCodec } from '#core/events/codec.ts';
 import { isDocumentEvent } from '#core/events/event.ts';
+import { appliedSettingsMetadata, appliedSettingsOf } from '#core/log/consumer-groups.ts';
 import type { LogMessage } from '#core/log/log-message.ts';
 import type { TopicNames } from '#core/log/topics.ts';
 import type { IndexerMetrics } from './metrics.ts';
@@ -43,6 +44,8 @@ export interface NodeApplierOptions {
   readonly metrics?: IndexerMetrics;
   /** Longest fetch wait; also bounds how fast a stop is noticed (default 500 ms). */
   readonly maxWaitTimeMs?: number;
+  /** The group's commits on a topic with their metadata (the settings version the node got); without it nothing is read back. */
+  readonly fetchCommits?: (topic: string) => Promise<Map<number, CommittedOffset>>;
 }
 
 interface PartitionState {
@@ -111,6 +114,9 @@ export class NodeApplier {
         partitions: wants,
         handler: (batch, ctx) => this.handle(batch, ctx),
         maxWaitTimeMs: this.opts.maxWaitTimeMs ?? 500,
+        // One member applies all partitions of an index generation: settings barriers of one node index
+        // then come from one process, in order (a lagging peer cannot push an older version after a newer one).
+        assignment: 'whole-topic',
         onCrash: (err, restart) => this.log.error({ err, restart }, 'applier consumer crashed'),
       });
       this.consumer = consumer;
@@ -181,7 +187,10 @@ export class NodeApplier {
     const log = this.log.child({ index: target.indexUid, partition: batch.partition });
     // A fetch that does not continue where the buffer ends means the consumer was re-seeked
     // (rebalance, restart): what was buffered will come again from the committed offset.
-    if (state.nextOffset !== first.offset) this.dropBuffer(state);
+    if (state.nextOffset !== first.offset) {
+      this.dropBuffer(state);
+      await this.learnAppliedSettings(target, ctx, log);
+    }
     for (const message of batch.messages) {
       state.nextOffset = message.offset + 1;
       if (message.value === null) continue;
@@ -215,6 +224,28 @@ export class NodeApplier {
       // Stopping or rebalancing: nothing past the last commit counts; the next owner re-reads it.
       this.dropBuffer(state);
       state.nextOffset = -1;
+    }
+  }
+
+  /**
+   * After a (re)assignment this member may resume partitions another member (or an earlier run)
+   * applied further: the settings version stored with the group's commits is already on the node,
+   * so barriers up to it are skipped instead of pushing an older version after a newer one.
+   */
+  private async learnAppliedSettings(target: ApplierTarget, ctx: BatchContext, log: Logger): Promise<void> {
+    const fetchCommits = this.opts.fetchCommits;
+    if (fetchCommits === undefined) return;
+    const commits = await retryTransient(this.opts.retry, { isRunning: () => !this.stopping && ctx.isRunning() }, () => fetchCommits(target.topic)).catch(
+      (err: unknown) => {
+        if (!isApplyAborted(err)) throw err;
+        return new Map<number, CommittedOffset>();
+      },
+    );
+    let version = -1;
+    for (const commit of commits.values()) version = Math.max(version, appliedSettingsOf(commit.metadata));
+    if (version > this.opts.executor.appliedSettings(target.nodeIndexUid)) {
+      log.info({ settingsVersion: version }, 'settings version already on the node, from the group commits');
+      this.opts.executor.noteAppliedSettings(target.nodeIndexUid, version);
     }
   }
 
@@ -279,7 +310,10 @@ export class NodeApplier {
   private async commit(topic: string, partition: number, offset: number, state: PartitionState, hooks: RetryHooks): Promise<void> {
     const consumer = this.consumer;
     if (consumer === null) throw new ApplyAbortedError();
-    await retryTransient(this.opts.retry, hooks, () => consumer.commit(topic, partition, offset));
+    const nodeIndexUid = this.byTopic.get(topic)?.nodeIndexUid;
+    const settings = nodeIndexUid === undefined ? -1 : this.opts.executor.appliedSettings(nodeIndexUid);
+    const metadata = settings >= 0 ? appliedSettingsMetadata(settings) : undefined;
+    await retryTransient(this.opts.retry, hooks, () => consumer.commit(topic, partition, offset, metadata));
     state.committed = offset;
   }
 }

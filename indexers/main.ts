@@ -24,7 +24,7 @@ function asTopology(value: Topology | TopologySpec): Topology {
 export async function start(ctx: RoleContext & { topology?: TopologyFeed }): Promise<RoleHandle> {
   const { config, logger } = ctx;
   const kafka = createKafkaClient({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-indexer`, logger });
-  const producer = await kafka.producer();
+  const producer = await kafka.producer({ compression: ctx.config.kafka.compression });
   const admin = await kafka.admin();
   const access = new Map<string, NodeAccess>(config.nodes.map((node) => [node.id, node.apiKey === undefined ? {} : { apiKey: node.apiKey }]));
   const manager = new ApplierManager({

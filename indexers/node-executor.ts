@@ -59,6 +59,10 @@ export interface NodeExecutor {
   run(op: NodeOp, target: ExecutorTarget, hooks: RetryHooks): Promise<OpOutcome>;
   /** Forgets what the executor knows of the node's indexes (e.g. after the node was wiped). */
   reset(): void;
+  /** Highest settings version known to be on the node index (-1: none known). */
+  appliedSettings(nodeIndexUid: string): number;
+  /** Records that the node index already got settings `version` (pushed by another member of the node's group). */
+  noteAppliedSettings(nodeIndexUid: string, version: number): void;
 }
 
 export function createNodeExecutor(opts: NodeExecutorOptions): NodeExecutor {
@@ -253,6 +257,10 @@ export function createNodeExecutor(opts: NodeExecutorOptions): NodeExecutor {
     reset() {
       ensured.clear();
       settingsApplied.clear();
+    },
+    appliedSettings: (nodeIndexUid) => settingsApplied.get(nodeIndexUid) ?? -1,
+    noteAppliedSettings(nodeIndexUid, version) {
+      if (version > (settingsApplied.get(nodeIndexUid) ?? -1)) settingsApplied.set(nodeIndexUid, version);
     },
   };
 }

@@ -1,7 +1,8 @@
 // Index lifecycle as ingest runs it: create (topics first, then `IndexCreated`), primary key set,
 // update and delete, each waiting until this process's topology projection has folded its own
 // control record, so the next request already sees the change. Index-level operations of one
-// process run one at a time, so two concurrent creates of one index cannot both win.
+// process run one at a time; across processes the control log's order decides which creation
+// of an index wins, and each process reads the outcome of its own record from the projection.
 import { randomUUID } from 'node:crypto';
 import { errorBody, miroirError, type MiroirError } from '#core/errors.ts';
 import {
@@ -15,7 +16,7 @@ import {
 } from '#core/ingest/index-events.ts';
 import { docsTopicSpec, inboxTopicSpec, type TopicPolicy, type TopicSpec } from '#core/log/topic-configs.ts';
 import type { TopicNames } from '#core/log/topics.ts';
-import { nextGeneration, type IndexRecord } from '#core/topology-projection.ts';
+import { creationOutcome, nextGeneration, type IndexRecord } from '#core/topology-projection.ts';
 import type { TopologyRunner } from '#adapters/read-models/topology-runner.ts';
 import type { LogWriter } from './log-writer.ts';
 
@@ -56,6 +57,9 @@ function stamp(): EventStamp {
   return { writeId: randomUUID(), timestamp: Date.now() };
 }
 
+/** Creation attempts of one index before giving up (each new attempt follows a deletion this process had not seen). */
+const MAX_CREATE_ATTEMPTS = 5;
+
 export function createIndexLifecycle(deps: IndexLifecycleDeps): IndexLifecycle {
   const { writer, topology } = deps;
   let chain: Promise<unknown> = Promise.resolve();
@@ -71,21 +75,35 @@ export function createIndexLifecycle(deps: IndexLifecycleDeps): IndexLifecycle {
     await topology.waitForOffset(offset);
   };
 
+  /**
+   * Appends `IndexCreated` and reads, once folded, whether this record created the index. Another
+   * ingest process may create the same index at the same time: the first record in the control
+   * log wins, the other is ignored by every projection (`existed`). A record ignored because it
+   * carried a generation that a deletion retired meanwhile (this process had not seen it yet) is
+   * appended again with the next generation.
+   */
   const createNow = async (
     uid: string,
     primaryKey: string | null,
     taskUid: number | null,
     s: EventStamp,
-  ): Promise<IndexRecord> => {
-    const generation = nextGeneration(topology.state(), uid);
-    // Topics exist before the event that makes indexers and producers look for them.
-    await deps.ensureTopic(docsTopicSpec(deps.topics, uid, generation, deps.shards, deps.policy));
-    await deps.ensureTopic(inboxTopicSpec(deps.topics, uid, deps.shards, deps.policy));
-    await appendControlAndWait(indexCreated(s, uid, generation, deps.shards, primaryKey, taskUid));
-    const created = find(uid);
-    if (created === undefined)
-      throw miroirError('index_creation_failed', `Index \`${uid}\` could not be created.`);
-    return created;
+  ): Promise<{ index: IndexRecord | undefined; existed: boolean }> => {
+    for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt += 1) {
+      const generation = nextGeneration(topology.state(), uid);
+      // Topics exist before the event that makes indexers and producers look for them.
+      await deps.ensureTopic(docsTopicSpec(deps.topics, uid, generation, deps.shards, deps.policy));
+      await deps.ensureTopic(inboxTopicSpec(deps.topics, uid, deps.shards, deps.policy));
+      const stampOf = attempt === 0 ? s : { writeId: randomUUID(), timestamp: Date.now() };
+      const offset = await writer.appendControl(
+        indexCreated(stampOf, uid, generation, deps.shards, primaryKey, taskUid),
+      );
+      await topology.waitForOffset(offset);
+      const outcome = creationOutcome(topology.state(), uid, offset);
+      if (outcome === 'ignored') continue;
+      // The index may be gone again already (a later deletion): the outcome of this record stands.
+      return { index: find(uid), existed: outcome === 'exists' };
+    }
+    throw miroirError('index_creation_failed', `Index \`${uid}\` could not be created.`);
   };
 
   /** Runs an index task: enqueue, decide, then succeed or fail it in the log. */
@@ -121,8 +139,16 @@ export function createIndexLifecycle(deps: IndexLifecycleDeps): IndexLifecycle {
 
   return {
     find,
+    // A document write creates the index if needed and succeeds whoever created it.
     ensure: (uid, primaryKey) =>
-      serialized(async () => find(uid) ?? createNow(uid, primaryKey, null, stamp())),
+      serialized(async () => {
+        // Deleted again right after its creation: the write comes after that deletion, so it creates anew.
+        for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt += 1) {
+          const index = find(uid) ?? (await createNow(uid, primaryKey, null, stamp())).index;
+          if (index !== undefined) return index;
+        }
+        throw miroirError('index_creation_failed', `Index \`${uid}\` could not be created.`);
+      }),
     setPrimaryKey: (index, primaryKey) =>
       serialized(async () => {
         const current = find(index.uid) ?? index;
@@ -132,9 +158,11 @@ export function createIndexLifecycle(deps: IndexLifecycleDeps): IndexLifecycle {
       }),
     createTask: (uid, primaryKey) =>
       runTask('indexCreation', uid, { primaryKey }, async (taskUid, s) => {
-        if (find(uid) !== undefined)
-          return miroirError('index_already_exists', `Index \`${uid}\` already exists.`);
-        await createNow(uid, primaryKey, taskUid, s);
+        const alreadyExists = (): MiroirError =>
+          miroirError('index_already_exists', `Index \`${uid}\` already exists.`);
+        if (find(uid) !== undefined) return alreadyExists();
+        // Another process's creation may come first in the control log: then this task fails as Meilisearch's would.
+        if ((await createNow(uid, primaryKey, taskUid, s)).existed) return alreadyExists();
         return {};
       }),
     updateTask: (uid, primaryKey) =>

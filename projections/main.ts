@@ -9,6 +9,7 @@ export async function start(ctx: RoleContext): Promise<RoleHandle> {
   registerReadRoutes(ctx.app, {
     topology: models.topology,
     taskStore: models.taskStore,
+    tasks: models.tasks,
     admin: models.admin,
     topics: models.topics,
   });

@@ -15,13 +15,22 @@ import { mergeSettings, SETTINGS_ROUTES, settingsView } from '#devnode/validate/
 import type { TaskStore } from '#adapters/read-models/task-store.ts';
 import { topologyView } from './topology-view.ts';
 import type { TopologyRunner } from '#adapters/read-models/topology-runner.ts';
+import type { TaskRunner } from '#adapters/read-models/task-runner.ts';
 
 export const SETTINGS_VERSION_HEADER = 'x-miroir-settings-version';
+
+/**
+ * How long `GET /tasks/{uid}` waits for this process's task projection to fold a uid it does not
+ * know yet: a client that got its 202 from another process (or a moment ago) asks right away.
+ */
+export const TASK_LOOKUP_WAIT_MS = 2_000;
 
 export interface ReadRoutesDeps {
   readonly topology: TopologyRunner;
   readonly taskStore: TaskStore;
-  readonly admin: Pick<LogAdmin, 'fetchLag'>;
+  /** This process's task projection (its table, and the offset it folded up to). */
+  readonly tasks: Pick<TaskRunner, 'state' | 'waitForOffset'>;
+  readonly admin: Pick<LogAdmin, 'fetchLag' | 'fetchEndOffsets'>;
   readonly topics: TopicNames;
 }
 
@@ -82,7 +91,20 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadRoutesDeps): 
   app.get('/tasks/:taskUid', async (req) => {
     const { taskUid } = req.params as { taskUid: string };
     // One lookup instead of the whole table; getTask still owns the uid validation and 404.
-    const state = /^\d{1,10}$/.test(taskUid) ? await deps.taskStore.get(Number(taskUid)) : undefined;
+    let state = /^\d{1,10}$/.test(taskUid) ? await deps.taskStore.get(Number(taskUid)) : undefined;
+    if (state === undefined && /^\d{1,10}$/.test(taskUid)) {
+      // The uid is the offset of its TaskEnqueued: a uid below the log's end exists, and once the
+      // projection folded that offset it is known here; a uid past the end is a 404 at once.
+      const uid = Number(taskUid);
+      const end = (await deps.admin.fetchEndOffsets(deps.topics.tasks)).get(0) ?? 0;
+      const folded =
+        uid < end &&
+        (await deps.tasks.waitForOffset(uid, TASK_LOOKUP_WAIT_MS).then(
+          () => true,
+          () => false,
+        ));
+      if (folded) state = (await deps.taskStore.get(uid)) ?? deps.tasks.state().get(uid);
+    }
     return getTask(new Map(state === undefined ? [] : [[state.uid, state]]), taskUid);
   });
 

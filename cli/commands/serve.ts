@@ -1,10 +1,11 @@
 // `miroir serve --config FILE [--roles ingest,query,indexer,projections] [--port N]`: loads the
 // configuration (file + MIROIR_* environment + flags), builds logger, metrics and lifecycle,
-// starts each selected role on one shared HTTP app, listens, and shuts down cleanly on a signal.
+// starts each selected role on one shared HTTP app, listens, and shuts down cleanly on a signal,
+// including a signal that arrives while the roles are still starting.
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { createHttpApp } from '#adapters/http-server.ts';
-import { createLifecycle, handleSignals, type Lifecycle } from '#adapters/lifecycle.ts';
+import { createLifecycle, handleSignals, type Lifecycle, type ShutdownResult } from '#adapters/lifecycle.ts';
 import { createLogger, type Logger } from '#adapters/logger.ts';
 import { createMetrics } from '#adapters/metrics.ts';
 import { ROLE_START_ORDER, type RoleHandle, type RoleModule } from '#adapters/role.ts';
@@ -33,6 +34,35 @@ export interface RunningServer {
 export interface StartServerOptions {
   /** Finds a role's module; the default looks in the role's folder. Tests pass their own. */
   loadRole?: (role: Role, logger: Logger) => Promise<RoleModule | undefined>;
+  /**
+   * Aborting it (a SIGTERM during startup) stops the startup at once: what started is shut down
+   * (a role still starting is closed once its start settles, within `shutdown.timeoutMs`) and
+   * startServer rejects with a StartupAbortedError carrying the shutdown result.
+   */
+  signal?: AbortSignal;
+}
+
+/** Startup was stopped by `StartServerOptions.signal`; `result` says whether everything closed cleanly. */
+export class StartupAbortedError extends Error {
+  constructor(readonly result: ShutdownResult) {
+    super(`startup stopped (${result.reason}); exit code ${result.exitCode}`);
+    this.name = 'StartupAbortedError';
+  }
+}
+
+/** The rejection that stops startServer's steps; turned into a StartupAbortedError once shut down. */
+const ABORTED = new Error('startup aborted');
+
+/** Rejects with ABORTED once `signal` aborts (never when there is no signal). */
+function abortedBy(signal: AbortSignal | undefined): Promise<never> {
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal === undefined) return;
+    if (signal.aborted) reject(ABORTED);
+    else signal.addEventListener('abort', () => reject(ABORTED), { once: true });
+  });
+  // Only awaited through Promise.race below; an abort after startup must not be an unhandled rejection.
+  aborted.catch(() => undefined);
+  return aborted;
 }
 
 /** Builds the shared pieces, starts the roles of `config.roles`, then listens. */
@@ -53,8 +83,17 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
   lifecycle.register('stop-intake', 'http server', () => app.close());
 
   const started: Array<{ role: Role; handle: RoleHandle }> = [];
+  const aborted = abortedBy(opts.signal);
+  let starting: { role: Role; handle: Promise<RoleHandle> } | undefined;
   let handlesRegistered = false;
   const registerHandles = (): void => {
+    // A role interrupted mid-start is the newest: it closes first, once its start has settled.
+    const pending = starting;
+    if (pending !== undefined)
+      lifecycle.register('drain', `role ${pending.role} (starting)`, async () => {
+        const handle = await pending.handle.catch(() => undefined);
+        await handle?.close();
+      });
     // Roles that started last stop first: ingest stops taking writes before indexers drain.
     for (const { role, handle } of [...started].reverse())
       lifecycle.register('drain', `role ${role}`, () => handle.close());
@@ -65,18 +104,29 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       const mod = await load(role, logger);
       if (!mod) continue;
       const roleLogger = createLogger({ service: role, level: config.logging.level });
-      const handle = await mod.start({ role, config, logger: roleLogger, metrics, app, lifecycle });
-      started.push({ role, handle });
+      logger.info({ role }, `role ${role}: starting`);
+      const handle = mod.start({ role, config, logger: roleLogger, metrics, app, lifecycle });
+      starting = { role, handle };
+      started.push({ role, handle: await Promise.race([handle, aborted]) });
+      starting = undefined;
       logger.info({ role }, `role ${role}: started`);
     }
+    const address = await Promise.race([
+      app.listen({ host: config.http.host, port: config.http.port }),
+      aborted,
+    ]);
     registerHandles();
-    const address = await app.listen({ host: config.http.host, port: config.http.port });
     const url = displayUrl(address, config.http.host);
     logger.info({ url, roles: started.map((s) => s.role) }, `listening on ${url}`);
     return { app, lifecycle, logger, url, started: started.map((s) => s.role) };
   } catch (err) {
-    // Undo what did start, so a failed startup leaves no consumer or socket behind.
+    // Undo what did start, so a failed or interrupted startup leaves no consumer or socket behind.
     if (!handlesRegistered) registerHandles();
+    if (err === ABORTED) {
+      const reason = typeof opts.signal?.reason === 'string' ? opts.signal.reason : 'startup aborted';
+      logger.info({ reason }, 'stop requested during startup');
+      throw new StartupAbortedError(await lifecycle.shutdown(reason));
+    }
     await lifecycle.shutdown('startup failed');
     throw err;
   }
@@ -147,12 +197,40 @@ export async function run(argv: string[]): Promise<number> {
   if (values.port !== undefined) overrides.http = { port: Number(values.port) };
   const config = loadConfigFromCli('serve', values.config, overrides);
   if (!config) return 2;
-  let server: RunningServer;
+  const server = await startUnlessSignalled(config);
+  return typeof server === 'number' ? server : runUntilSignalled(server);
+}
+
+/**
+ * Starts the server with SIGTERM/SIGINT already handled: a signal during startup stops it and
+ * gives the shutdown's exit code (0 when everything that started closed in time). A second
+ * signal forces exit 1. Returns the running server, or the exit code when it did not start.
+ */
+export async function startUnlessSignalled(
+  config: Config,
+  opts: Omit<StartServerOptions, 'signal'> = {},
+): Promise<RunningServer | number> {
+  const controller = new AbortController();
+  const onSignal = (signal: 'SIGTERM' | 'SIGINT') => (): void => {
+    if (controller.signal.aborted) process.exit(1);
+    controller.abort(signal);
+  };
+  const term = onSignal('SIGTERM');
+  const int = onSignal('SIGINT');
+  process.on('SIGTERM', term);
+  process.on('SIGINT', int);
   try {
-    server = await startServer(config);
+    return await startServer(config, { ...opts, signal: controller.signal });
   } catch (err) {
-    process.stderr.write(`miroir serve: startup failed: ${(err as Error).stack ?? String(err)}\n`);
-    return 1;
+    const code = err instanceof StartupAbortedError ? err.result.exitCode : 1;
+    if (!(err instanceof StartupAbortedError))
+      process.stderr.write(`miroir serve: startup failed: ${(err as Error).stack ?? String(err)}\n`);
+    // A client still retrying a connection (e.g. to an unreachable broker) must not keep the process alive.
+    setTimeout(() => process.exit(code), 2000).unref();
+    return code;
+  } finally {
+    // runUntilSignalled installs its own handlers right after, in the same tick.
+    process.off('SIGTERM', term);
+    process.off('SIGINT', int);
   }
-  return runUntilSignalled(server);
 }

@@ -16,7 +16,12 @@ import {
   type PartitionAssigner,
   type Producer,
 } from 'kafkajs';
+// kafkajs' codec registry is a mutable CommonJS export, reachable only through the default import.
+import kafkajs from 'kafkajs';
+import { createRequire } from 'node:module';
+import { compressFrameSync, decompressFrame } from 'lz4-napi';
 import { isMiroirError, miroirError, type MiroirError } from '#core/errors.ts';
+import { assignWholeTopics } from '#core/log/consumer-groups.ts';
 
 // ---- public types ---------------------------------------------------------------------------
 
@@ -59,6 +64,15 @@ export interface DeliveredMessage {
   partition: number | null;
   offset: number | null;
 }
+
+/**
+ * Record-batch compression of a producer. `lz4` (default): JSON documents shrink 2.5-25x for
+ * about 1 ms of CPU per MB, and kafkajs then CRCs and copies far fewer bytes, the broker writes
+ * fewer; it stores the batch as sent (topic `compression.type=producer`, Kafka's default).
+ */
+export type LogCompression = 'none' | 'gzip' | 'lz4';
+
+export const DEFAULT_LOG_COMPRESSION: LogCompression = 'lz4';
 
 export interface LogProducer {
   /** Resolves once the broker acknowledged every message (acks=all); one result per message, same order. */
@@ -108,6 +122,12 @@ export interface PartitionConsumerOptions {
   onCrash?: (err: MiroirError, restart: boolean) => void;
   /** Join-and-assign wait of start()/setPartitions() (default 60 s). */
   joinTimeoutMs?: number;
+  /**
+   * `spread` (default) balances single partitions over the members; `whole-topic` gives all
+   * partitions of a topic to one member (see assignWholeTopics). The group uses whole-topic as
+   * soon as one member asks for it, whichever member leads the assignment.
+   */
+  assignment?: 'spread' | 'whole-topic';
 }
 
 export interface PartitionConsumer {
@@ -115,8 +135,8 @@ export interface PartitionConsumer {
   start(): Promise<void>;
   /** Partitions the group gave this member in the current generation. */
   assignment(): TopicPartitions[];
-  /** Commits `nextOffset` (the offset of the next message to process) for one partition of this group. */
-  commit(topic: string, partition: number, nextOffset: number): Promise<void>;
+  /** Commits `nextOffset` (the offset of the next message to process) for one partition of this group, with optional metadata (Kafka keeps up to 4 KB by default). */
+  commit(topic: string, partition: number, nextOffset: number, metadata?: string): Promise<void>;
   /** Changes the wanted partition set: leaves and rejoins the group, which re-splits partitions among members. */
   setPartitions(partitions: readonly TopicPartitions[]): Promise<void>;
   stop(): Promise<void>;
@@ -148,6 +168,20 @@ export interface PartitionLag {
   lag: number;
 }
 
+export interface CommittedOffset {
+  /** Next offset the group will read; null when the group never committed on this partition. */
+  offset: number | null;
+  /** Metadata stored with the commit, if any. */
+  metadata: string | null;
+}
+
+export interface GroupMemberAssignment {
+  memberId: string;
+  clientId: string;
+  /** Partitions the group's last assignment gave this member. */
+  assignment: TopicPartitions[];
+}
+
 export interface LogAdmin {
   /** Creates the topic; an existing topic with the same partition count is fine, another count is an error. Returns whether it was created. */
   createTopic(spec: TopicSpec): Promise<boolean>;
@@ -163,12 +197,16 @@ export interface LogAdmin {
   fetchCommittedOffsets(groupId: string, topic: string): Promise<Map<number, number | null>>;
   /** end - committed per partition (end - start when nothing is committed, since the group would start there). */
   fetchLag(groupId: string, topic: string): Promise<PartitionLag[]>;
+  /** Per partition: the group's committed offset and the metadata stored with it. */
+  fetchCommits(groupId: string, topic: string): Promise<Map<number, CommittedOffset>>;
+  /** The group's current members and what each was assigned (empty when the group has no member). */
+  describeGroupAssignment(groupId: string): Promise<GroupMemberAssignment[]>;
   close(): Promise<void>;
 }
 
 export interface KafkaClient {
   /** Idempotent producer with acks=all, connected. */
-  producer(opts?: { retries?: number }): Promise<LogProducer>;
+  producer(opts?: { retries?: number; compression?: LogCompression }): Promise<LogProducer>;
   partitionConsumer(opts: PartitionConsumerOptions): PartitionConsumer;
   admin(): Promise<LogAdmin>;
 }
@@ -350,26 +388,38 @@ export function assignWantedPartitions(
   return result;
 }
 
-function encodeWants(wants: readonly TopicPartitions[]): Buffer {
-  return Buffer.from(JSON.stringify(wants.map((w) => ({ topic: w.topic, partitions: [...w.partitions] }))));
+type AssignmentMode = NonNullable<PartitionConsumerOptions['assignment']>;
+
+function encodeWants(wants: readonly TopicPartitions[], mode: AssignmentMode): Buffer {
+  const list = wants.map((w) => ({ topic: w.topic, partitions: [...w.partitions] }));
+  // A bare list is the spread form older members publish and understand.
+  return Buffer.from(JSON.stringify(mode === 'spread' ? list : { mode, wants: list }));
 }
 
-function decodeWants(userData: Buffer | undefined): TopicPartitions[] {
+function decodeWants(userData: Buffer | undefined): { wants: TopicPartitions[]; mode: AssignmentMode } {
   try {
     const parsed: unknown = JSON.parse(userData?.toString() ?? '[]');
-    if (!Array.isArray(parsed)) return [];
-    return parsed.filter(
-      (w): w is TopicPartitions =>
-        typeof w === 'object' &&
-        w !== null &&
-        typeof w.topic === 'string' &&
-        Array.isArray(w.partitions) &&
-        w.partitions.every(Number.isInteger),
-    );
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+      const { mode, wants } = parsed as { mode?: unknown; wants?: unknown };
+      return { wants: wantsOf(wants), mode: mode === 'whole-topic' ? 'whole-topic' : 'spread' };
+    }
+    return { wants: wantsOf(parsed), mode: 'spread' };
   } catch {
     // A member that is not a Miroir partition-set consumer wants nothing from us.
-    return [];
+    return { wants: [], mode: 'spread' };
   }
+}
+
+function wantsOf(parsed: unknown): TopicPartitions[] {
+  if (!Array.isArray(parsed)) return [];
+  return parsed.filter(
+    (w): w is TopicPartitions =>
+      typeof w === 'object' &&
+      w !== null &&
+      typeof w.topic === 'string' &&
+      Array.isArray(w.partitions) &&
+      w.partitions.every(Number.isInteger),
+  );
 }
 
 /**
@@ -377,7 +427,7 @@ function decodeWants(userData: Buffer | undefined): TopicPartitions[] {
  * a custom assigner: each member publishes its wanted set in the join metadata, and the leader
  * runs assignWantedPartitions over all members.
  */
-function partitionSetAssigner(wants: readonly TopicPartitions[]): PartitionAssigner {
+function partitionSetAssigner(wants: readonly TopicPartitions[], mode: AssignmentMode): PartitionAssigner {
   return ({ cluster }): Assigner => ({
     name: PARTITION_SET_ASSIGNER,
     version: 1,
@@ -390,11 +440,14 @@ function partitionSetAssigner(wants: readonly TopicPartitions[]): PartitionAssig
           cluster.findTopicPartitionMetadata(topic).map((m) => m.partitionId),
         );
       }
-      const memberWants = members.map((m) => ({
+      const decoded = members.map((m) => ({
         memberId: m.memberId,
-        wants: decodeWants(AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.userData),
+        ...decodeWants(AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.userData),
       }));
-      const plan = assignWantedPartitions(memberWants, existing);
+      const wholeTopics = mode === 'whole-topic' || decoded.some((m) => m.mode === 'whole-topic');
+      const plan = wholeTopics
+        ? assignWholeTopics(decoded, existing)
+        : assignWantedPartitions(decoded, existing);
       return members.map((m) => ({
         memberId: m.memberId,
         memberAssignment: AssignerProtocol.MemberAssignment.encode({
@@ -410,7 +463,7 @@ function partitionSetAssigner(wants: readonly TopicPartitions[]): PartitionAssig
         metadata: AssignerProtocol.MemberMetadata.encode({
           version: 1,
           topics,
-          userData: encodeWants(wants),
+          userData: encodeWants(wants, mode),
         }),
       };
     },
@@ -479,13 +532,69 @@ export function createKafkaClient(config: KafkaClientConfig): KafkaClient {
     ...(config.retries !== undefined ? { retry: { retries: config.retries } } : {}),
   });
   return {
-    producer: (opts) => createProducer(kafka, opts?.retries ?? 8),
+    producer: (opts) =>
+      createProducer(kafka, opts?.retries ?? 8, opts?.compression ?? DEFAULT_LOG_COMPRESSION),
     partitionConsumer: (opts) => createPartitionConsumer(kafka, opts, config.logger),
     admin: () => createAdmin(kafka),
   };
 }
 
-async function createProducer(kafka: Kafka, retries: number): Promise<LogProducer> {
+// ---- compression ------------------------------------------------------------------------------
+
+/**
+ * kafkajs ships GZIP only; LZ4 (Kafka's LZ4 frame format: independent blocks, no content size)
+ * is lz4-napi's frame codec. Registered once per process for producers and consumers alike, so
+ * every kafkajs client of the process (ours, tests', benches') reads LZ4 batches. Compression runs
+ * on the event loop: kafkajs compresses a request's partitions one after the other while holding
+ * the idempotent producer's only request slot, and a thread-pool hop per partition (measured)
+ * cost more waiting than the ~0.1 ms per 64 KB that LZ4 takes inline. Fetches decompress off it.
+ */
+kafkajs.CompressionCodecs[kafkajs.CompressionTypes.LZ4] = () => ({
+  compress: (encoder: { buffer: Buffer }) => Promise.resolve(compressFrameSync(encoder.buffer)),
+  decompress: (buffer: Buffer) => decompressFrame(buffer),
+});
+
+// ---- kafkajs 2.2.4 idle-loop fix ------------------------------------------------------------------
+
+interface KafkaJsRequestQueue {
+  pending: unknown[];
+  scheduleCheckPendingRequests: (this: KafkaJsRequestQueue) => void;
+}
+
+/**
+ * kafkajs 2.2.4 re-arms a 0 ms timer after every response even when no request waits, so each
+ * connection spins a timer loop for as long as it lives (kafkajs issues #1556, #1704; the fix
+ * PR #1667 is unreleased): 7% of ingest's CPU under load, and idle CPU in every process. Only
+ * queued requests need the timer (a throttle end or a free in-flight slot); an empty queue is
+ * checked again by the next push or response anyway, so skipping it changes no behaviour.
+ */
+function stopIdleRequestQueueTimers(): void {
+  const RequestQueue = createRequire(import.meta.url)('kafkajs/src/network/requestQueue/index.js') as {
+    prototype: KafkaJsRequestQueue;
+  };
+  const schedule = RequestQueue.prototype.scheduleCheckPendingRequests;
+  RequestQueue.prototype.scheduleCheckPendingRequests = function (this: KafkaJsRequestQueue) {
+    if (this.pending.length > 0) schedule.call(this);
+  };
+}
+stopIdleRequestQueueTimers();
+
+const COMPRESSION_TYPES: Record<LogCompression, number> = {
+  none: kafkajs.CompressionTypes.None,
+  gzip: kafkajs.CompressionTypes.GZIP,
+  lz4: kafkajs.CompressionTypes.LZ4,
+};
+
+async function createProducer(
+  kafka: Kafka,
+  retries: number,
+  compression: LogCompression,
+): Promise<LogProducer> {
+  const codec = COMPRESSION_TYPES[compression];
+  if (codec === undefined)
+    throw invalid(
+      `Unknown Kafka compression ${JSON.stringify(compression)}: expected one of none, gzip, lz4.`,
+    );
   const producer: Producer = kafka.producer({
     idempotent: true,
     // kafkajs' idempotent producer keeps ordering only with a single in-flight request.
@@ -508,10 +617,15 @@ async function createProducer(kafka: Kafka, retries: number): Promise<LogProduce
       // One entry per topic, messages in caller order: kafkajs writes each partition's messages
       // as one record batch in that order, so message i of a partition sits at baseOffset + i.
       const byTopic = new Map<string, OutgoingMessage[]>();
-      for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+      for (const m of messages) {
+        const list = byTopic.get(m.topic);
+        if (list === undefined) byTopic.set(m.topic, [m]);
+        else list.push(m);
+      }
       const metadata = await guard('produce', () =>
         producer.sendBatch({
           acks: -1,
+          compression: codec,
           topicMessages: [...byTopic].map(([topic, list]) => ({
             topic,
             messages: list.map((m) => ({
@@ -561,7 +675,7 @@ function createPartitionConsumer(
   const launch = async (): Promise<void> => {
     const consumer = kafka.consumer({
       groupId: opts.groupId,
-      partitionAssigners: [partitionSetAssigner(wants)],
+      partitionAssigners: [partitionSetAssigner(wants, opts.assignment ?? 'spread')],
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: opts.maxWaitTimeMs ?? 1000,
     });
@@ -662,7 +776,7 @@ function createPartitionConsumer(
       }
     },
     assignment: () => assigned.map((a) => ({ topic: a.topic, partitions: [...a.partitions] })),
-    async commit(topic, partition, nextOffset) {
+    async commit(topic, partition, nextOffset, metadata) {
       checkTopic(topic);
       checkPartition(partition, 'partition');
       if (!Number.isSafeInteger(nextOffset) || nextOffset < 0)
@@ -673,7 +787,11 @@ function createPartitionConsumer(
           'miroir_log_unavailable',
           `Kafka consumer of group '${opts.groupId}' is not running.`,
         );
-      await guard('commit', () => consumer.commitOffsets([{ topic, partition, offset: String(nextOffset) }]));
+      await guard('commit', () =>
+        consumer.commitOffsets([
+          { topic, partition, offset: String(nextOffset), metadata: metadata ?? null },
+        ]),
+      );
     },
     async setPartitions(partitions) {
       wants = normalizeWants(partitions);
@@ -716,6 +834,30 @@ async function createAdmin(kafka: Kafka): Promise<LogAdmin> {
     return { topic, partitions, configs };
   };
 
+  /**
+   * Whether the topic exists; after a transient creation error (the broker still electing
+   * leaders, slow under load) its metadata may lag, so it is polled for a few seconds.
+   */
+  const appearsSoon = async (topic: string, wait: boolean): Promise<boolean> => {
+    for (let attempt = 1; ; attempt += 1) {
+      if (await guard('list topics', () => topicExists(topic))) return true;
+      if (!wait || attempt >= 15) return false;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 500)));
+    }
+  };
+
+  /** describe(), waiting a little for a topic another process just created to get its partitions' leaders. */
+  const describeWhenReady = async (topic: string): Promise<TopicDescription | null> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await describe(topic);
+      } catch (err) {
+        if (attempt >= 20 || !isMiroirError(err) || !err.retriable) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 500)));
+      }
+    }
+  };
+
   const endOffsets = async (topic: string): Promise<{ partition: number; low: number; high: number }[]> => {
     checkTopic(topic);
     const offsets = await guard('fetch topic offsets', () => admin.fetchTopicOffsets(topic));
@@ -724,20 +866,23 @@ async function createAdmin(kafka: Kafka): Promise<LogAdmin> {
       .sort((a, b) => a.partition - b.partition);
   };
 
-  const committed = async (groupId: string, topic: string): Promise<Map<number, number | null>> => {
+  const commits = async (groupId: string, topic: string): Promise<Map<number, CommittedOffset>> => {
     checkTopic(topic);
     if (typeof groupId !== 'string' || groupId.length === 0)
-      throw invalid('fetchCommittedOffsets needs a non-empty groupId.');
+      throw invalid('Fetching committed offsets needs a non-empty groupId.');
     const result = await guard('fetch committed offsets', () =>
       admin.fetchOffsets({ groupId, topics: [topic] }),
     );
-    const map = new Map<number, number | null>();
+    const map = new Map<number, CommittedOffset>();
     for (const p of result[0]?.partitions ?? []) {
       const n = Number(p.offset);
-      map.set(p.partition, n >= 0 ? n : null);
+      map.set(p.partition, { offset: n >= 0 ? n : null, metadata: p.metadata ?? null });
     }
     return map;
   };
+
+  const committed = async (groupId: string, topic: string): Promise<Map<number, number | null>> =>
+    new Map([...(await commits(groupId, topic))].map(([partition, c]) => [partition, c.offset]));
 
   return {
     async createTopic(spec) {
@@ -765,13 +910,15 @@ async function createAdmin(kafka: Kafka): Promise<LogAdmin> {
           ],
         });
       } catch (err) {
-        // kafkajs reports "already exists" as false, but a topic created concurrently can surface as an error.
-        if (!/already exists/i.test(rootMessage(err)))
+        // kafkajs reports "already exists" as false, but a topic another process is creating at the
+        // same moment surfaces as an error: "already exists", or UNKNOWN_TOPIC_OR_PARTITION while
+        // its leaders are elected. Either way the topic is there (or about to be): not a failure.
+        if (!/already exists/i.test(rootMessage(err)) && !(await appearsSoon(spec.topic, isTransient(err))))
           throw toKafkaError(err, `create topic '${spec.topic}'`);
         created = false;
       }
       if (created) return true;
-      const existing = await describe(spec.topic);
+      const existing = await describeWhenReady(spec.topic);
       if (existing && existing.partitions.length !== spec.partitions) {
         throw invalid(
           `Kafka topic '${spec.topic}' already exists with ${existing.partitions.length} partitions, not ${spec.partitions}.`,
@@ -792,6 +939,21 @@ async function createAdmin(kafka: Kafka): Promise<LogAdmin> {
       return new Map((await endOffsets(topic)).map((o) => [o.partition, o.high]));
     },
     fetchCommittedOffsets: committed,
+    fetchCommits: commits,
+    async describeGroupAssignment(groupId) {
+      if (typeof groupId !== 'string' || groupId.length === 0)
+        throw invalid('describeGroupAssignment needs a non-empty groupId.');
+      const { groups } = await guard('describe group', () => admin.describeGroups([groupId]));
+      return (groups[0]?.members ?? []).map((m) => {
+        const decoded =
+          m.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment) : null;
+        const assignment = Object.entries(decoded?.assignment ?? {}).map(([topic, partitions]) => ({
+          topic,
+          partitions: [...partitions].sort((a, b) => a - b),
+        }));
+        return { memberId: m.memberId, clientId: m.clientId, assignment };
+      });
+    },
     async fetchLag(groupId, topic) {
       const [ends, commits] = await Promise.all([endOffsets(topic), committed(groupId, topic)]);
       return ends.map(({ partition, low, high }) => {

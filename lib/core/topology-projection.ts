@@ -24,6 +24,15 @@ export interface TopologyProjectionOptions {
   readonly replicationFactor: number;
 }
 
+/** Control-log offsets of one index generation's creation and deletion. */
+export interface IndexCreationSpan {
+  readonly generation: number;
+  /** Offset of the `IndexCreated` record that created the generation. */
+  readonly offset: number;
+  /** Offset of the `IndexDeleted` record that ended it; null while it lives. */
+  readonly deletedOffset: number | null;
+}
+
 export interface IndexRecord {
   readonly uid: string;
   readonly primaryKey: string | null;
@@ -60,6 +69,8 @@ export interface TopologyState {
   readonly indexes: Readonly<Record<string, IndexRecord>>;
   /** Last generation of each deleted index, so a recreated index starts a fresh generation. */
   readonly retiredGenerations: Readonly<Record<string, number>>;
+  /** Where the latest generation of each index uid was created (and deleted) in the control log. */
+  readonly lastCreation: Readonly<Record<string, IndexCreationSpan>>;
   readonly aliases: Readonly<Record<string, readonly string[]>>;
 }
 
@@ -153,10 +164,14 @@ function parseSettings(text: string): Record<string, unknown> {
   }
 }
 
-function applyEvent(state: TopologyState, event: ControlEvent, rf: number): TopologyState {
+function applyEvent(state: TopologyState, event: ControlEvent, rf: number, offset: number): TopologyState {
   switch (event.type) {
     case 'IndexCreated': {
       if (state.indexes[event.indexUid] !== undefined) return state;
+      // A creation computed from a view that had not seen the last deletion would bring back a
+      // retired generation (its topic and node indexes still hold the deleted documents).
+      const retired = state.retiredGenerations[event.indexUid];
+      if (retired !== undefined && event.generation <= retired) return state;
       const index: IndexRecord = {
         uid: event.indexUid,
         primaryKey: event.primaryKey,
@@ -171,16 +186,25 @@ function applyEvent(state: TopologyState, event: ControlEvent, rf: number): Topo
         updatedAt: event.timestamp,
         unready: {},
       };
-      return { ...state, indexes: { ...state.indexes, [event.indexUid]: index } };
+      const span: IndexCreationSpan = { generation: event.generation, offset, deletedOffset: null };
+      return {
+        ...state,
+        indexes: { ...state.indexes, [event.indexUid]: index },
+        lastCreation: { ...state.lastCreation, [event.indexUid]: span },
+      };
     }
     case 'IndexDeleted': {
       const index = state.indexes[event.indexUid];
       if (index === undefined) return state;
       const { [event.indexUid]: _removed, ...indexes } = state.indexes;
+      const span = state.lastCreation[event.indexUid];
       return {
         ...state,
         indexes,
         retiredGenerations: { ...state.retiredGenerations, [event.indexUid]: index.generation },
+        ...(span !== undefined
+          ? { lastCreation: { ...state.lastCreation, [event.indexUid]: { ...span, deletedOffset: offset } } }
+          : {}),
       };
     }
     case 'PrimaryKeySet':
@@ -261,18 +285,47 @@ export function createTopologyProjection(options: TopologyProjectionOptions): To
     nodes: options.nodes.map((n) => ({ id: n.id, url: n.url, group: n.group, state: 'active' })),
     indexes: {},
     retiredGenerations: {},
+    lastCreation: {},
     aliases: {},
   };
   return {
     name: 'topology',
-    version: 1,
+    // 2: creations carrying a retired generation are ignored; creation and deletion offsets are kept.
+    version: 2,
     initialState,
     evolve(state, record) {
       // A record at or below the folded offset was already applied: at-least-once delivery is harmless.
       if (record.offset <= state.offset) return state;
-      return { ...applyEvent(state, record.event, options.replicationFactor), offset: record.offset };
+      return {
+        ...applyEvent(state, record.event, options.replicationFactor, record.offset),
+        offset: record.offset,
+      };
     },
   };
+}
+
+/**
+ * What became of an `IndexCreated` record for `uid` appended at `offset`, once `state` has folded
+ * it. Several processes may append a creation for the same index; the control log's order decides:
+ * - `created`: this record created the index;
+ * - `exists`: the index already existed at this record, which was ignored (an explicit create
+ *   fails with `index_already_exists`, an implicit one uses the index);
+ * - `ignored`: no index existed at this record, but it carried a generation that a deletion the
+ *   appender had not seen yet retired; the creation must be appended again with a new generation.
+ * Only the latest generation's offsets are kept: if another process created a newer generation
+ * after this record (a create, delete and create all within the appender's wait), the record is
+ * reported as `exists`, which is what the appender sees next anyway.
+ */
+export function creationOutcome(
+  state: TopologyState,
+  uid: string,
+  offset: number,
+): 'created' | 'exists' | 'ignored' {
+  const span = state.lastCreation[uid];
+  if (span === undefined) return 'ignored';
+  if (span.offset === offset) return 'created';
+  if (span.offset > offset) return 'exists';
+  return span.deletedOffset === null || span.deletedOffset > offset ? 'exists' : 'ignored';
 }
 
 /** Generation a new index `uid` gets: one past the last generation it ever had. */

@@ -1,6 +1,7 @@
-// End-to-end durability: an indexer process killed with SIGKILL mid-ingest and a devnode
-// stopped mid-ingest lose nothing (every replica ends equal to the expected set, every task
-// succeeds), and a fresh node rebuilt by replaying one shard's partition equals a live replica.
+// End-to-end durability: an indexer process and a devnode process each killed with SIGKILL
+// mid-ingest lose nothing (every replica ends equal to the expected set by count and content
+// hash, every task succeeds), and a fresh node rebuilt by replaying one shard's partition equals
+// a live replica.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { contentHash, npmSlice, startTestCluster, waitUntil, type Doc, type Test
 import { kafkaBrokers, uniqueName } from '#test/helpers/services.ts';
 import { NodeApplier } from '../../indexers/applier.ts';
 import { createNodeExecutor } from '../../indexers/node-executor.ts';
+import { spawnDevnodeProcess, type DevnodeProcess } from './devnode-process.ts';
 
 const SHARDS = 4;
 const RF = 2;
@@ -85,25 +87,42 @@ describe('crashes lose nothing', () => {
     expect(await indexer.stop()).toBe(0);
   });
 
-  it('a devnode stopped mid-ingest and restarted on its data folder catches up', async () => {
+  it('a devnode process killed with SIGKILL mid-ingest and restarted on its data folder catches up', async () => {
     cluster = await startTestCluster({ nodes: 3, shards: SHARDS, rf: RF });
     const c = cluster;
-    const uid = uniqueName('nodedown');
-    const docs = npmSlice(20_000, 110_000);
-    const writing = ingest(c.sdk, uid, docs, 2_000);
-    await waitUntil('documents on n2', async () => {
-      try {
-        return (await c.nodeDocuments('n2', uid)).size > 0;
-      } catch {
-        return false;
-      }
-    }, 120_000);
+    // n2 moves to a process of its own (same data folder and port, so the topology's URL holds),
+    // which the test can crash without closing anything.
+    const n2 = c.local.nodes.find((n) => n.id === 'n2');
+    if (n2 === undefined) throw new Error('no node n2');
     await c.local.stopNode('n2');
-    const uids = await writing;
-    await c.local.restartNode('n2');
-    const tasks = await waitAll(c.sdk, uids);
-    expect(tasks.map((t) => t.status)).toEqual(uids.map(() => 'succeeded'));
-    await expectReplicas(c, uid, new Map(docs.map((d) => [String(d.id), d])));
+    let node: DevnodeProcess | undefined = await spawnDevnodeProcess(n2.dir, n2.port);
+    try {
+      const uid = uniqueName('nodekill');
+      const docs = npmSlice(20_000, 110_000);
+      const expected = new Map(docs.map((d) => [String(d.id), d]));
+      const ownedByN2 = [...expected.keys()].filter((id) => ownersOf(shardOf(id, SHARDS), c.local.nodes.map((n) => n.id), RF).includes('n2')).length;
+      const writing = ingest(c.sdk, uid, docs, 2_000);
+      // Killed while it is applying: it holds some, not all, of its documents.
+      await waitUntil('n2 to hold part of its documents', async () => {
+        try {
+          const held = (await c.nodeDocuments('n2', uid)).size;
+          return (held > 0 && held < ownedByN2) || `holds ${held} of ${ownedByN2}`;
+        } catch {
+          return false;
+        }
+      }, 120_000);
+      const killed = node;
+      node = undefined;
+      expect(await killed.kill9()).toBe('SIGKILL');
+      const uids = await writing;
+      node = await spawnDevnodeProcess(n2.dir, n2.port);
+      expect(node.url).toBe(n2.url);
+      const tasks = await waitAll(c.sdk, uids);
+      expect(tasks.map((t) => t.status)).toEqual(uids.map(() => 'succeeded'));
+      await expectReplicas(c, uid, expected);
+    } finally {
+      await node?.stop();
+    }
   });
 });
 

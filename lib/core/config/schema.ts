@@ -87,6 +87,10 @@ export const ConfigSchema = z
           .min(-1)
           .default(7 * 24 * 3600 * 1000)
           .describe('Retention of the tasks topic; -1 keeps it forever.'),
+        compression: z
+          .enum(['none', 'gzip', 'lz4'])
+          .default('lz4')
+          .describe('Record-batch compression of the records Miroir produces; consumers read every kind.'),
       })
       .prefault({}),
     redis: z
@@ -157,6 +161,12 @@ export const ConfigSchema = z
         hedgeDelayMs: nonNegativeInt
           .default(0)
           .describe('Send a duplicate request to another replica after this delay; 0 turns hedging off.'),
+        coalesceSearches: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Send the searches bound for one node in the same event-loop turn as one /multi-search (at most 8): saves per-request cost on nodes with few cores, serializes them on the node.',
+          ),
         unavailableShards: z
           .enum(['partial', 'error'])
           .default('partial')

@@ -7,6 +7,7 @@ import type { ControlEvent } from '#core/events/control-events.ts';
 import { createTopology } from '#core/topology.ts';
 import {
   createTopologyProjection,
+  creationOutcome,
   mergeClientSettings,
   nextGeneration,
   nodeIndexUidFor,
@@ -313,5 +314,40 @@ describe('topology projection idempotence', () => {
         expect({ ...again, offset: 0 }).toEqual({ ...once, offset: 0 });
       }),
     );
+  });
+});
+
+describe('concurrent creations of one index (control log order decides)', () => {
+  beforeAll(() => initRouting());
+  const deleted: ControlEvent = { ...base, eventId: 'd', type: 'IndexDeleted', indexUid: 'movies' };
+
+  it('given two creations of an unknown index, the first record creates it and the second sees it exists', () => {
+    const state = fold([created('movies', 0, 'id'), { ...created('movies', 0, 'sku'), eventId: 'other' }]);
+    expect(state.indexes.movies?.primaryKey).toBe('id');
+    expect(creationOutcome(state, 'movies', 0)).toBe('created');
+    expect(creationOutcome(state, 'movies', 1)).toBe('exists');
+  });
+
+  it('given a deleted generation, a creation that still carries it is ignored and the index stays deleted', () => {
+    // Appended by a process whose view had not folded the deletion yet.
+    const state = fold([created('movies', 0), deleted, { ...created('movies', 0), eventId: 'stale' }]);
+    expect(state.indexes.movies).toBeUndefined();
+    expect(state.retiredGenerations).toEqual({ movies: 0 });
+    expect(creationOutcome(state, 'movies', 2)).toBe('ignored');
+    // Appended again with the next generation, it creates the index.
+    const again = fold([created('movies', 1)], state);
+    expect(again.indexes.movies?.generation).toBe(1);
+    expect(creationOutcome(again, 'movies', 3)).toBe('created');
+  });
+
+  it('a creation that won keeps its outcome after a later deletion; one that lost before that deletion stays lost', () => {
+    const state = fold([created('movies', 0), { ...created('movies', 0), eventId: 'late' }, deleted]);
+    expect(state.lastCreation.movies).toEqual({ generation: 0, offset: 0, deletedOffset: 2 });
+    expect(creationOutcome(state, 'movies', 0)).toBe('created');
+    expect(creationOutcome(state, 'movies', 1)).toBe('exists');
+  });
+
+  it('knows nothing of an index never created', () => {
+    expect(creationOutcome(projection.initialState, 'movies', 0)).toBe('ignored');
   });
 });
