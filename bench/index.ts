@@ -1,7 +1,8 @@
 // End-to-end indexing throughput: npm documents in batches POSTed to Miroir (`miroir dev`-style
 // cluster: 3 devnodes, 3 shards, RF 1) until every task succeeded, in docs/s. Baseline, same run:
 // the same batches split by owner and sent straight to 3 fresh devnodes, until every node task
-// succeeded. Args: --docs=N (default 30000), --batch=N (default 5000), --inflight=N (default 4).
+// succeeded. Args: --docs=N (default 100000: shorter runs measure mostly the pipeline's fill and drain latency), --batch=N
+// (default 5000), --inflight=N (default 4).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +40,7 @@ async function waitTask(base: string, uid: number): Promise<void> {
 }
 
 export async function run(args: string[]): Promise<BenchResult> {
-  const total = numArg(args, 'docs', 30_000);
+  const total = numArg(args, 'docs', 100_000);
   const batchSize = numArg(args, 'batch', 5_000);
   const width = numArg(args, 'inflight', 4);
   await initRouting();
