@@ -81,10 +81,14 @@ async function killDuringIndexing(perBatch: number): Promise<Killed | null> {
   const client = new Meilisearch({ host: `http://127.0.0.1:${port}` });
   const idx = client.index('restart');
   const payloads = Array.from({ length: BATCHES }, (_, b) => JSON.stringify(batchDocs(b, perBatch)));
-  const uids: number[] = [];
+  // The first batch succeeds before the others are sent: the node may batch consecutive document
+  // tasks into one run, and tasks enqueued together would then all succeed at the same moment.
+  const first = await idx.addDocumentsFromString(payloads[0] as string, 'application/json');
+  await client.tasks.waitForTask(first.taskUid, { timeout: 60_000, interval: 20 });
+  const uids: number[] = [first.taskUid];
   let stop = false;
   const enqueuing = (async () => {
-    for (const payload of payloads) {
+    for (const payload of payloads.slice(1)) {
       if (stop) return;
       try {
         uids.push((await idx.addDocumentsFromString(payload, 'application/json')).taskUid);
