@@ -1,8 +1,9 @@
 // The live indexes of one devnode: each index's metadata, full settings and in-memory engine,
 // loaded from the store at start (documents replayed in internal-id order).
 import { miroirError, type MiroirError } from '#core/errors.ts';
-import { createIndexEngine, defaultSettings } from '#devnode/engine/index.ts';
-import type { IndexEngine, IndexSettings } from '#devnode/engine/types.ts';
+import { defaultSettings, type IndexSettings } from '#core/meili/settings.ts';
+import { createIndexEngine } from '#devnode/engine/index.ts';
+import type { IndexEngine } from '#devnode/engine/types.ts';
 import type { DevnodeStore, IndexRow } from '#devnode/store.ts';
 
 export interface IndexState {

@@ -4,7 +4,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Document, IndexSettings } from '#devnode/engine/types.ts';
+import type { IndexSettings } from '#core/meili/settings.ts';
+import type { Document } from '#devnode/engine/types.ts';
 import type { TaskPayload, TaskRecord } from '#devnode/tasks/types.ts';
 
 export interface IndexRow {

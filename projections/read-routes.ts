@@ -8,10 +8,10 @@ import { getTask, parseTasksQuery, queryTasks, type RawQuery } from '#core/tasks
 import { formatTaskDate } from '#core/tasks/task-view.ts';
 import type { TopicNames } from '#core/log/topics.ts';
 import type { IndexRecord } from '#core/topology-projection.ts';
-import { defaultSettings } from '#devnode/engine/index.ts';
-import { pathIndexUid, queryOf } from '#devnode/routes/context.ts';
+import { defaultSettings } from '#core/meili/settings.ts';
+import { pathIndexUid, queryOf } from '#adapters/meili-request.ts';
 import { QueryFields } from '#core/meili/deserr.ts';
-import { mergeSettings, SETTINGS_ROUTES, settingsView } from '#devnode/validate/settings.ts';
+import { mergeSettings, SETTINGS_ROUTES, settingsView } from '#core/meili/settings-validate.ts';
 import type { TaskStore } from '#adapters/read-models/task-store.ts';
 import { topologyView } from './topology-view.ts';
 import type { TopologyRunner } from '#adapters/read-models/topology-runner.ts';

@@ -2,6 +2,7 @@
 // inverted index built with Meilisearch's tokenization, facet values, and the entry points the
 // HTTP layer calls (writes, document reads, search, facet search, stats).
 import type { FilterExpr } from '#core/filter/ast.ts';
+import type { IndexSettings } from '#core/meili/settings.ts';
 import { DocumentStore } from './document-store.ts';
 import { FacetValueStore } from './facet-values.ts';
 import { flattenDocument, projectDocument } from './fields.ts';
@@ -16,7 +17,6 @@ import {
   type FacetSearchRequest,
   type FacetSearchResponse,
   type IndexEngine,
-  type IndexSettings,
   type ListDocumentsRequest,
   type SearchRequest,
   type SearchResponse,

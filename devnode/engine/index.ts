@@ -1,8 +1,8 @@
-// Entry point of devnode's search engine: build an index engine, get default settings.
+// Entry point of devnode's search engine: build an index engine.
 import { MemoryIndexEngine, type EngineOptions } from './engine.ts';
-import type { IndexEngine, IndexSettings } from './types.ts';
+import type { IndexSettings } from '#core/meili/settings.ts';
+import type { IndexEngine } from './types.ts';
 
-export { defaultSettings } from './settings.ts';
 export { EngineError } from './types.ts';
 export type { EngineOptions } from './engine.ts';
 

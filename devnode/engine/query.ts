@@ -2,7 +2,7 @@
 // query positions, quoted phrases, negative words/phrases, the prefix flag on the last word, the
 // per-word typo budget (typoTolerance) and the 10-term limit. Stop words are dropped except last.
 import type { Tokenizer, Token } from './tokenizer.ts';
-import type { IndexSettings } from './types.ts';
+import type { IndexSettings } from '#core/meili/settings.ts';
 
 /** milli reads at most this many query words (`words_limit`). */
 export const MAX_QUERY_TERMS = 10;

@@ -2,38 +2,9 @@
 // engine (tokenizing, inverted index, ranking, facets). The HTTP layer validates and normalizes
 // every request into these shapes; the engine trusts them and never does I/O.
 import type { FilterExpr } from '#core/filter/ast.ts';
+import type { IndexSettings } from '#core/meili/settings.ts';
 
 export type Document = Record<string, unknown>;
-
-export interface TypoToleranceSettings {
-  enabled: boolean;
-  minWordSizeForTypos: { oneTypo: number; twoTypos: number };
-  disableOnWords: string[];
-  disableOnAttributes: string[];
-  disableOnNumbers: boolean;
-}
-
-/** The full, normalized settings of one index (every field present, Meilisearch defaults filled). */
-export interface IndexSettings {
-  displayedAttributes: string[]; // ['*'] = all
-  searchableAttributes: string[]; // ['*'] = all, in order of first appearance
-  filterableAttributes: string[];
-  sortableAttributes: string[];
-  rankingRules: string[];
-  stopWords: string[];
-  nonSeparatorTokens: string[];
-  separatorTokens: string[];
-  dictionary: string[];
-  synonyms: Record<string, string[]>;
-  distinctAttribute: string | null;
-  proximityPrecision: 'byWord' | 'byAttribute';
-  typoTolerance: TypoToleranceSettings;
-  faceting: { maxValuesPerFacet: number; sortFacetValuesBy: Record<string, 'alpha' | 'count'> };
-  pagination: { maxTotalHits: number };
-  searchCutoffMs: number | null;
-  facetSearch: boolean;
-  prefixSearch: 'indexingTime' | 'disabled';
-}
 
 export interface SearchRequest {
   q: string | null;

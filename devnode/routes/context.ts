@@ -1,52 +1,11 @@
-// What every devnode route needs: the live indexes, the task queue, the store, and helpers to
-// read a JSON body and a path index uid the way Meilisearch's extractors do.
-import type { FastifyRequest } from 'fastify';
-import { miroirError } from '#core/errors.ts';
+// What every devnode route needs: the live indexes, the task queue and the store.
 import type { DevnodeState } from '#devnode/state.ts';
 import type { DevnodeStore } from '#devnode/store.ts';
 import type { TaskQueue } from '#devnode/tasks/queue.ts';
-import type { QueryParams } from '#core/meili/deserr.ts';
-import { validateIndexUid } from '#core/meili/index-uid.ts';
 
 export interface DevnodeContext {
   state: DevnodeState;
   queue: TaskQueue;
   store: DevnodeStore;
   masterKey: string | null;
-}
-
-export const JSON_ONLY = '`application/json`';
-
-function isJsonType(contentType: string): boolean {
-  const mime = contentType.split(';')[0]!.trim().toLowerCase();
-  const [type, subtype] = mime.split('/');
-  return type !== undefined && subtype !== undefined && (subtype === 'json' || subtype.endsWith('+json'));
-}
-
-/** The JSON body of a non-document route: content type first, then presence, then syntax. */
-export function jsonBody(req: FastifyRequest): unknown {
-  const contentType = req.headers['content-type'];
-  const raw = req.body as Buffer | undefined;
-  if (contentType === undefined) {
-    if (raw === undefined || raw.length === 0) throw miroirError('missing_payload', 'A json payload is missing.');
-    throw miroirError('missing_content_type', `A Content-Type header is missing. Accepted values for the Content-Type header are: ${JSON_ONLY}`);
-  }
-  if (!isJsonType(contentType)) {
-    throw miroirError('invalid_content_type', `The Content-Type \`${contentType}\` is invalid. Accepted values for the Content-Type header are: ${JSON_ONLY}`);
-  }
-  if (raw === undefined || raw.length === 0) throw miroirError('missing_payload', 'A json payload is missing.');
-  try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
-  } catch (err) {
-    throw miroirError('malformed_payload', `The json payload provided is malformed. \`${(err as Error).message}\`.`);
-  }
-}
-
-/** The `{indexUid}` path segment, checked against the index uid rule. */
-export function pathIndexUid(req: FastifyRequest): string {
-  return validateIndexUid((req.params as { indexUid: string }).indexUid);
-}
-
-export function queryOf(req: FastifyRequest): QueryParams {
-  return req.query as QueryParams;
 }

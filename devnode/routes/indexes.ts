@@ -3,7 +3,8 @@
 import type { FastifyInstance } from 'fastify';
 import { miroirError } from '#core/errors.ts';
 import type { IndexState } from '#devnode/state.ts';
-import { jsonBody, pathIndexUid, queryOf, type DevnodeContext } from '#devnode/routes/context.ts';
+import { jsonBody, pathIndexUid, queryOf } from '#adapters/meili-request.ts';
+import type { DevnodeContext } from '#devnode/routes/context.ts';
 import { expectObject, JsonFields, kindOf, missingFieldError, QueryFields, typeError } from '#core/meili/deserr.ts';
 import { indexUidError, isValidIndexUid, validateIndexUid } from '#core/meili/index-uid.ts';
 

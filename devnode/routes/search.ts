@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { miroirError } from '#core/errors.ts';
 import { engineCall } from '#devnode/engine-call.ts';
 import type { SearchRequest } from '#devnode/engine/types.ts';
-import { jsonBody, pathIndexUid, queryOf, type DevnodeContext } from '#devnode/routes/context.ts';
+import { jsonBody, pathIndexUid, queryOf } from '#adapters/meili-request.ts';
+import type { DevnodeContext } from '#devnode/routes/context.ts';
 import { parseFacetSearchBody, parseSearchBody, parseSearchQuery } from '#devnode/validate/search.ts';
 
 export function runSearch(ctx: DevnodeContext, uid: string, request: SearchRequest) {

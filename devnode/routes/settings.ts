@@ -1,9 +1,10 @@
 // Settings routes: the whole object (GET, PATCH, DELETE) and every sub-route with the update
 // verb Meilisearch uses for it. Updates are validated now and applied by a settingsUpdate task.
 import type { FastifyInstance } from 'fastify';
-import { jsonBody, pathIndexUid, type DevnodeContext } from '#devnode/routes/context.ts';
-import type { SettingsPatch } from '#devnode/tasks/types.ts';
-import { parseSettingsBody, SETTINGS_KEYS, SETTINGS_ROUTES, settingsView, validateSetting } from '#devnode/validate/settings.ts';
+import { jsonBody, pathIndexUid } from '#adapters/meili-request.ts';
+import type { DevnodeContext } from '#devnode/routes/context.ts';
+import type { SettingsPatch } from '#core/meili/settings.ts';
+import { parseSettingsBody, SETTINGS_KEYS, SETTINGS_ROUTES, settingsView, validateSetting } from '#core/meili/settings-validate.ts';
 
 export function registerSettingsRoutes(app: FastifyInstance, ctx: DevnodeContext): void {
   const enqueue = (uid: string, patch: SettingsPatch) =>

@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { miroirError } from '#core/errors.ts';
 import type { ApiKey } from '#devnode/auth.ts';
 import { indexStats } from '#devnode/routes/indexes.ts';
-import { queryOf, type DevnodeContext } from '#devnode/routes/context.ts';
+import { queryOf } from '#adapters/meili-request.ts';
+import type { DevnodeContext } from '#devnode/routes/context.ts';
 import { QueryFields } from '#core/meili/deserr.ts';
 
 /** The Meilisearch release whose API devnode follows. */

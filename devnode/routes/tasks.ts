@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { miroirError } from '#core/errors.ts';
 import { taskView } from '#devnode/tasks/queue.ts';
 import { parseTaskQuery } from '#devnode/validate/tasks-query.ts';
-import { queryOf, type DevnodeContext } from '#devnode/routes/context.ts';
+import { queryOf } from '#adapters/meili-request.ts';
+import type { DevnodeContext } from '#devnode/routes/context.ts';
 
 /** `?` + the raw query string, as Meilisearch echoes it in `details.originalFilter`. */
 function originalFilter(url: string): string {

@@ -12,7 +12,7 @@ import { choosePrimaryKey, documentId } from '#devnode/tasks/document-ids.ts';
 import type { TaskQueue } from '#devnode/tasks/queue.ts';
 import type { TaskPayload, TaskRecord } from '#devnode/tasks/types.ts';
 import { parseFilterValue } from '#devnode/validate/search.ts';
-import { checkTypoSizes, mergeSettings } from '#devnode/validate/settings.ts';
+import { checkTypoSizes, mergeSettings } from '#core/meili/settings-validate.ts';
 
 export interface ExecutionContext {
   state: DevnodeState;

@@ -1,7 +1,8 @@
 // The task model devnode shares with Meilisearch: one record per asynchronous write, its type
 // names and statuses, and the payload each type needs to run (kept apart from the public view).
 import type { ErrorBody } from '#core/errors.ts';
-import type { Document, IndexSettings } from '#devnode/engine/types.ts';
+import type { Document } from '#devnode/engine/types.ts';
+import type { SettingsPatch } from '#core/meili/settings.ts';
 import type { FilterInput } from '#core/filter/ast.ts';
 
 // Meilisearch's task types and statuses: one list, shared with Miroir's task projection.
@@ -22,12 +23,6 @@ export interface TaskRecord {
   startedAt: string | null;
   finishedAt: string | null;
 }
-
-/**
- * A validated settings change as sent: each present key replaces that setting (objects such as
- * `typoTolerance` merge key by key), `null` resets it to the default.
- */
-export type SettingsPatch = Partial<Record<keyof IndexSettings, unknown>>;
 
 export type TaskPayload =
   | { kind: 'addDocuments'; mode: 'replace' | 'update'; primaryKey: string | null; documents: Document[] }

@@ -14,7 +14,7 @@ import {
 import { miroirError } from '#core/errors.ts';
 import { parseFilter } from '#core/filter/parse.ts';
 import { renderEnqueuedTask } from '#core/tasks/task-view.ts';
-import { jsonBody, pathIndexUid, queryOf } from '#devnode/routes/context.ts';
+import { jsonBody, pathIndexUid, queryOf } from '#adapters/meili-request.ts';
 import {
   expectObject,
   JsonFields,
@@ -28,7 +28,7 @@ import {
   SETTINGS_KEYS,
   SETTINGS_ROUTES,
   validateSetting,
-} from '#devnode/validate/settings.ts';
+} from '#core/meili/settings-validate.ts';
 import type { IndexLifecycle, IndexTask } from '../index-lifecycle.ts';
 import type { WriteResult, Writes } from '../writes.ts';
 

@@ -1,7 +1,8 @@
 // Shared builders for the engine unit tests: a search request with Meilisearch's defaults and an
 // engine loaded with a small corpus.
-import { createIndexEngine, defaultSettings } from '#devnode/engine/index.ts';
-import type { Document, IndexEngine, IndexSettings, SearchRequest } from '#devnode/engine/types.ts';
+import { defaultSettings, type IndexSettings } from '#core/meili/settings.ts';
+import { createIndexEngine } from '#devnode/engine/index.ts';
+import type { Document, IndexEngine, SearchRequest } from '#devnode/engine/types.ts';
 
 export function searchRequest(over: Partial<SearchRequest> = {}): SearchRequest {
   return {

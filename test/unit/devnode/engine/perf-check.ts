@@ -2,7 +2,8 @@
 //   npx tsx test/unit/devnode/engine/perf-check.ts [path/to/npm-packages.jsonl] [docLimit]
 // Prints indexing docs/s, search p50/p99 over 1-3 word queries, and RSS.
 import { readFileSync } from 'node:fs';
-import { createIndexEngine, defaultSettings } from '#devnode/engine/index.ts';
+import { defaultSettings } from '#core/meili/settings.ts';
+import { createIndexEngine } from '#devnode/engine/index.ts';
 import type { SearchRequest } from '#devnode/engine/types.ts';
 
 const path = process.argv[2] ?? '/work/shared/data/npm-packages.jsonl';

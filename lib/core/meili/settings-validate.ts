@@ -2,10 +2,8 @@
 // `invalid_settings_*` code and shape checks, the sub-route table, and the PATCH merge rule
 // (a sent key replaces, sub-objects merge key by key, `null` resets to the default).
 import { miroirError, type ErrorCode } from '#core/errors.ts';
-import { defaultSettings } from '#devnode/engine/index.ts';
-import type { IndexSettings } from '#devnode/engine/types.ts';
-import type { SettingsPatch } from '#devnode/tasks/types.ts';
-import { expectObject, JsonFields, kindOf, typeError, unknownValueError, valueError, type JsonObject } from '#core/meili/deserr.ts';
+import { defaultSettings, type IndexSettings, type SettingsPatch } from './settings.ts';
+import { expectObject, JsonFields, kindOf, typeError, unknownValueError, valueError, type JsonObject } from './deserr.ts';
 
 /** Every key of the settings object, in Meilisearch's order. */
 export const SETTINGS_KEYS = [
