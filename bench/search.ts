@@ -1,4 +1,4 @@
-// `npm run bench -- search [--docs=N] [--concurrency=C] [--requests=R]`: search latency and
+// `npm run bench -- search [--docs=N] [--concurrency=C] [--requests=R] [--warmup=W]`: search latency and
 // throughput through Miroir (3 devnode processes, 3 shards, documents placed by the routing
 // rules) against the same queries sent directly to one devnode process holding every document.
 // Targets (SPEC A8): p50 overhead <= 2 ms, QPS ratio >= 0.8. Value: Miroir's p50 in ms. The CPU
@@ -152,6 +152,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   const docCount = intArg(args, 'docs', 20_000);
   const concurrency = intArg(args, 'concurrency', 8);
   const requests = intArg(args, 'requests', 1500);
+  const warmup = intArg(args, 'warmup', 3000);
   const docs = loadNpmDocs(docCount);
   log(
     `search: placing ${docs.length} npm documents on 3 devnode processes (3 shards) and one reference devnode`,
@@ -173,9 +174,10 @@ export async function run(args: string[]): Promise<BenchResult> {
     const directUrl = cluster.reference?.devnode.url as string;
     const queries = searchMix(docs, 400);
     const path = '/indexes/npm/search';
-    // Warm both paths (connections, JIT, node caches), then alternate rounds so noise hits both.
-    await drive(miroirUrl, path, queries, concurrency, 200);
-    await drive(directUrl, path, queries, concurrency, 200);
+    // Warm both paths (connections, JIT, node caches) as a running service is, then alternate
+    // rounds so noise hits both. The query service's JIT settles only after a few thousand searches.
+    await drive(miroirUrl, path, queries, concurrency, warmup);
+    await drive(directUrl, path, queries, concurrency, warmup);
     const direct: LoadResult[] = [];
     const miroir: LoadResult[] = [];
     for (let round = 0; round < 2; round++) {

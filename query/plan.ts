@@ -13,7 +13,9 @@ export const SHARD_FIELD = '_miroir_shard';
 export type NodeFilter = string | (string | string[])[];
 
 function allShards(table: PlacementTable): number[] {
-  return Array.from({ length: table.shards }, (_, shard) => shard);
+  const shards = new Array<number>(table.shards);
+  for (let shard = 0; shard < table.shards; shard++) shards[shard] = shard;
+  return shards;
 }
 
 function shardsOfIds(ids: readonly string[], shards: number): number[] {

@@ -54,7 +54,8 @@ export function readOptionsOf(request: FastifyRequest): ReadOptions {
 }
 
 function send<B>(reply: FastifyReply, result: QueryResult<B>): FastifyReply {
-  for (const [name, value] of Object.entries(result.headers)) reply.header(name, value);
+  const headers = result.headers;
+  for (const name in headers) reply.header(name, headers[name]);
   return reply.status(200).send(result.body);
 }
 

@@ -86,6 +86,27 @@ export class SearchBatcher {
   }
 }
 
+/**
+ * A multi-search result as its own `/search` would answer: without the `indexUid` multi-search
+ * adds. Copied key by key (rest destructuring takes V8's slow generic path); the result was
+ * parsed from the node's JSON, so `__proto__` here can only be a plain field.
+ */
+function searchAnswerOf(result: Json): Json {
+  const out: Json = {};
+  for (const key in result) {
+    if (key === 'indexUid' || !Object.hasOwn(result, key)) continue;
+    if (key === '__proto__')
+      Object.defineProperty(out, key, {
+        value: result[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else out[key] = result[key];
+  }
+  return out;
+}
+
 function settle(pending: Pending, outcome: Json | Error): void {
   if (pending.settled) return;
   pending.settled = true;
@@ -118,9 +139,7 @@ function send(client: NodeClient, batch: Pending[]): void {
         return;
       }
       live.forEach((pending, i) => {
-        // `/search` answers carry no `indexUid`: drop the key multi-search adds.
-        const { indexUid: _indexUid, ...result } = results[i] as Json;
-        settle(pending, result);
+        settle(pending, searchAnswerOf(results[i] as Json));
       });
     },
     (err: unknown) => {

@@ -93,6 +93,9 @@ export interface QueryResult<B> {
 /** Uncovered shards per client index uid. */
 type Degraded = Map<string, number[]>;
 
+/** The degradation of a fully covered read (never written to). */
+const NOTHING_DEGRADED: Degraded = new Map();
+
 interface IndexRead<B> {
   body: B;
   uncovered: number[];
@@ -131,6 +134,7 @@ function expectObject(value: unknown): Record<string, unknown> {
 
 /** `shards=3,7` for one index; `shards=books:3,movies:1` when several indexes are involved. */
 export function degradedHeaderValue(degraded: Degraded, qualify: boolean): string | undefined {
+  if (degraded.size === 0) return undefined;
   const parts: string[] = [];
   for (const [uid, shards] of [...degraded.entries()].sort((a, b) =>
     a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0,
@@ -357,7 +361,8 @@ export async function buildQueryService(deps: QueryServiceDeps): Promise<QuerySe
   }
 
   function single<B>(uid: string, read: IndexRead<B>, opts: ReadOptions): QueryResult<B> {
-    const degraded: Degraded = new Map(read.uncovered.length > 0 ? [[uid, read.uncovered]] : []);
+    const degraded: Degraded =
+      read.uncovered.length > 0 ? new Map([[uid, read.uncovered]]) : NOTHING_DEGRADED;
     return { body: read.body, headers: headersOf(degraded, false, read.waitTimedOut, opts.waitForTask) };
   }
 

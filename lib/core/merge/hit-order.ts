@@ -54,19 +54,28 @@ export function isSemanticHit(hit: Hit): boolean {
 }
 
 function detailsParts(details: Record<string, unknown>, weight: number): KeyPart[] {
-  const rules: [string, Record<string, unknown>][] = [];
-  for (const [name, value] of Object.entries(details)) {
-    if (
-      typeof value === 'object' &&
-      value !== null &&
-      typeof (value as Record<string, unknown>).order === 'number'
-    ) {
-      rules.push([name, value as Record<string, unknown>]);
-    }
+  // Runs for every hit walked in a sorted merge: plain loops, and no sort when the rules come
+  // in order already (nodes write them in rule order).
+  const names: string[] = [];
+  const rules: Record<string, unknown>[] = [];
+  let inOrder = true;
+  let lastOrder = Number.NEGATIVE_INFINITY;
+  for (const name in details) {
+    if (!Object.hasOwn(details, name)) continue;
+    const value = details[name];
+    if (typeof value !== 'object' || value === null) continue;
+    const order = (value as Record<string, unknown>).order;
+    if (typeof order !== 'number') continue;
+    if (!(order >= lastOrder)) inOrder = false;
+    lastOrder = order;
+    names.push(name);
+    rules.push(value as Record<string, unknown>);
   }
-  rules.sort((a, b) => (a[1].order as number) - (b[1].order as number));
+  if (!inOrder) sortByOrder(names, rules);
   const parts: KeyPart[] = [];
-  for (const [name, rule] of rules) {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    const rule = rules[i] as Record<string, unknown>;
     if (name === 'skipped') {
       parts.push({ t: 'score', v: 0 });
     } else if (name === 'vectorSort') {
@@ -91,6 +100,16 @@ function detailsParts(details: Record<string, unknown>, weight: number): KeyPart
     }
   }
   return parts;
+}
+
+/** Sorts the rules (and their names alongside) by `order`, stably, as Array.prototype.sort does. */
+function sortByOrder(names: string[], rules: Record<string, unknown>[]): void {
+  const pairs = names.map((name, i) => [name, rules[i] as Record<string, unknown>] as const);
+  pairs.sort((a, b) => (a[1].order as number) - (b[1].order as number));
+  pairs.forEach(([name, rule], i) => {
+    names[i] = name;
+    rules[i] = rule;
+  });
 }
 
 function documentParts(hit: Hit, criteria: readonly SortCriterion[], score: number): KeyPart[] {

@@ -80,6 +80,9 @@ export function fieldsAddedForMerge(request: SearchRequest, ctx: MergeContext): 
   return fieldsToAdd(mergeFieldsNeeded(request, ctx), request.attributesToRetrieve);
 }
 
+/** The client's pagination, replaced in the shard request by the window from offset 0. */
+const PAGINATION_KEYS: ReadonlySet<string> = new Set(['offset', 'limit', 'page', 'hitsPerPage']);
+
 /**
  * The request every shard receives. Node settings carry what a request cannot: a node-side
  * `faceting.maxValuesPerFacet` large enough for exact merged counts (see docs/search-merge.md).
@@ -89,9 +92,23 @@ export function fieldsAddedForMerge(request: SearchRequest, ctx: MergeContext): 
 export function planShardRequest(clientRequest: SearchRequest, ctx: MergeContext = {}): SearchRequest {
   validateSearchRequest(clientRequest, ctx);
   const window = pageWindow(clientRequest, ctx.maxTotalHits ?? DEFAULT_MAX_TOTAL_HITS);
-  const { offset: _offset, limit: _limit, page: _page, hitsPerPage: _hitsPerPage, ...rest } = clientRequest;
   const size = window.skip + window.take;
-  const request: SearchRequest = { ...rest, showRankingScore: true };
+  // A key-by-key copy: rest destructuring with excluded keys takes V8's slow generic path, and
+  // this runs for every search.
+  const request: SearchRequest = {};
+  for (const key in clientRequest) {
+    if (!Object.hasOwn(clientRequest, key) || PAGINATION_KEYS.has(key)) continue;
+    // A parsed `__proto__` key is a plain field the node must see (and reject), not a prototype.
+    if (key === '__proto__')
+      Object.defineProperty(request, key, {
+        value: clientRequest[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else request[key] = clientRequest[key];
+  }
+  request.showRankingScore = true;
   if (needsScoreDetails(clientRequest, ctx)) request.showRankingScoreDetails = true;
   if (window.pageMode) {
     request.page = 1;

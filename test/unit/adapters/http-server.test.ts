@@ -243,6 +243,34 @@ describe('createHttpApp', () => {
   });
 });
 
+describe('request logging', () => {
+  it('binds the request id to the lines a request writes, its request line included', async () => {
+    const logs = captureLogs();
+    const a = build({ logs });
+    await a.inject({ method: 'GET', url: '/bug', headers: { 'x-request-id': 'req-42' } });
+    const failed = logs.lines().find((l) => l.msg === 'request failed');
+    const line = logs.lines().find((l) => l.msg === 'request');
+    expect(failed).toMatchObject({ level: 'error', reqId: 'req-42', service: 'test' });
+    expect(line).toMatchObject({ level: 'info', reqId: 'req-42', route: '/bug', status: 500 });
+  });
+
+  it('writes nothing through a request logger below its level', async () => {
+    const logs = captureLogs();
+    const logger = createLogger({ service: 'test', level: 'warn', destination: logs.stream });
+    const a = createHttpApp({ logger, bodyLimit: 1000 });
+    app = a;
+    a.get('/quiet', async (request) => {
+      request.log.info('not written');
+      request.log.warn({ n: 1 }, 'written');
+      return { level: request.log.level };
+    });
+    const res = await a.inject({ method: 'GET', url: '/quiet', headers: { 'x-request-id': 'q-1' } });
+    expect(res.json()).toEqual({ level: 'warn' });
+    expect(logs.lines().map((l) => l.msg)).toEqual(['written']);
+    expect(logs.lines()[0]).toMatchObject({ reqId: 'q-1', n: 1 });
+  });
+});
+
 describe('formatByteSize', () => {
   it('prints sizes like Meilisearch: decimal when exact, binary otherwise', () => {
     expect(formatByteSize(100_000_000)).toBe('100 MB');

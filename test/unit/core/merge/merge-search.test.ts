@@ -202,6 +202,25 @@ describe('mergeSearchResults: golden examples', () => {
     expect(body.hits[0]).toStrictEqual({ id: 3 });
   });
 
+  it('reads the score details by their `order`, whatever order their keys come in', () => {
+    const hit = (id: number, words: number, price: number, exact: number): Hit => ({
+      id,
+      _rankingScore: 0.5,
+      _rankingScoreDetails: {
+        exactness: { order: 2, score: exact },
+        'price:asc': { order: 1, value: price },
+        words: { order: 0, score: words },
+      },
+    });
+    const shard0 = [hit(1, 1, 50, 0.2), hit(2, 0.5, 1, 1)];
+    const shard1 = [hit(3, 1, 10, 0.1), hit(4, 1, 50, 0.9), hit(5, 0.5, 2, 1)];
+    const body = mergeSearchResults({ q: 'a b', sort: ['price:asc'] }, [
+      { shard: 0, body: { hits: shard0, estimatedTotalHits: 2 } },
+      { shard: 1, body: { hits: shard1, estimatedTotalHits: 3 } },
+    ]);
+    expect(ids(body.hits)).toEqual([3, 4, 1, 2, 5]);
+  });
+
   it('sorts by geo distance from the score details, nearest first for asc', () => {
     const geo = (id: number, distance: number | null): Hit => ({
       id,
@@ -313,6 +332,16 @@ describe('mergeSearchResults: golden examples', () => {
     // 0.6*0.8=0.48, 0.5*0.8=0.40 beat 1*0.2=0.20 and 0.9*0.2=0.18.
     expect(ids(body.hits)).toEqual([1, 3, 2]);
     expect(body.semanticHitCount).toBe(2);
+  });
+
+  it('copies the client request key by key, a parsed `__proto__` field included', () => {
+    const client = JSON.parse('{"q":"a","__proto__":{"x":1},"limit":5,"offset":2}') as SearchRequest;
+    const planned = planShardRequest(client);
+    expect(Object.getPrototypeOf(planned)).toBe(Object.prototype);
+    expect(JSON.stringify(planned)).toBe(
+      '{"q":"a","__proto__":{"x":1},"showRankingScore":true,"offset":0,"limit":7}',
+    );
+    expect(client).toStrictEqual(JSON.parse('{"q":"a","__proto__":{"x":1},"limit":5,"offset":2}'));
   });
 
   it('honours rankingScoreThreshold even from a node that ignored it', () => {
