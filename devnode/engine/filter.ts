@@ -25,6 +25,9 @@ export function checkFilterable(expr: FilterExpr, filterable: readonly string[],
   }
 }
 
+/** Filter bitmaps kept per index (one byte per document slot each). */
+const RECENT_FILTERS = 16;
+
 const NO_VALUE = -1;
 const MULTI = -2;
 const FLAG_EXISTS = 1;
@@ -157,6 +160,12 @@ class FilterColumn {
 export class FilterIndex {
   private readonly columns = new Map<string, FilterColumn>();
   private geo: Float64Array | null = null;
+  /**
+   * Bitmaps of the latest filters, by parsed tree: request validation hands out the same tree for
+   * the same filter text, and the shard clause Miroir adds repeats on every search. Any write
+   * drops them all.
+   */
+  private readonly recent = new Map<FilterExpr, Uint8Array>();
 
   constructor(private readonly docs: () => readonly (Document | undefined)[]) {}
 
@@ -164,6 +173,7 @@ export class FilterIndex {
   invalidate(): void {
     this.columns.clear();
     this.geo = null;
+    this.recent.clear();
   }
 
   /** Builds the columns of these attributes now, so writes keep them current from here on. */
@@ -174,11 +184,13 @@ export class FilterIndex {
   onDocumentSet(id: number, doc: Document): void {
     for (const [attribute, column] of this.columns) column.set(id, facetsOf(doc, attribute));
     this.geo = null;
+    if (this.recent.size > 0) this.recent.clear();
   }
 
   onDocumentRemoved(id: number): void {
     for (const column of this.columns.values()) column.set(id, null);
     this.geo = null;
+    if (this.recent.size > 0) this.recent.clear();
   }
 
   private column(attribute: string): FilterColumn {
@@ -213,8 +225,25 @@ export class FilterIndex {
   /** Bitmap (1 = matches) over document slots; free slots never match. */
   evaluate(expr: FilterExpr, into?: Uint8Array): Uint8Array {
     // `into`: a zeroed array of one byte per slot to fill instead of a new one.
-    const out = into ?? new Uint8Array(this.docs().length);
+    const slots = this.docs().length;
+    const out = into ?? new Uint8Array(slots);
+    const known = this.recent.get(expr);
+    if (known !== undefined && known.length === slots) {
+      out.set(known);
+      return out;
+    }
     this.mark(compileFilter(expr), out);
+    // The oldest bitmap's bytes are reused: a slot-sized copy per search would drive major GCs
+    // through external memory on large indexes where most filters differ.
+    let copy: Uint8Array | undefined;
+    if (this.recent.size >= RECENT_FILTERS) {
+      const [oldest, bytes] = this.recent.entries().next().value as [FilterExpr, Uint8Array];
+      this.recent.delete(oldest);
+      if (bytes.length === slots) copy = bytes;
+    }
+    if (copy === undefined) copy = out.slice();
+    else copy.set(out);
+    this.recent.set(expr, copy);
     return out;
   }
 

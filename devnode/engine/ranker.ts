@@ -44,6 +44,21 @@ export function positionCost(d: number): number {
   return 10;
 }
 
+/** wordPosition cost tables by query position: a pure function of it, built once per process. */
+const positionTables: (Uint8Array | undefined)[] = [];
+
+/** wordPosition cost of each word position below 1024 for a term at query position `q`. */
+function positionTable(q: number): Uint8Array {
+  let table = positionTables[q];
+  if (!table) {
+    table = new Uint8Array(1024);
+    for (let p = 0; p < table.length; p++) table[p] = positionCost(Math.abs(bucketPosition(p) - q));
+    // Query positions past the first few hundred (long queries of stop words) are not kept.
+    if (q < 256) positionTables[q] = table;
+  }
+  return table;
+}
+
 /** Proximity cost of two positions (milli: distance capped at 4; cost = proximity − 1, max 3). */
 function pairCost(left: number[], right: number[], leftSpan: number, byAttribute: boolean): number {
   let best = 3;
@@ -116,18 +131,8 @@ export class DocRanker {
     return this.cost(ev, rule);
   }
 
-  /** Per term: wordPosition cost of each word position below 1024 (built on first use). */
-  private readonly positionTables: (Uint8Array | undefined)[] = [];
-
   private positionTable(t: number): Uint8Array {
-    let table = this.positionTables[t];
-    if (!table) {
-      const q = (this.ctx.matches[t] as TermMatch).term.position;
-      table = new Uint8Array(1024);
-      for (let p = 0; p < table.length; p++) table[p] = positionCost(Math.abs(bucketPosition(p) - q));
-      this.positionTables[t] = table;
-    }
-    return table;
+    return positionTable((this.ctx.matches[t] as TermMatch).term.position);
   }
 
   /** wordPosition cost (max − rank) of a document, without building its Rank. */

@@ -313,7 +313,19 @@ function queryUniverse(matches: TermMatch[], steps: number[][], slots: number, f
   return { ids: arr, step };
 }
 
+/** Normalized synonyms per settings object (settings are replaced, never mutated, on a change). */
+const synonymsBySettings = new WeakMap<object, Map<string, string[][]>>();
+
 function synonymsMap(engine: MemoryIndexEngine): Map<string, string[][]> {
+  let map = synonymsBySettings.get(engine.settings);
+  if (map === undefined) {
+    map = buildSynonymsMap(engine);
+    synonymsBySettings.set(engine.settings, map);
+  }
+  return map;
+}
+
+function buildSynonymsMap(engine: MemoryIndexEngine): Map<string, string[][]> {
   const out = new Map<string, string[][]>();
   const words = (text: string): string[] => engine.tokenizer.tokenize(text).map((t) => t.word);
   for (const [key, values] of Object.entries(engine.settings.synonyms)) {
@@ -446,24 +458,29 @@ function distinctByDocId(engine: MemoryIndexEngine, field: string, candidates: I
  * claimed value) or below the score threshold; kept documents stay.
  */
 class CandidateState {
-  private readonly flags: Uint8Array;
+  /** Allocated on the first exclusion or keep: most searches use neither distinct nor a threshold. */
+  private flagArray: Uint8Array | null = null;
   removed = 0;
-  constructor(slots: number) {
-    this.flags = new Uint8Array(slots);
+  constructor(private readonly slots: number) {}
+  private get flags(): Uint8Array {
+    return (this.flagArray ??= new Uint8Array(this.slots));
   }
   exclude(doc: number): void {
-    if (this.flags[doc] !== 0) return;
-    this.flags[doc] = 1;
+    const flags = this.flags;
+    if (flags[doc] !== 0) return;
+    flags[doc] = 1;
     this.removed += 1;
   }
   keep(doc: number): void {
-    if (this.flags[doc] === 1) this.removed -= 1;
-    this.flags[doc] = 2;
+    const flags = this.flags;
+    if (flags[doc] === 1) this.removed -= 1;
+    flags[doc] = 2;
   }
   /** The candidates still in `all_candidates`, ascending. */
   remaining(universe: Int32Array): Int32Array {
     if (this.removed === 0) return universe;
-    return universe.filter((doc) => this.flags[doc] !== 1);
+    const flags = this.flags;
+    return universe.filter((doc) => flags[doc] !== 1);
   }
 }
 
@@ -656,33 +673,59 @@ function cropSpecs(request: SearchRequest): { pattern: string; length: number }[
   });
 }
 
-function buildHit(engine: MemoryIndexEngine, request: SearchRequest, run: SearchRun, hit: RankedHit): Document {
-  const doc = engine.store.docs[hit.doc] as Document;
-  const displayedPatterns = engine.settings.displayedAttributes;
-  const displayed = displayedPatterns.includes('*') ? doc : projectDocument(doc, displayedPatterns);
+/** What every hit of one search shares, resolved once per search rather than once per hit. */
+interface HitPlan {
+  displayedAll: boolean;
+  retrieveAll: boolean;
+  geo: [number, number] | null;
+  crop: { pattern: string; length: number }[] | null;
+  words: QueryWords;
+  /** Patterns of the fields `_formatted` covers, or null when there is no `_formatted`. */
+  formatted: string[] | null;
+  rules: ResolvedRule[];
+}
+
+function planHits(engine: MemoryIndexEngine, request: SearchRequest, run: SearchRun): HitPlan {
   const retrieve = request.attributesToRetrieve;
-  const out: Document = retrieve.includes('*') ? { ...displayed } : projectDocument(displayed, retrieve);
-  const geoCriterion = run.planned.flatMap((p) => p.criteria).find((c) => c.geo);
-  if (geoCriterion?.geo) {
-    const p = geoPoint(doc);
-    if (p) out._geoDistance = Math.round(haversine(geoCriterion.geo, p));
-  }
+  const retrieveAll = retrieve.includes('*');
   const crop = cropSpecs(request);
-  const words: QueryWords = run.words ?? { full: new Set(), prefixes: [], termOf: new Map() };
-  if (request.attributesToHighlight !== null || crop !== null) {
-    const wanted = [...(retrieve.includes('*') ? ['*'] : retrieve), ...(request.attributesToHighlight ?? []), ...(crop ?? []).map((c) => c.pattern)];
+  let geo: [number, number] | null = null;
+  for (const p of run.planned) for (const c of p.criteria) if (geo === null && c.geo) geo = c.geo;
+  const formatted =
+    request.attributesToHighlight !== null || crop !== null ? [...(retrieveAll ? ['*'] : retrieve), ...(request.attributesToHighlight ?? []), ...(crop ?? []).map((c) => c.pattern)] : null;
+  return {
+    displayedAll: engine.settings.displayedAttributes.includes('*'),
+    retrieveAll,
+    geo,
+    crop,
+    words: run.words ?? { full: new Set(), prefixes: [], termOf: new Map() },
+    formatted,
+    rules: run.planned.map((p) => p.rule),
+  };
+}
+
+function buildHit(engine: MemoryIndexEngine, request: SearchRequest, run: SearchRun, plan: HitPlan, hit: RankedHit): Document {
+  const doc = engine.store.docs[hit.doc] as Document;
+  const displayed = plan.displayedAll ? doc : projectDocument(doc, engine.settings.displayedAttributes);
+  const out: Document = plan.retrieveAll ? { ...displayed } : projectDocument(displayed, request.attributesToRetrieve);
+  if (plan.geo !== null) {
+    const p = geoPoint(doc);
+    if (p) out._geoDistance = Math.round(haversine(plan.geo, p));
+  }
+  const wanted = plan.formatted;
+  if (wanted !== null) {
     const fields = Object.keys(displayed).filter((k) => wanted.some((p) => fieldMatchesPattern(k, p) || p.startsWith(`${k}.`)));
-    out._formatted = formatDocument(displayed, fields, engine.tokenizer, words, {
+    out._formatted = formatDocument(displayed, fields, engine.tokenizer, plan.words, {
       highlight: request.attributesToHighlight,
-      crop,
+      crop: plan.crop,
       cropLength: request.cropLength,
       cropMarker: request.cropMarker,
       preTag: request.highlightPreTag,
       postTag: request.highlightPostTag,
     });
   }
-  if (request.showMatchesPosition) out._matchesPosition = matchesPosition(displayed, engine.tokenizer, words);
-  if (request.showRankingScore) out._rankingScore = hit.ev && run.ranker ? globalScore(run.ranker.ranks(hit.ev, run.planned.map((p) => p.rule))) : 1;
+  if (request.showMatchesPosition) out._matchesPosition = matchesPosition(displayed, engine.tokenizer, plan.words);
+  if (request.showRankingScore) out._rankingScore = hit.ev && run.ranker ? globalScore(run.ranker.ranks(hit.ev, plan.rules)) : 1;
   if (request.showRankingScoreDetails) out._rankingScoreDetails = scoreDetails(run, hit);
   return out;
 }
@@ -712,7 +755,9 @@ export function runSearch(engine: MemoryIndexEngine, request: SearchRequest): Se
   const candidates = pageMode && run.distinct !== null ? distinctByDocId(engine, run.distinct, run.candidates) : run.candidates;
   let hits: Document[];
   try {
-    hits = run.hits.slice(cappedOffset, cappedOffset + cappedLimit).map((h) => buildHit(engine, request, run, h));
+    const page = run.hits.slice(cappedOffset, cappedOffset + cappedLimit);
+    const plan = page.length > 0 ? planHits(engine, request, run) : null;
+    hits = page.map((h) => buildHit(engine, request, run, plan as HitPlan, h));
   } finally {
     for (const m of run.matches) engine.scratch.release(m);
     run.ranker?.dispose();

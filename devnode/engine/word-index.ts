@@ -7,6 +7,8 @@ import { prefixRange } from './typo-walk.ts';
 
 export const POSITION_BITS = 65_536;
 
+const NO_TYPOS = new Uint8Array(0);
+
 
 export class WordIndex {
   private readonly ids = new Map<string, number>();
@@ -135,12 +137,12 @@ export class WordIndex {
     return hit;
   }
 
-  /** Ids of the live words starting with `prefix` (the word itself included). */
-  prefixWordIds(prefix: string): number[] {
-    const { words, ids } = this.sorted();
-    const [start, end] = prefixRange(words, prefix);
-    const out: number[] = [];
-    for (let i = start; i < end; i++) out.push(ids[i] as number);
-    return out;
+  /** Ids of the live words starting with `prefix` (the word itself included), cached like typo derivations. */
+  prefixWordIds(prefix: string): Int32Array {
+    return this.cachedDerivations(`prefix:${prefix}`, () => {
+      const { words, ids } = this.sorted();
+      const [start, end] = prefixRange(words, prefix);
+      return { ids: ids.slice(start, end), typos: NO_TYPOS };
+    }).ids;
   }
 }

@@ -11,6 +11,9 @@ import { expectObject, JsonFields, kindOf, missingFieldError, typeError, valueEr
 import { isValidIndexUid, indexUidMessage } from '#core/meili/index-uid.ts';
 import { parseSearchBody } from '#devnode/validate/search.ts';
 
+/** Keys a multi-search query accepts besides the search parameters. */
+const QUERY_EXTRA_FIELDS = ['indexUid', 'federationOptions'] as const;
+
 interface ParsedQuery {
   indexUid: string;
   request: SearchRequest;
@@ -26,7 +29,7 @@ function inside(i: number, err: unknown): unknown {
 
 function parseQuery(item: unknown, i: number, federated: boolean): ParsedQuery {
   const path = `.queries[${i}]`;
-  const { request, obj } = parseSearchBody(item, { extraFields: ['indexUid', 'federationOptions'], path });
+  const { request, obj } = parseSearchBody(item, { extraFields: QUERY_EXTRA_FIELDS, path });
   if (obj.indexUid === undefined) throw missingFieldError('missing_index_uid', 'indexUid', path);
   if (typeof obj.indexUid !== 'string') throw typeError('invalid_index_uid', `${path}.indexUid`, ['string'], obj.indexUid);
   if (!isValidIndexUid(obj.indexUid)) throw valueError('invalid_index_uid', `${path}.indexUid`, indexUidMessage(obj.indexUid));

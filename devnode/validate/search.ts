@@ -1,7 +1,7 @@
 // Search parameters from a JSON body (POST, multi-search) or a query string (GET), validated
 // with Meilisearch's per-parameter codes and normalized into the engine's SearchRequest.
 import { miroirError, type ErrorCode } from '#core/errors.ts';
-import type { FilterInput } from '#core/filter/ast.ts';
+import type { FilterExpr, FilterInput } from '#core/filter/ast.ts';
 import { parseFilter } from '#core/filter/parse.ts';
 import type { FacetSearchRequest, SearchRequest } from '#devnode/engine/types.ts';
 import { expectObject, JsonFields, QueryFields, valueError, type JsonObject, type QueryParams } from '#core/meili/deserr.ts';
@@ -23,7 +23,20 @@ const GET_SEARCH_PARAMS = [
 
 const STRATEGIES = ['last', 'all', 'frequency'] as const;
 
-const code = (name: string): ErrorCode => `invalid_search_${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}` as ErrorCode;
+// Each parameter's error code is derived once: a regex replace per parameter showed in search profiles.
+const codes = new Map<string, ErrorCode>();
+function code(name: string): ErrorCode {
+  let c = codes.get(name);
+  if (c === undefined) {
+    c = `invalid_search_${name.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`)}` as ErrorCode;
+    codes.set(name, c);
+  }
+  return c;
+}
+
+/** Parsed filters by their text: clients (and Miroir's shard clause) repeat the same filters. */
+const FILTER_CACHE_SIZE = 512;
+const filterCache = new Map<string, FilterExpr | null>();
 
 /** Parses a filter sent as JSON: a string, or an array of strings and arrays of strings. */
 export function parseFilterValue(value: unknown, errorCode: 'invalid_search_filter' | 'invalid_document_filter' = 'invalid_search_filter') {
@@ -37,7 +50,15 @@ export function parseFilterValue(value: unknown, errorCode: 'invalid_search_filt
       if (!ok) throw miroirError(errorCode, `Invalid syntax for the filter parameter: \`expected String, Array, found: ${JSON.stringify(item)}\`.`);
     }
   }
-  return parseFilter(value as FilterInput, { code: errorCode });
+  // Only successful parses are kept (errors are rare and carry the caller's code); the engine
+  // treats the tree as read-only, and its filter bitmap cache keys on this very object.
+  const key = `${errorCode === 'invalid_search_filter' ? 's' : 'd'}${typeof value === 'string' ? `"${value}` : JSON.stringify(value)}`;
+  const cached = filterCache.get(key);
+  if (cached !== undefined) return cached;
+  const parsed = parseFilter(value as FilterInput, { code: errorCode });
+  if (filterCache.size >= FILTER_CACHE_SIZE) filterCache.clear();
+  filterCache.set(key, parsed);
+  return parsed;
 }
 
 function checkThreshold(value: number | undefined, path: string, viaQuery: boolean): number | null {
@@ -60,10 +81,22 @@ export interface SearchParseOptions {
   path?: string;
 }
 
+const acceptedLists = new WeakMap<readonly string[], readonly string[]>();
+
+/** The accepted keys with `extraFields` (`indexUid` first, as Meilisearch lists them), built once per list. */
+function acceptedWith(extraFields: readonly string[]): readonly string[] {
+  let accepted = acceptedLists.get(extraFields);
+  if (accepted === undefined) {
+    accepted = [...extraFields.filter((f) => f === 'indexUid'), ...SEARCH_FIELDS, ...extraFields.filter((f) => f !== 'indexUid')];
+    acceptedLists.set(extraFields, accepted);
+  }
+  return accepted;
+}
+
 /** A search body (or one query of a multi-search). Unknown keys give `bad_request`. */
 export function parseSearchBody(body: unknown, opts: SearchParseOptions = {}): { request: SearchRequest; obj: JsonObject } {
   const path = opts.path ?? '';
-  const accepted = opts.extraFields ? [...opts.extraFields.filter((f) => f === 'indexUid'), ...SEARCH_FIELDS, ...opts.extraFields.filter((f) => f !== 'indexUid')] : SEARCH_FIELDS;
+  const accepted = opts.extraFields ? acceptedWith(opts.extraFields) : SEARCH_FIELDS;
   const obj = expectObject(body, accepted, 'bad_request', path);
   const f = new JsonFields(obj, path);
   const page = f.usize('page', code('page'), true);

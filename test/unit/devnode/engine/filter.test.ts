@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { FilterExpr } from '#core/filter/ast.ts';
 import { matchesFilter } from '#core/filter/evaluate.ts';
 import { parseFilter } from '#core/filter/parse.ts';
+import { defaultSettings } from '#core/meili/settings.ts';
 import type { Document } from '#devnode/engine/types.ts';
 import { engineWith, searchRequest } from './helpers.ts';
 
@@ -51,5 +52,19 @@ describe('index-backed filters', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('answers a repeated filter from its kept bitmap until a write or a settings change', () => {
+    const docs: Document[] = [{ id: 0, a: 1 }, { id: 1, a: 2 }, { id: 2, a: 3 }];
+    const engine = engineWith(docs, { filterableAttributes: ['a'] });
+    const expr = parseFilter('a >= 2') as FilterExpr;
+    expect(engineIds(docs, expr, engine)).toEqual([1, 2]);
+    expect(engineIds(docs, expr, engine)).toEqual([1, 2]);
+    engine.addDocuments([{ id: 3, a: 5 }, { id: 1, a: 0 }], 'replace');
+    expect(engineIds(docs, expr, engine)).toEqual([2, 3]);
+    engine.deleteDocuments(['2']);
+    expect(engineIds(docs, expr, engine)).toEqual([3]);
+    engine.applySettings({ ...defaultSettings(), filterableAttributes: ['b'] });
+    expect(() => engineIds(docs, expr, engine)).toThrow(/not filterable/);
   });
 });
