@@ -113,6 +113,40 @@ export function rankShardHits(
     ranker.score !== null
       ? new ScoreMerger(lists, ranker.score)
       : new KWayMerger(lists, ranker.key, ranker.compare);
+  if (distinct !== null && distinctField !== null)
+    return rankDistinct(merger, ranker, distinct, distinctField, threshold, answers, skip, take);
+  // Without distinct the page is complete once its last hit is reached.
+  const page: Hit[] = [];
+  let accepted = 0;
+  let belowThreshold = 0;
+  const end = skip + take;
+  while (accepted < end && merger.next()) {
+    const hit = merger.item as Hit;
+    // Nodes already apply the threshold; this guards against one that ignored it.
+    if (threshold !== null && (hit._rankingScore as number) < threshold) {
+      belowThreshold += 1;
+      continue;
+    }
+    if (accepted >= skip) page.push(hit);
+    accepted += 1;
+  }
+  return { page, dropped: belowThreshold, walk: null };
+}
+
+/**
+ * The distinct walk, apart so the plain merge loop stays small: every fetched hit is walked so
+ * rejected duplicates leave the total, as Meilisearch's federated merge does.
+ */
+function rankDistinct(
+  merger: MergeWalk<Hit>,
+  ranker: ReturnType<typeof createHitRanker>,
+  distinct: DistinctFilter,
+  distinctField: string,
+  threshold: number | null,
+  answers: readonly ShardAnswer<SearchResponseBody>[],
+  skip: number,
+  take: number,
+): RankedHits {
   const page: Hit[] = [];
   let accepted = 0;
   let belowThreshold = 0;
@@ -121,50 +155,37 @@ export function rankShardHits(
   let cut: RankKey | null = null;
   while (merger.next()) {
     const hit = merger.item as Hit;
-    // Nodes already apply the threshold; this guards against one that ignored it.
     if (threshold !== null && (hit._rankingScore as number) < threshold) {
       belowThreshold += 1;
       continue;
     }
-    if (distinct !== null && distinctField !== null) {
-      // A node holding everything applies distinct to whole buckets: every hit ranked up to the
-      // one ending the page, and every hit tied with it, is examined.
-      if (cut === null || ranker.compare(ranker.key(hit, 0), cut) <= 0) {
-        for (const value of facetValuesOf(hit, distinctField)) examined.add(valueId(value));
-      }
-      if (!distinct.accept(hit)) continue;
+    // A node holding everything applies distinct to whole buckets: every hit ranked up to the
+    // one ending the page, and every hit tied with it, is examined.
+    if (cut === null || ranker.compare(ranker.key(hit, 0), cut) <= 0) {
+      for (const value of facetValuesOf(hit, distinctField)) examined.add(valueId(value));
     }
+    if (!distinct.accept(hit)) continue;
     if (accepted >= skip && accepted < end) page.push(hit);
     accepted += 1;
-    if (distinct !== null && cut === null && accepted === end) cut = ranker.key(hit, 0);
-    // With distinct every fetched hit is walked so rejected duplicates leave the total, as
-    // Meilisearch's federated merge does; otherwise the page is complete here.
-    if (distinct === null && accepted >= skip + take) break;
+    if (cut === null && accepted === end) cut = ranker.key(hit, 0);
   }
-  let walk: DistinctWalk | null = null;
-  if (distinct !== null) {
-    const cutInside = new Set<number>();
-    if (cut !== null) {
-      for (const answer of answers) {
-        const hits = answer.body.hits;
-        const last = hits[hits.length - 1];
-        if (
-          hits.length >= end &&
-          last !== undefined &&
-          ranker.compare(ranker.key(last, answer.shard), cut) <= 0
-        )
-          cutInside.add(answer.shard);
-      }
+  const cutInside = new Set<number>();
+  if (cut !== null) {
+    for (const answer of answers) {
+      const hits = answer.body.hits;
+      const last = hits[hits.length - 1];
+      if (hits.length >= end && last !== undefined && ranker.compare(ranker.key(last, answer.shard), cut) <= 0)
+        cutInside.add(answer.shard);
     }
-    const pageEnd = cut;
-    walk = {
-      examined,
-      pageFilled: pageEnd !== null,
-      cutInside,
-      reached: (hit, shard) => pageEnd !== null && ranker.compare(ranker.key(hit, shard), pageEnd) <= 0,
-    };
   }
-  return { page, dropped: (distinct?.rejected ?? 0) + belowThreshold, walk };
+  const pageEnd = cut;
+  const walk: DistinctWalk = {
+    examined,
+    pageFilled: pageEnd !== null,
+    cutInside,
+    reached: (hit, shard) => pageEnd !== null && ranker.compare(ranker.key(hit, shard), pageEnd) <= 0,
+  };
+  return { page, dropped: distinct.rejected + belowThreshold, walk };
 }
 
 /**
