@@ -11,6 +11,7 @@ import {
   startLocalCluster,
   type LocalClusterOptions,
 } from '../local-cluster.ts';
+import { withStartupSignals } from '#adapters/lifecycle.ts';
 import { runUntilSignalled, StartupAbortedError } from './serve.ts';
 import { parseCommandArgs } from '../args.ts';
 
@@ -126,18 +127,8 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   // Ctrl-C during startup stops what already runs (broker, devnodes, roles) instead of leaving it behind.
-  const controller = new AbortController();
-  const onSignal = (signal: 'SIGTERM' | 'SIGINT') => (): void => {
-    if (controller.signal.aborted) process.exit(1);
-    controller.abort(signal);
-  };
-  const term = onSignal('SIGTERM');
-  const int = onSignal('SIGINT');
-  process.on('SIGTERM', term);
-  process.on('SIGINT', int);
-  let broker: Broker | undefined;
-  let cluster;
-  try {
+  const started = await withStartupSignals(async (signal) => {
+    let broker: Broker;
     try {
       broker = await obtainBroker(dataDir);
     } catch (err) {
@@ -145,12 +136,12 @@ export async function run(argv: string[]): Promise<number> {
       return 1;
     }
     // A signal while the broker started: nothing else runs yet.
-    if (controller.signal.aborted) {
+    if (signal.aborted) {
       await broker.stop();
       return 0;
     }
     try {
-      cluster = await startLocalCluster({ ...opts, brokers: broker.brokers, signal: controller.signal });
+      return { broker, cluster: await startLocalCluster({ ...opts, brokers: broker.brokers, signal }) };
     } catch (err) {
       await broker.stop();
       if (err instanceof StartupAbortedError) return err.result.exitCode;
@@ -158,18 +149,15 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`miroir dev: startup failed: ${text}\n`);
       return 1;
     }
-  } finally {
-    // runUntilSignalled installs its own handlers right after, in the same tick.
-    process.off('SIGTERM', term);
-    process.off('SIGINT', int);
-  }
-  const running = broker;
+  });
+  if (typeof started === 'number') return started;
+  const { broker, cluster } = started;
   // Last of all: the broker outlives every consumer commit, client close and devnode.
-  cluster.server.lifecycle.register('close-clients', 'kafka broker', () => running.stop());
+  cluster.server.lifecycle.register('close-clients', 'kafka broker', () => broker.stop());
   const { config } = cluster;
   const lines = [
     `Miroir dev: Meilisearch API on ${cluster.url}`,
-    `  roles: ${cluster.server.started.join(', ')}; Kafka ${running.brokers} (topics ${config.kafka.topicPrefix}*)`,
+    `  roles: ${cluster.server.started.join(', ')}; Kafka ${broker.brokers} (topics ${config.kafka.topicPrefix}*)`,
     `  new indexes: ${config.cluster.shards} shards, RF ${config.cluster.replicationFactor}, ${config.cluster.replicaGroups} replica group(s)`,
     ...cluster.nodes.map((n) => `  devnode ${n.id} (${n.group}) ${n.url}  data ${n.dir}`),
     `  topology: ${cluster.url}/_miroir/topology. Ctrl-C stops everything.`,

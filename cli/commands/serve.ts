@@ -5,7 +5,13 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { createHttpApp } from '#adapters/http-server.ts';
-import { createLifecycle, handleSignals, type Lifecycle, type ShutdownResult } from '#adapters/lifecycle.ts';
+import {
+  createLifecycle,
+  handleSignals,
+  withStartupSignals,
+  type Lifecycle,
+  type ShutdownResult,
+} from '#adapters/lifecycle.ts';
 import { createLogger, type Logger } from '#adapters/logger.ts';
 import { createMetrics } from '#adapters/metrics.ts';
 import { ROLE_START_ORDER, type RoleHandle, type RoleModule } from '#adapters/role.ts';
@@ -210,17 +216,8 @@ export async function startUnlessSignalled(
   config: Config,
   opts: Omit<StartServerOptions, 'signal'> = {},
 ): Promise<RunningServer | number> {
-  const controller = new AbortController();
-  const onSignal = (signal: 'SIGTERM' | 'SIGINT') => (): void => {
-    if (controller.signal.aborted) process.exit(1);
-    controller.abort(signal);
-  };
-  const term = onSignal('SIGTERM');
-  const int = onSignal('SIGINT');
-  process.on('SIGTERM', term);
-  process.on('SIGINT', int);
   try {
-    return await startServer(config, { ...opts, signal: controller.signal });
+    return await withStartupSignals((signal) => startServer(config, { ...opts, signal }));
   } catch (err) {
     const code = err instanceof StartupAbortedError ? err.result.exitCode : 1;
     if (!(err instanceof StartupAbortedError))
@@ -228,9 +225,5 @@ export async function startUnlessSignalled(
     // A client still retrying a connection (e.g. to an unreachable broker) must not keep the process alive.
     setTimeout(() => process.exit(code), 2000).unref();
     return code;
-  } finally {
-    // runUntilSignalled installs its own handlers right after, in the same tick.
-    process.off('SIGTERM', term);
-    process.off('SIGINT', int);
   }
 }

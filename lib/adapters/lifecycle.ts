@@ -133,3 +133,26 @@ export function handleSignals(
     source.off('SIGINT', int);
   };
 }
+
+/**
+ * Runs a startup with SIGTERM/SIGINT already handled: the first signal aborts the signal given to
+ * `start` (which stops what it started), a second forces exit 1. The handlers are removed when
+ * `start` settles; the caller installs its run-time handlers (handleSignals) right after.
+ */
+export async function withStartupSignals<T>(start: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (signal: 'SIGTERM' | 'SIGINT') => (): void => {
+    if (controller.signal.aborted) process.exit(1);
+    controller.abort(signal);
+  };
+  const term = onSignal('SIGTERM');
+  const int = onSignal('SIGINT');
+  process.on('SIGTERM', term);
+  process.on('SIGINT', int);
+  try {
+    return await start(controller.signal);
+  } finally {
+    process.off('SIGTERM', term);
+    process.off('SIGINT', int);
+  }
+}
