@@ -6,14 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Meilisearch, Task } from 'meilisearch';
+import type { Meilisearch } from 'meilisearch';
 import { createKafkaClient } from '#adapters/kafka.ts';
 import { createLogger } from '#adapters/logger.ts';
 import { createNodeClient } from '#adapters/node-client.ts';
 import { defaultEventCodec } from '#core/events/codec.ts';
 import { initRouting, ownersOf, shardOf } from '#core/routing/index.ts';
 import { startDevnode } from '#devnode/server.ts';
-import { contentHash, npmSlice, startTestCluster, waitUntil, type Doc, type TestCluster } from '#test/helpers/cluster.ts';
+import { contentHash, npmSlice, startTestCluster, waitAll, waitUntil, type Doc, type TestCluster } from '#test/helpers/cluster.ts';
 import { kafkaBrokers, uniqueName } from '#test/helpers/services.ts';
 import { NodeApplier } from '../../indexers/applier.ts';
 import { createNodeExecutor } from '../../indexers/node-executor.ts';
@@ -30,12 +30,6 @@ afterEach(async () => {
   await cluster?.close();
   cluster = undefined;
 });
-
-async function waitAll(sdk: Meilisearch, uids: readonly number[]): Promise<Task[]> {
-  const tasks: Task[] = [];
-  for (const uid of uids) tasks.push(await sdk.tasks.waitForTask(uid, { timeout: 180_000, interval: 100 }));
-  return tasks;
-}
 
 /** Waits until every node holds exactly its owned part of `expected`, then compares content hashes. */
 async function expectReplicas(c: TestCluster, uid: string, expected: Map<string, Doc>): Promise<void> {

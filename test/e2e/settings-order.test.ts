@@ -4,10 +4,10 @@
 // version the node already has from the group's commit metadata). Checked on the nodes' own task
 // history: the settings versions they received never go down, and documents end complete.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Meilisearch, Task } from 'meilisearch';
+import type { Meilisearch } from 'meilisearch';
 import { indexerGroupId } from '#core/log/consumer-groups.ts';
 import { initRouting, ownersOf, shardOf } from '#core/routing/index.ts';
-import { npmSlice, startTestCluster, waitUntil, type Doc, type TestCluster } from '#test/helpers/cluster.ts';
+import { npmSlice, startTestCluster, waitAll, waitUntil, type Doc, type TestCluster } from '#test/helpers/cluster.ts';
 import { uniqueName } from '#test/helpers/services.ts';
 
 const SHARDS = 4;
@@ -21,12 +21,6 @@ afterEach(async () => {
   await cluster?.close();
   cluster = undefined;
 });
-
-async function waitAll(sdk: Meilisearch, uids: readonly number[]): Promise<Task[]> {
-  const tasks: Task[] = [];
-  for (const uid of uids) tasks.push(await sdk.tasks.waitForTask(uid, { timeout: 180_000, interval: 100 }));
-  return tasks;
-}
 
 /** The stop-word versions (`w<k>`) a node received for its index, in the order its tasks ran. */
 async function settingsHistory(nodeUrl: string, nodeIndexUid: string): Promise<number[]> {

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Meilisearch } from 'meilisearch';
+import { Meilisearch, type Task } from 'meilisearch';
 import { createKafkaClient, type LogAdmin } from '#adapters/kafka.ts';
 import { createNodeClient, type NodeClient } from '#adapters/node-client.ts';
 import type { ConfigInput, Role } from '#core/config/index.ts';
@@ -93,6 +93,13 @@ export function npmSlice(count: number, from = 0): Doc[] {
 }
 
 /** Polls until `check` holds; the error names what was awaited and the last observation. */
+/** Waits for each task in turn (long ingests: up to 3 minutes each) and returns them in order. */
+export async function waitAll(sdk: Meilisearch, uids: readonly number[]): Promise<Task[]> {
+  const tasks: Task[] = [];
+  for (const uid of uids) tasks.push(await sdk.tasks.waitForTask(uid, { timeout: 180_000, interval: 100 }));
+  return tasks;
+}
+
 export async function waitUntil(what: string, check: () => Promise<boolean | string> | boolean | string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: boolean | string = false;
