@@ -11,11 +11,13 @@ interface Bucket {
   normalized: string;
 }
 
-function collectBuckets(store: FacetValueStore, field: string, candidates: ArrayLike<number>): { buckets: Bucket[]; min: number; max: number; hasNumbers: boolean } {
-  const index = store.countIndex(field);
+/**
+ * Documents per value id among the candidates, and 1 + the entry whose spelling shows each value:
+ * candidates arrive in ascending internal id, so the lowest id's spelling.
+ */
+function countValues(index: ReturnType<FacetValueStore['countIndex']>, candidates: ArrayLike<number>): { counts: Int32Array; firstEntry: Int32Array } {
   const counts = new Int32Array(index.numbers.length);
-  // Candidates arrive in ascending internal id, so the first spelling seen is the lowest id's.
-  const spelling: (string | undefined)[] = new Array<string | undefined>(index.numbers.length);
+  const firstEntry = new Int32Array(index.numbers.length);
   const { start, ids } = index;
   for (let c = 0; c < candidates.length; c++) {
     const doc = candidates[c] as number;
@@ -24,9 +26,15 @@ function collectBuckets(store: FacetValueStore, field: string, candidates: Array
       const id = ids[k] as number;
       const before = counts[id] as number;
       counts[id] = before + 1;
-      if (before === 0) spelling[id] = index.spellings[k];
+      if (before === 0) firstEntry[id] = k + 1;
     }
   }
+  return { counts, firstEntry };
+}
+
+function collectBuckets(store: FacetValueStore, field: string, candidates: ArrayLike<number>): { buckets: Bucket[]; min: number; max: number; hasNumbers: boolean } {
+  const index = store.countIndex(field);
+  const { counts, firstEntry } = countValues(index, candidates);
   const buckets: Bucket[] = [];
   let min = Infinity;
   let max = -Infinity;
@@ -45,7 +53,7 @@ function collectBuckets(store: FacetValueStore, field: string, candidates: Array
     const count = counts[id] as number;
     if (count === 0 || index.numbers[id] !== null) continue;
     const normalized = index.normalized[id] as string;
-    buckets.push({ key: spelling[id] ?? normalized, count, number: null, normalized });
+    buckets.push({ key: index.spellings[(firstEntry[id] as number) - 1] ?? normalized, count, number: null, normalized });
   }
   return { buckets, min, max, hasNumbers };
 }
@@ -90,20 +98,7 @@ export function facetOrder(sortBy: Record<string, 'alpha' | 'count'>, field: str
 function fieldDistribution(store: FacetValueStore, field: string, candidates: ArrayLike<number>, maxValues: number, order: 'alpha' | 'count'): { values: Record<string, number>; stats: { min: number; max: number } | null } {
   const index = store.countIndex(field);
   const valueCount = index.numbers.length;
-  const counts = new Int32Array(valueCount);
-  // 1 + the entry whose spelling shows the value: candidates ascend, so the lowest id's.
-  const firstEntry = new Int32Array(valueCount);
-  const { start, ids } = index;
-  for (let c = 0; c < candidates.length; c++) {
-    const doc = candidates[c] as number;
-    const end = start[doc + 1] as number;
-    for (let k = start[doc] as number; k < end; k++) {
-      const id = ids[k] as number;
-      const before = counts[id] as number;
-      counts[id] = before + 1;
-      if (before === 0) firstEntry[id] = k + 1;
-    }
-  }
+  const { counts, firstEntry } = countValues(index, candidates);
   let min = Infinity;
   let max = -Infinity;
   let hasNumbers = false;
