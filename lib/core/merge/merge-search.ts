@@ -120,15 +120,16 @@ export function rankShardHits(
   let accepted = 0;
   let belowThreshold = 0;
   const end = skip + take;
-  while (accepted < end && merger.next()) {
+  while (merger.next()) {
     const hit = merger.item as Hit;
     // Nodes already apply the threshold; this guards against one that ignored it.
     if (threshold !== null && (hit._rankingScore as number) < threshold) {
       belowThreshold += 1;
       continue;
     }
-    if (accepted >= skip) page.push(hit);
+    if (accepted >= skip && accepted < end) page.push(hit);
     accepted += 1;
+    if (accepted >= end) break;
   }
   return { page, dropped: belowThreshold, walk: null };
 }
