@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNodeClient } from '#adapters/node-client.ts';
 import { initRouting, ownersOf, shardOf } from '#core/routing/index.ts';
+import { withShardValue } from '#core/routing/shard-field.ts';
 import { startDevnode } from '#devnode/server.ts';
 import { startLocalCluster } from '../cli/local-cluster.ts';
 import type { BenchResult } from './harness.ts';
@@ -110,7 +111,7 @@ export async function run(args: string[]): Promise<BenchResult> {
           for (const doc of batch) {
             const shard = shardOf(String(doc.id), SHARDS);
             const owner = ownersOf(shard, nodeIds, 1)[0] as string;
-            perNode.set(owner, [...(perNode.get(owner) ?? []), { ...doc, _miroir_shard: shard }]);
+            perNode.set(owner, [...(perNode.get(owner) ?? []), withShardValue(doc, shard)]);
           }
           return Promise.all(
             [...perNode].map(async ([id, part]) => ({ id, uid: (await (clients.get(id) as ReturnType<typeof createNodeClient>).addDocuments('bench', part)).taskUid })),

@@ -86,7 +86,7 @@ function shardAnswers(
     const hits: Hit[] = docs
       .map((doc, i) => ({
         ...doc,
-        _miroir_shard: shard,
+        _miroir_shard: { [`s${shard}`]: null },
         _rankingScore: Math.min(1, Math.log10(doc.downloads + 10) / 8) - i * 1e-9,
       }))
       .sort((a, b) => b._rankingScore - a._rankingScore);

@@ -8,7 +8,7 @@ import { bisectRejected, type AttemptResult } from './bisect.ts';
 import { NODE_MAX_VALUES_PER_FACET, nodeSettingsReady } from './node-settings.ts';
 import { documentsPayload, type DocumentItem, type IdItem, type NodeOp, type PartitionRecord } from './plan-batch.ts';
 import { retryTransient, type RetryHooks, type RetryPolicy } from './retry.ts';
-import { SHARD_FIELD } from './shard-field.ts';
+import { SHARD_FIELD } from '#core/routing/shard-field.ts';
 
 /** What applying one node request did, per record and per task. */
 export interface OpOutcome {

@@ -3,7 +3,7 @@
 // client's `maxValuesPerFacet`, and hit counts are not capped at the client's `maxTotalHits`, so
 // facet counts and totals summed over shards stay exact (the merge applies the client's limits).
 import { NODE_MAX_TOTAL_HITS } from '#core/merge/types.ts';
-import { SHARD_FIELD } from './shard-field.ts';
+import { SHARD_FIELD } from '#core/routing/shard-field.ts';
 
 export { NODE_MAX_TOTAL_HITS };
 

@@ -5,7 +5,7 @@
 // so a request that succeeded means every event it covers is applied and its offset committable.
 import type { DocumentEvent } from '#core/events/document-events.ts';
 import { nodeSettingsOf, type SettingsPatch } from './node-settings.ts';
-import { shardClause, shardFilter, withShardField, type NodeFilter } from './shard-field.ts';
+import { shardClause, shardFilter, withShardField, type NodeFilter } from '#core/routing/shard-field.ts';
 
 /** One consumed record of a document partition. */
 export interface PartitionRecord {

@@ -9,9 +9,9 @@ import { RESERVED_PREFIX } from '#core/merge/fields.ts';
 export function hideReservedFields(message: string): string {
   if (!message.includes(RESERVED_PREFIX)) return message;
   return message
-    .replace(/`_miroir_[A-Za-z0-9_]*`, /g, '')
-    .replace(/, `_miroir_[A-Za-z0-9_]*`/g, '')
-    .replace(/`_miroir_[A-Za-z0-9_]*`/g, '');
+    .replace(/`_miroir_[A-Za-z0-9_.]*`, /g, '')
+    .replace(/, `_miroir_[A-Za-z0-9_.]*`/g, '')
+    .replace(/`_miroir_[A-Za-z0-9_.]*`/g, '');
 }
 
 /** The node's message with the node index name replaced by the client's uid. */

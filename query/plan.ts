@@ -6,11 +6,9 @@ import type { FilterInput } from '#core/filter/ast.ts';
 import { parseFilter } from '#core/filter/parse.ts';
 import { pinnedPrimaryKeys, type PinOptions } from '#core/filter/pin.ts';
 import { groupPlacement, shardOf, type PlacementTable } from '#core/routing/index.ts';
+import { shardClause, type NodeFilter } from '#core/routing/shard-field.ts';
 
-export const SHARD_FIELD = '_miroir_shard';
-
-/** A filter as Meilisearch takes it: a string, or an array of strings and arrays of strings. */
-export type NodeFilter = string | (string | string[])[];
+export { shardClause, type NodeFilter } from '#core/routing/shard-field.ts';
 
 function allShards(table: PlacementTable): number[] {
   const shards = new Array<number>(table.shards);
@@ -94,10 +92,6 @@ export function shardsForDocuments(
  */
 export function atLeastOneShard(shards: readonly number[]): number[] {
   return shards.length > 0 ? [...shards] : [0];
-}
-
-export function shardClause(shards: readonly number[]): string {
-  return shards.length === 1 ? `${SHARD_FIELD} = ${shards[0]}` : `${SHARD_FIELD} IN [${shards.join(', ')}]`;
 }
 
 /**

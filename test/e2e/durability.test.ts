@@ -12,6 +12,7 @@ import { createLogger } from '#adapters/logger.ts';
 import { createNodeClient } from '#adapters/node-client.ts';
 import { defaultEventCodec } from '#core/events/codec.ts';
 import { initRouting, ownersOf, shardOf } from '#core/routing/index.ts';
+import { withShardValue } from '#core/routing/shard-field.ts';
 import { startDevnode } from '#devnode/server.ts';
 import { contentHash, npmSlice, startTestCluster, waitAll, waitUntil, type Doc, type TestCluster } from '#test/helpers/cluster.ts';
 import { kafkaBrokers, uniqueName } from '#test/helpers/services.ts';
@@ -35,7 +36,7 @@ afterEach(async () => {
 async function expectReplicas(c: TestCluster, uid: string, expected: Map<string, Doc>): Promise<void> {
   const nodes = c.local.nodes.map((n) => n.id);
   const wanted = new Map<string, Map<string, Doc>>(nodes.map((id) => [id, new Map()]));
-  for (const [id, doc] of expected) for (const owner of ownersOf(shardOf(id, SHARDS), nodes, RF)) wanted.get(owner)?.set(id, { ...doc, _miroir_shard: shardOf(id, SHARDS) });
+  for (const [id, doc] of expected) for (const owner of ownersOf(shardOf(id, SHARDS), nodes, RF)) wanted.get(owner)?.set(id, withShardValue(doc, shardOf(id, SHARDS)));
   for (const node of nodes) {
     const want = wanted.get(node) as Map<string, Doc>;
     await waitUntil(`${node} to hold ${want.size} documents`, async () => {

@@ -49,9 +49,9 @@ describe('node client against a devnode', () => {
     expect((await client.getSettings(uid)).filterableAttributes).toEqual(expect.arrayContaining(['genre', '_miroir_shard']));
 
     const docs = Buffer.from(JSON.stringify([
-      { id: 1, title: 'Dune', genre: 'sf', year: 1965, _miroir_shard: 0 },
-      { id: 2, title: 'Emma', genre: 'classic', year: 1815, _miroir_shard: 1 },
-      { id: 3, title: 'Solaris', genre: 'sf', year: 1961, _miroir_shard: 1 },
+      { id: 1, title: 'Dune', genre: 'sf', year: 1965, _miroir_shard: { s0: null } },
+      { id: 2, title: 'Emma', genre: 'classic', year: 1815, _miroir_shard: { s1: null } },
+      { id: 3, title: 'Solaris', genre: 'sf', year: 1961, _miroir_shard: { s1: null } },
     ]));
     expect(await succeeded(client.addDocuments(uid, docs, { primaryKey: 'id' }))).toMatchObject({ indexedDocuments: 3 });
     await succeeded(client.updateDocuments(uid, [{ id: 2, year: 1816 }]));
@@ -69,7 +69,7 @@ describe('node client against a devnode', () => {
     expect(facets.facetHits).toEqual([{ value: 'sf', count: 2 }]);
 
     // Shard-scoped deletions, as the indexer sends them.
-    expect(await succeeded(client.deleteDocumentsByFilter(uid, ['genre = sf', '_miroir_shard = 1']))).toMatchObject({ deletedDocuments: 1 });
+    expect(await succeeded(client.deleteDocumentsByFilter(uid, ['genre = sf', '_miroir_shard.s1 EXISTS']))).toMatchObject({ deletedDocuments: 1 });
     expect(await succeeded(client.deleteDocuments(uid, ['1', '404']))).toMatchObject({ deletedDocuments: 1 });
     expect(await client.indexStats(uid)).toMatchObject({ numberOfDocuments: 1 });
     await succeeded(client.clearDocuments(uid));

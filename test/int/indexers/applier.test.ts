@@ -146,7 +146,7 @@ describe('indexer appliers (3 devnodes, RF 2, 4 shards)', () => {
     expect(dlq.filter((r) => r.documentId === poison.id).map((r) => r.nodeId).sort()).toEqual([...owners].sort());
     for (const record of dlq) {
       expect(record).toMatchObject({ taskUid: poisonTask, eventType: 'DocumentsUpserted', error: { code: 'invalid_document_id', type: 'invalid_request' } });
-      expect(record.document).toMatchObject({ ...poison, _miroir_shard: shardOf(poison.id, SHARDS) });
+      expect(record.document).toMatchObject({ ...poison, _miroir_shard: { [`s${shardOf(poison.id, SHARDS)}`]: null } });
     }
     const events = await readTaskEvents(log);
     const failed = events.filter((e) => e.type === 'TaskShardFailed');

@@ -12,6 +12,7 @@ import type { MiroirEvent } from '#core/events/event.ts';
 import { planWrite, type WriteOperation } from '#core/log/plan-write.ts';
 import { topicNames, type TopicNames } from '#core/log/topics.ts';
 import { initRouting, shardOf } from '#core/routing/index.ts';
+import { withShardValue } from '#core/routing/shard-field.ts';
 import { createTopology, type Topology } from '#core/topology.ts';
 import { startDevnode, type RunningDevnode } from '#devnode/server.ts';
 import { kafkaBrokers, uniqueName } from '#test/helpers/services.ts';
@@ -221,7 +222,7 @@ export function expectedPerNode(topology: Topology, indexUid: string, docs: Read
   const out = new Map<string, Record<string, unknown>[]>(topology.nodes.map((n) => [n.id, []]));
   for (const [id, doc] of docs) {
     const shard = shardOf(id, SHARDS);
-    for (const node of table.writeTargets[shard] ?? []) out.get(node)?.push({ ...doc, _miroir_shard: shard });
+    for (const node of table.writeTargets[shard] ?? []) out.get(node)?.push(withShardValue(doc, shard));
   }
   return out;
 }

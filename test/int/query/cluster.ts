@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { createLogger } from '#adapters/logger.ts';
 import { createNodeClient, type NodeClient } from '#adapters/node-client.ts';
 import { initRouting, shardOf } from '#core/routing/index.ts';
+import { withShardValue } from '#core/routing/shard-field.ts';
 import { startDevnode, type RunningDevnode } from '#devnode/server.ts';
 import { makeView } from '#test/unit/query/fixtures.ts';
 import { initialNodeSettings, nodeSettingsOf } from '../../../indexers/node-settings.ts';
@@ -185,7 +186,7 @@ export async function startCluster(opts: ClusterOptions): Promise<TestCluster> {
     const shard = shardOfDoc(doc);
     for (const placement of table.groups) {
       for (const owner of placement.owners[shard] ?? [])
-        perNode.get(owner)?.push({ ...doc, _miroir_shard: shard });
+        perNode.get(owner)?.push(withShardValue(doc, shard));
     }
   }
   const nodeSettings = { ...initialNodeSettings(), ...nodeSettingsOf(opts.settings) };

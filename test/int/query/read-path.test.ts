@@ -121,6 +121,9 @@ const QUERIES: { name: string; body: Record<string, unknown>; sort?: string[] }[
     body: { sort: ['price:asc', 'id:asc'].slice(0, 1), offset: 40, limit: 25, showRankingScore: true },
     sort: ['price'],
   },
+  // Nodes store each document's shard; no query word may match it (a shard number, `3`, included).
+  { name: 'a shard number as the query', body: { q: '3', showRankingScore: true, limit: 40 } },
+  { name: 'every facet', body: { facets: ['*'], limit: 0 } },
   { name: 'page mode', body: { q: 'search', page: 2, hitsPerPage: 7, showRankingScore: true } },
   { name: 'distinct', body: { q: 'lima', distinct: 'genre', showRankingScore: true } },
   {

@@ -35,9 +35,9 @@ describe('planNodeOps', () => {
     expect(kinds(ops)).toEqual(['upsert:100,101']);
     const op = ops[0] as Extract<NodeOp, { kind: 'upsert' | 'update' }>;
     expect(JSON.parse(documentsPayload(op.items).toString())).toEqual([
-      { id: 1, title: 't1', _miroir_shard: 3 },
-      { id: 2, title: 't2', _miroir_shard: 3 },
-      { id: 3, title: 't3', _miroir_shard: 3 },
+      { id: 1, title: 't1', _miroir_shard: { s3: null } },
+      { id: 2, title: 't2', _miroir_shard: { s3: null } },
+      { id: 3, title: 't3', _miroir_shard: { s3: null } },
     ]);
     expect(op.bytes).toBe(documentsPayload(op.items).length);
     expect(op.items.map((i) => i.id)).toEqual(['1', '2', '3']);
@@ -68,9 +68,9 @@ describe('planNodeOps', () => {
     const ops = planNodeOps(records(upsert(1, [1]), byFilter, byArray, cleared, upsert(2, [2])), 5, LIMITS);
     expect(kinds(ops)).toEqual(['upsert:100', 'deleteByFilter:101', 'deleteByFilter:102', 'deleteByFilter:103', 'upsert:104']);
     expect(ops.slice(1, 4).map((op) => (op as Extract<NodeOp, { kind: 'deleteByFilter' }>).filter)).toEqual([
-      ['genre = sf OR year < 1900', '_miroir_shard = 5'],
-      ['a = 1', ['b = 2', 'c = 3'], '_miroir_shard = 5'],
-      '_miroir_shard = 5',
+      ['genre = sf OR year < 1900', '_miroir_shard.s5 EXISTS'],
+      ['a = 1', ['b = 2', 'c = 3'], '_miroir_shard.s5 EXISTS'],
+      '_miroir_shard.s5 EXISTS',
     ]);
     expect((ops[3] as Extract<NodeOp, { kind: 'deleteByFilter' }>).clear).toBe(true);
   });

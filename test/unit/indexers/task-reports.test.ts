@@ -44,13 +44,13 @@ describe('PartitionTaskTracker', () => {
     const tracker = new PartitionTaskTracker(identity, topics, defaultEventCodec());
     const record = upsert(9, 0, 1, ['ok', 'bad id'], 30);
     const error = { message: 'Document identifier `"bad id"` is invalid.', code: 'invalid_document_id', type: 'invalid_request', link: 'https://docs.meilisearch.com/errors#invalid_document_id' };
-    const item = { id: 'bad id', body: Buffer.from('{"id":"bad id","_miroir_shard":2}'), record };
+    const item = { id: 'bad id', body: Buffer.from('{"id":"bad id","_miroir_shard":{"s2":null}}'), record };
     const messages = tracker.report([record], outcome([[9, 1]], [{ record, item, error }]), 2);
     expect(decoded(messages)).toEqual([expect.objectContaining({ type: 'TaskShardFailed', taskUid: 9, offset: 30, error })]);
     const dlq = messages.filter((m) => m.topic === topics.dlq('books'));
     expect(dlq).toHaveLength(1);
     expect(dlq[0]?.key).toBe('bad id');
     expect(dlq[0]?.headers[HEADER_DLQ_REASON]).toBe('invalid_document_id');
-    expect(JSON.parse(dlq[0]?.value.toString() ?? '')).toMatchObject({ taskUid: 9, nodeId: 'n1', shard: 2, offset: 30, documentId: 'bad id', document: { id: 'bad id', _miroir_shard: 2 }, error });
+    expect(JSON.parse(dlq[0]?.value.toString() ?? '')).toMatchObject({ taskUid: 9, nodeId: 'n1', shard: 2, offset: 30, documentId: 'bad id', document: { id: 'bad id', _miroir_shard: { s2: null } }, error });
   });
 });

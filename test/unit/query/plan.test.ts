@@ -62,19 +62,19 @@ describe('shardsForFilter', () => {
 });
 
 describe('shard clause', () => {
-  it('is an equality for one shard and an IN list for several', () => {
-    expect(shardClause([3])).toBe('_miroir_shard = 3');
-    expect(shardClause([1, 4, 7])).toBe('_miroir_shard IN [1, 4, 7]');
+  it('is one EXISTS for one shard and an OR of them for several', () => {
+    expect(shardClause([3])).toBe('_miroir_shard.s3 EXISTS');
+    expect(shardClause([1, 4, 7])).toBe('_miroir_shard.s1 EXISTS OR _miroir_shard.s4 EXISTS OR _miroir_shard.s7 EXISTS');
   });
 
   it('is ANDed to the client filter in the array form, never re-quoting it', () => {
-    expect(withShardClause(undefined, [1])).toBe('_miroir_shard = 1');
-    expect(withShardClause('', [1])).toBe('_miroir_shard = 1');
-    expect(withShardClause('a = "x y"', [1, 2])).toEqual(['a = "x y"', '_miroir_shard IN [1, 2]']);
+    expect(withShardClause(undefined, [1])).toBe('_miroir_shard.s1 EXISTS');
+    expect(withShardClause('', [1])).toBe('_miroir_shard.s1 EXISTS');
+    expect(withShardClause('a = "x y"', [1, 2])).toEqual(['a = "x y"', '_miroir_shard.s1 EXISTS OR _miroir_shard.s2 EXISTS']);
     expect(withShardClause(['a = 1', ['b = 2', 'c = 3']], [0])).toEqual([
       'a = 1',
       ['b = 2', 'c = 3'],
-      '_miroir_shard = 0',
+      '_miroir_shard.s0 EXISTS',
     ]);
   });
 

@@ -105,6 +105,7 @@ describe('node errors', () => {
   it('removes reserved fields wherever they sit in a list', () => {
     expect(hideReservedFields('are: `a`, `_miroir_shard`.')).toBe('are: `a`.');
     expect(hideReservedFields('are: `_miroir_shard`, `a`.')).toBe('are: `a`.');
+    expect(hideReservedFields('are: `a`, `_miroir_shard.s3`, `b`.')).toBe('are: `a`, `b`.');
     expect(hideReservedFields('nothing here')).toBe('nothing here');
   });
 
@@ -141,7 +142,7 @@ describe('response details', () => {
         rawDocumentDbSize: 1000,
         avgDocumentSize: 10,
         isIndexing: false,
-        fieldDistribution: { id: 100, title: 100, rare: 10, _miroir_shard: 100 },
+        fieldDistribution: { id: 100, title: 100, rare: 10, _miroir_shard: 100, '_miroir_shard.s1': 100 },
       },
       40,
     );

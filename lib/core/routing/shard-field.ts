@@ -1,8 +1,31 @@
 // The `_miroir_shard` field every stored document carries (SPEC A5): written into each document
-// on its way to a node, and used as the filter that confines index-wide deletions to one shard,
-// because a node holds several shards whose events it applies at different paces.
+// on its way to a node, and used as the filter that confines index-wide deletions to one shard
+// (a node holds several shards whose events it applies at different paces) and a node's search to
+// the shards it answers for.
+//
+// The shard is stored as the name of a null-valued key, `"_miroir_shard":{"s3":null}`, never as a
+// value: with `searchableAttributes: ["*"]` (the default) every value is searchable, and a stored
+// number would make the query `3` match every document of shard 3. A null value yields no word,
+// while `_miroir_shard.s3 EXISTS` still selects the shard (EXISTS holds for null values, and the
+// nested field is filterable through its parent `_miroir_shard`).
 
 export const SHARD_FIELD = '_miroir_shard';
+
+/** The nested field that marks a document of `shard`: `_miroir_shard.s<shard>`. */
+export function shardMarker(shard: number): string {
+  return `${SHARD_FIELD}.s${shard}`;
+}
+
+/** A parsed document as a node stores it: with `"_miroir_shard": {"s<shard>": null}` added. */
+export function withShardValue<T extends object>(doc: T, shard: number): T & { [SHARD_FIELD]: Record<string, null> } {
+  return { ...doc, [SHARD_FIELD]: { [`s${shard}`]: null } };
+}
+
+/** The filter selecting the documents of `shards` (one or more). */
+export function shardClause(shards: number | readonly number[]): string {
+  if (typeof shards === 'number') return `${shardMarker(shards)} EXISTS`;
+  return shards.map((shard) => `${shardMarker(shard)} EXISTS`).join(' OR ');
+}
 
 const OPEN = 0x7b; // {
 const CLOSE = 0x7d; // }
@@ -12,7 +35,7 @@ function isSpace(byte: number | undefined): boolean {
 }
 
 /**
- * The document's JSON with `"_miroir_shard":<shard>` added as its last field, spliced into the
+ * The document's JSON with `"_miroir_shard":{"s<shard>":null}` added as its last field, spliced into the
  * bytes rather than parsed and re-serialized (the body stays as the client sent it, and the
  * indexer does not pay a JSON round trip per document). Ingest rejects client documents that
  * already hold a `_miroir_*` field, so the key is never duplicated. A body that is not a JSON
@@ -27,22 +50,18 @@ export function withShardField(body: Buffer, shard: number): Buffer {
   let inner = start + 1;
   while (inner < end && isSpace(body[inner])) inner += 1;
   const empty = inner === end;
-  const field = Buffer.from(`${empty ? '' : ','}"${SHARD_FIELD}":${shard}}`, 'utf8');
+  const field = Buffer.from(`${empty ? '' : ','}"${SHARD_FIELD}":{"s${shard}":null}}`, 'utf8');
   const out = Buffer.allocUnsafe(end - start + field.length);
   body.copy(out, 0, start, end);
   field.copy(out, end - start);
   return out;
 }
 
-export function shardClause(shard: number): string {
-  return `${SHARD_FIELD} = ${shard}`;
-}
-
 /** A Meilisearch filter as a delete-by-filter body takes it: a string, or an array (AND of strings or OR-arrays). */
 export type NodeFilter = string | (string | string[])[];
 
 /**
- * `(<client filter>) AND _miroir_shard = <shard>`, in Meilisearch's array form (elements are
+ * `(<client filter>) AND _miroir_shard.s<shard> EXISTS`, in Meilisearch's array form (elements are
  * ANDed), so the client's expression is never re-parsed or re-quoted. `clientFilterJson` is the
  * filter as the event carries it: the client's string or array, as JSON text.
  */
