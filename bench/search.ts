@@ -1,12 +1,24 @@
-// `npm run bench -- search [--docs=N] [--concurrency=C] [--requests=R] [--warmup=W]`: search latency and
-// throughput through Miroir (3 devnode processes, 3 shards, documents placed by the routing
-// rules) against the same queries sent directly to one devnode process holding every document.
-// Targets (SPEC A8): p50 overhead <= 2 ms, QPS ratio >= 0.8. Value: Miroir's p50 in ms. The CPU
-// each process spent per request (Linux /proc) is reported too: unlike latency and QPS it hardly
-// moves with the load other processes put on the machine.
-import { execFileSync } from 'node:child_process';
+// `npm run bench -- search [--docs=N] [--concurrency=C] [--requests=R] [--warmup=W]
+// [--node-cpu-pct=P | --no-cap] [--coalesce]`: search latency and throughput through Miroir (3
+// devnode processes, 3 shards, documents placed by the routing rules) against the same queries
+// sent directly to one devnode process holding every document. Targets (SPEC A8): p50 overhead
+// <= 2 ms, QPS ratio >= 0.8. Value: Miroir's p50 in ms.
+//
+// Two measurements:
+// - headline: every node process, the direct one included, capped at the same CPU budget
+//   (`--node-cpu-pct`, default 30 % of a core, through cgroups), as nodes of one size on machines
+//   of their own would be; the query service and the driver use the rest of the machine, and
+//   `machineBusy` shows the machine itself was not the limit;
+// - `colocated`: the same, uncapped: five processes share this machine's cores, so Miroir's
+//   extra hop and second node search cost throughput that separate machines would not share.
+// The load comes from a separate driver process (`_load-driver.ts`), so the query service, which
+// runs in this process, has its event loop to itself as a deployed query role does. The CPU
+// each process spent per request (Linux /proc) is reported too.
+import { execFileSync, fork } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { Pool } from 'undici';
+import { availableParallelism } from 'node:os';
+import { capProcesses } from './_cpu-cap.ts';
+import type { DriveJob, DriveReport } from './_load-driver.ts';
 import { intArg, log, percentile, round, type BenchResult } from './harness.ts';
 import { spawnDevnode, startCluster, type Doc } from '#test/int/query/cluster.ts';
 
@@ -72,8 +84,8 @@ interface LoadResult {
   latencies: number[];
   qps: number;
   errors: number;
-  /** CPU ms per request of this process (driver, and the query service on the Miroir side) and of each devnode. */
-  cpu: { self: number; nodes: Map<number, number> };
+  /** CPU ms per request of this process (the query service on the Miroir side), of the driver and of each devnode. */
+  cpu: { self: number; selfSystem: number; driver: number; nodes: Map<number, number> };
 }
 
 /** User + system CPU time of a process in ms, from /proc; null where /proc is not there. */
@@ -96,55 +108,112 @@ function devnodePids(): number[] {
   }
 }
 
-/** `concurrency` workers send the queries in turn until `requests` are done. */
-async function drive(
-  url: string,
-  path: string,
-  queries: readonly Record<string, unknown>[],
-  concurrency: number,
-  requests: number,
-): Promise<LoadResult> {
-  const pool = new Pool(url, { connections: concurrency });
-  const pids = devnodePids();
-  const cpuBefore = pids.map(cpuMsOf);
-  const selfBefore = process.cpuUsage();
-  const latencies: number[] = [];
-  let next = 0;
-  let errors = 0;
-  const started = performance.now();
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      const i = next++;
-      if (i >= requests) return;
-      const body = JSON.stringify(queries[i % queries.length]);
-      const t0 = performance.now();
-      const res = await pool.request({
-        method: 'POST',
-        path,
-        headers: { 'content-type': 'application/json' },
-        body,
-      });
-      await res.body.text();
-      latencies.push(performance.now() - t0);
-      if (res.statusCode !== 200) errors += 1;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsed = (performance.now() - started) / 1000;
-  const self = process.cpuUsage(selfBefore);
-  const nodes = new Map<number, number>();
-  pids.forEach((pid, i) => {
-    const before = cpuBefore[i];
-    const after = cpuMsOf(pid);
-    if (before !== null && before !== undefined && after !== null)
-      nodes.set(pid, (after - before) / requests);
+/** The load driver process: one job at a time over IPC. */
+class Driver {
+  private readonly child = fork(new URL('./_load-driver.ts', import.meta.url), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  await pool.close();
+
+  readonly pid = this.child.pid as number;
+
+  /** `concurrency` workers send the queries in turn until `requests` are done. */
+  async drive(
+    url: string,
+    path: string,
+    queries: readonly Record<string, unknown>[],
+    concurrency: number,
+    requests: number,
+  ): Promise<LoadResult> {
+    const pids = devnodePids().filter((pid) => pid !== this.pid);
+    const cpuBefore = pids.map(cpuMsOf);
+    const selfBefore = process.cpuUsage();
+    const job: DriveJob = { url, path, queries, concurrency, requests };
+    const answer = new Promise<{ report?: DriveReport; error?: string }>((resolve, reject) => {
+      this.child.once('message', resolve);
+      this.child.once('exit', (code) => reject(new Error(`load driver exited with ${String(code)}`)));
+    });
+    this.child.send(job);
+    const { report, error } = await answer;
+    if (report === undefined) throw new Error(`load driver failed: ${error ?? 'no report'}`);
+    const self = process.cpuUsage(selfBefore);
+    const nodes = new Map<number, number>();
+    pids.forEach((pid, i) => {
+      const before = cpuBefore[i];
+      const after = cpuMsOf(pid);
+      if (before !== null && before !== undefined && after !== null)
+        nodes.set(pid, (after - before) / requests);
+    });
+    return {
+      latencies: report.latencies,
+      qps: requests / (report.elapsedMs / 1000),
+      errors: report.errors,
+      cpu: { self: (self.user + self.system) / 1000 / requests, selfSystem: self.system / 1000 / requests, driver: report.cpuMs / requests, nodes },
+    };
+  }
+
+  close(): void {
+    this.child.disconnect();
+  }
+}
+
+interface Measured {
+  p50Ms: number;
+  baselineP50Ms: number;
+  p50OverheadMs: number;
+  p99Ms: number;
+  baselineP99Ms: number;
+  qps: number;
+  baselineQps: number;
+  qpsRatio: number;
+  errors: number;
+  nodeRequestsPerSearch: number;
+  /** CPU ms per client search of each part. */
+  cpuMsPerRequest: Record<string, number>;
+  /** Share of the machine's cores busy during the Miroir rounds (near 1: the machine, not the nodes, is the limit). */
+  machineBusy: number;
+}
+
+const mean = (values: number[]): number => values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
+
+function summarize(direct: LoadResult[], miroir: LoadResult[], nodeRequestsPerSearch: number): Measured {
+  const pool = (results: LoadResult[]) => results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const meanQps = (results: LoadResult[]) => mean(results.map((r) => r.qps));
+  const m = pool(miroir);
+  const d = pool(direct);
+  // Devnode CPU per request, summed over the devnodes: the reference serves only the direct side.
+  const nodesCpu = (results: LoadResult[]) =>
+    mean(results.map((r) => [...r.cpu.nodes.values()].reduce((sum, v) => sum + v, 0)));
+  const driverCpu = mean([...direct, ...miroir].map((r) => r.cpu.driver));
+  // This process hosts the query service; on the direct side it is idle (its baseline).
+  const queryCpu = mean(miroir.map((r) => r.cpu.self)) - mean(direct.map((r) => r.cpu.self));
+  const cpuMsPerRequest = {
+    directNode: round(nodesCpu(direct), 3),
+    miroirNodes: round(nodesCpu(miroir), 3),
+    queryService: round(queryCpu, 3),
+    // Of which in the kernel (sockets): on loopback the sender also pays the receiver's TCP work.
+    queryServiceKernel: round(
+      mean(miroir.map((r) => r.cpu.selfSystem)) - mean(direct.map((r) => r.cpu.selfSystem)),
+      3,
+    ),
+    driver: round(driverCpu, 3),
+  };
+  const qps = meanQps(miroir);
+  const p50 = percentile(m, 50);
+  const baselineP50 = percentile(d, 50);
   return {
-    latencies,
-    qps: requests / elapsed,
-    errors,
-    cpu: { self: (self.user + self.system) / 1000 / requests, nodes },
+    p50Ms: round(p50, 3),
+    baselineP50Ms: round(baselineP50, 3),
+    p50OverheadMs: round(p50 - baselineP50, 3),
+    p99Ms: round(percentile(m, 99), 3),
+    baselineP99Ms: round(percentile(d, 99), 3),
+    qps: round(qps, 1),
+    baselineQps: round(meanQps(direct), 1),
+    qpsRatio: round(qps / meanQps(direct), 3),
+    errors: [...miroir, ...direct].reduce((sum, r) => sum + r.errors, 0),
+    nodeRequestsPerSearch: round(nodeRequestsPerSearch, 3),
+    cpuMsPerRequest,
+    machineBusy: round(((nodesCpu(miroir) + queryCpu + driverCpu) * qps) / 1000 / availableParallelism(), 3),
   };
 }
 
@@ -153,6 +222,10 @@ export async function run(args: string[]): Promise<BenchResult> {
   const concurrency = intArg(args, 'concurrency', 8);
   const requests = intArg(args, 'requests', 1500);
   const warmup = intArg(args, 'warmup', 3000);
+  // The product default is off; `--coalesce` measures `query.coalesceSearches: true`.
+  const coalesce = args.includes('--coalesce');
+  // Each node process's budget, in hundredths of a core; `--no-cap` runs uncapped only.
+  const nodeCpu = args.includes('--no-cap') ? 0 : intArg(args, 'node-cpu-pct', 30) / 100;
   const docs = loadNpmDocs(docCount);
   log(
     `search: placing ${docs.length} npm documents on 3 devnode processes (3 shards) and one reference devnode`,
@@ -166,9 +239,10 @@ export async function run(args: string[]): Promise<BenchResult> {
     documents: docs,
     devnodes: spawnDevnode,
     listen: true,
-    // Devnodes are single-threaded: batching their searches (query.coalesceSearches) pays off.
-    service: { perShardTimeoutMs: 10_000, coalesceSearches: true },
+    service: { perShardTimeoutMs: 10_000, coalesceSearches: coalesce },
   });
+  const driver = new Driver();
+  const drive = driver.drive.bind(driver);
   try {
     const miroirUrl = cluster.url as string;
     const directUrl = cluster.reference?.devnode.url as string;
@@ -178,54 +252,59 @@ export async function run(args: string[]): Promise<BenchResult> {
     // rounds so noise hits both. The query service's JIT settles only after a few thousand searches.
     await drive(miroirUrl, path, queries, concurrency, warmup);
     await drive(directUrl, path, queries, concurrency, warmup);
-    const direct: LoadResult[] = [];
-    const miroir: LoadResult[] = [];
-    for (let round = 0; round < 2; round++) {
-      direct.push(await drive(directUrl, path, queries, concurrency, requests));
-      miroir.push(await drive(miroirUrl, path, queries, concurrency, requests));
-    }
-    const pool = (results: LoadResult[]) => results.flatMap((r) => r.latencies).sort((a, b) => a - b);
-    const meanQps = (results: LoadResult[]) => results.reduce((sum, r) => sum + r.qps, 0) / results.length;
-    const m = pool(miroir);
-    const d = pool(direct);
-    const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
-    // Devnode CPU per request, summed over the devnodes: the reference serves only the direct side.
-    const nodesCpu = (results: LoadResult[]) =>
-      mean(results.map((r) => [...r.cpu.nodes.values()].reduce((sum, v) => sum + v, 0)));
-    const driverCpu = mean(direct.map((r) => r.cpu.self));
-    const cpuMsPerRequest = {
-      directNode: round(nodesCpu(direct), 3),
-      miroirNodes: round(nodesCpu(miroir), 3),
-      // This process runs the load driver on both sides; the difference is the query service.
-      queryService: round(mean(miroir.map((r) => r.cpu.self)) - driverCpu, 3),
-      driver: round(driverCpu, 3),
+
+    /** Alternate rounds on both sides, so noise hits both. */
+    const measure = async (): Promise<Measured> => {
+      const direct: LoadResult[] = [];
+      const miroir: LoadResult[] = [];
+      cluster.requests.clear();
+      for (let round = 0; round < 2; round++) {
+        direct.push(await drive(directUrl, path, queries, concurrency, requests));
+        miroir.push(await drive(miroirUrl, path, queries, concurrency, requests));
+      }
+      const nodeRequests = [...cluster.requests.values()].reduce((sum, n) => sum + n, 0);
+      return summarize(direct, miroir, nodeRequests / (requests * 2));
     };
-    const mP50 = percentile(m, 50);
-    const dP50 = percentile(d, 50);
+
+    // First every node process, the direct one included, capped at the same CPU budget, as
+    // nodes of one size on machines of their own; then all of them uncapped, sharing the cores.
+    const nodePids = devnodePids().filter((pid) => pid !== driver.pid);
+    const caps = nodeCpu > 0 ? capProcesses(nodePids, nodeCpu) : null;
+    let equalNodes: Measured | null = null;
+    if (caps !== null) {
+      log(`search: every node process capped at ${nodeCpu} of a core (cgroup ${caps.cgroup})`);
+      try {
+        equalNodes = await measure();
+      } finally {
+        caps.release();
+      }
+    } else if (nodeCpu > 0) {
+      log('search: cgroups are not writable here: node processes run uncapped only');
+    }
+    log('search: node processes uncapped, sharing the machine with the query service and the driver');
+    const colocated = await measure();
+    const headline = equalNodes ?? colocated;
     const result: BenchResult = {
       bench: 'search',
-      value: round(mP50, 3),
+      value: headline.p50Ms,
       unit: 'ms p50',
-      baseline: round(dP50, 3),
-      ratio: round(mP50 / dP50, 3),
-      p50OverheadMs: round(mP50 - dP50, 3),
-      p99Ms: round(percentile(m, 99), 3),
-      baselineP99Ms: round(percentile(d, 99), 3),
-      qps: round(meanQps(miroir), 1),
-      baselineQps: round(meanQps(direct), 1),
-      qpsRatio: round(meanQps(miroir) / meanQps(direct), 3),
-      errors: miroir.reduce((sum, r) => sum + r.errors, 0) + direct.reduce((sum, r) => sum + r.errors, 0),
-      cpuMsPerRequest,
+      baseline: headline.baselineP50Ms,
+      ratio: round(headline.p50Ms / headline.baselineP50Ms, 3),
+      ...headline,
+      mode: equalNodes !== null ? `every node capped at ${nodeCpu} core` : 'co-located, uncapped',
+      colocated: equalNodes !== null ? colocated : null,
       documents: docs.length,
       shards: 3,
-      coalesceSearches: true,
+      coalesceSearches: coalesce,
       concurrency,
       requestsPerSide: requests * 2,
+      cores: availableParallelism(),
       placement: 'documents placed directly on the nodes by the routing rules (write path not used)',
       targets: { p50OverheadMs: 2, qpsRatio: 0.8 },
     };
     return result;
   } finally {
+    driver.close();
     await cluster.close();
   }
 }
