@@ -29,7 +29,8 @@ export interface CpuCaps {
   /** The cap, in cores, of every capped process. */
   readonly cores: number;
   readonly cgroup: 'v1' | 'v2';
-  release(): void;
+  /** Moves the processes back to the root group and removes the groups. */
+  release(): Promise<void>;
 }
 
 /** Caps each of `pids` at `cores` of one core in a group of its own; null if cgroups are not writable here. */
@@ -37,17 +38,34 @@ export function capProcesses(pids: readonly number[], cores: number): CpuCaps | 
   const where = layout();
   if (where === null) return null;
   const made: string[] = [];
-  const release = (): void => {
-    for (const dir of made.reverse()) {
+  const moveOut = (): void => {
+    for (const dir of made) {
       try {
         // A group can only go once its processes have left it: back to the root group.
         for (const pid of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean))
           writeFileSync(join(where.root, 'cgroup.procs'), pid);
-        rmdirSync(dir);
       } catch {
-        // Left for the system to collect: a cap on a process that is gone costs nothing.
+        // The process is gone: nothing to move.
       }
     }
+  };
+  /** Removes the groups; the kernel may need a moment after the move before a group is empty. */
+  const removeGroups = async (): Promise<void> => {
+    for (let attempt = 0; attempt < 40 && made.length > 0; attempt++) {
+      for (const dir of [...made]) {
+        try {
+          rmdirSync(dir);
+          made.splice(made.indexOf(dir), 1);
+        } catch {
+          // Still busy: tried again below.
+        }
+      }
+      if (made.length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const release = async (): Promise<void> => {
+    moveOut();
+    await removeGroups();
   };
   try {
     if (where.version === 2) writeFileSync(join(where.root, 'cgroup.subtree_control'), '+cpu');
@@ -64,7 +82,14 @@ export function capProcesses(pids: readonly number[], cores: number): CpuCaps | 
       writeFileSync(join(dir, 'cgroup.procs'), String(pid));
     }
   } catch {
-    release();
+    moveOut();
+    for (const dir of made) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // Left behind empty; harmless.
+      }
+    }
     return null;
   }
   return { cores, cgroup: where.version === 2 ? 'v2' : 'v1', release };

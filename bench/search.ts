@@ -276,7 +276,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       try {
         equalNodes = await measure();
       } finally {
-        caps.release();
+        await caps.release();
       }
     } else if (nodeCpu > 0) {
       log('search: cgroups are not writable here: node processes run uncapped only');
