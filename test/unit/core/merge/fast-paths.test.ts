@@ -186,6 +186,15 @@ describe('HitCleaner equals a key-by-key copy', () => {
     '_rankingScoreDetails',
     '_formatted',
     '__proto__',
+    // Keys that must reach a compiled shape copy only as data: quotes, escapes, code, odd code units.
+    '"',
+    'a\\"b',
+    '}; throw new Error(); ({',
+    '\u2028',
+    '\ud800',
+    '',
+    'constructor',
+    '4294967295',
   ];
   const leaf = fc.oneof(fc.integer(), fc.string({ maxLength: 3 }), fc.constant(null));
   const nested = fc.oneof(
