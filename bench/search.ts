@@ -172,9 +172,18 @@ interface Measured {
   cpuMsPerRequest: Record<string, number>;
   /** Share of the machine's cores busy during the Miroir rounds (near 1: the machine, not the nodes, is the limit). */
   machineBusy: number;
+  /** Cores the busiest node process used on each side: with caps, at most the cap shows they held. */
+  busiestNodeCores: { direct: number; miroir: number };
 }
 
 const mean = (values: number[]): number => values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
+
+/** Cores used by the busiest devnode over the rounds (CPU ms per request × requests per ms). */
+function busiestNode(results: LoadResult[]): number {
+  let busiest = 0;
+  for (const r of results) for (const cpu of r.cpu.nodes.values()) busiest = Math.max(busiest, (cpu * r.qps) / 1000);
+  return busiest;
+}
 
 function summarize(direct: LoadResult[], miroir: LoadResult[], nodeRequestsPerSearch: number): Measured {
   const pool = (results: LoadResult[]) => results.flatMap((r) => r.latencies).sort((a, b) => a - b);
@@ -214,6 +223,7 @@ function summarize(direct: LoadResult[], miroir: LoadResult[], nodeRequestsPerSe
     nodeRequestsPerSearch: round(nodeRequestsPerSearch, 3),
     cpuMsPerRequest,
     machineBusy: round(((nodesCpu(miroir) + queryCpu + driverCpu) * qps) / 1000 / availableParallelism(), 3),
+    busiestNodeCores: { direct: round(busiestNode(direct), 3), miroir: round(busiestNode(miroir), 3) },
   };
 }
 
