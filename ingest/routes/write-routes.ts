@@ -7,9 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import { parseDocumentsPayload, payloadFormat, type PayloadFormat } from '#core/documents/payload.ts';
 import {
   jsonDocumentBodies,
-  jsonDocumentTexts,
   ndjsonDocumentBodies,
-  ndjsonDocumentTexts,
 } from '#core/ingest/json-spans.ts';
 import { miroirError } from '#core/errors.ts';
 import { parseFilter } from '#core/filter/parse.ts';
@@ -76,17 +74,14 @@ function idText(value: unknown): string {
 
 /**
  * The client's own JSON of each document of a payload that parsed, kept as its log body: views
- * into the request bytes; text when the bytes are not valid UTF-8 (the parsed text then holds
- * U+FFFD where they were, and the log must agree with what was validated). CSV rows have none.
+ * into the request bytes; when the bytes are not valid UTF-8, views into the UTF-8 of the parsed
+ * text (which holds U+FFFD where they were: the log must agree with what was validated). CSV rows
+ * have none.
  */
-function documentBodies(
-  format: PayloadFormat,
-  bytes: Buffer,
-  text: string,
-): readonly (Buffer | string)[] | undefined {
+function documentBodies(format: PayloadFormat, bytes: Buffer, text: string): readonly Buffer[] | undefined {
   if (format === 'csv') return undefined;
-  if (isUtf8(bytes)) return format === 'json' ? jsonDocumentBodies(bytes) : ndjsonDocumentBodies(bytes);
-  return format === 'json' ? jsonDocumentTexts(text) : ndjsonDocumentTexts(text);
+  const valid = isUtf8(bytes) ? bytes : Buffer.from(text, 'utf8');
+  return format === 'json' ? jsonDocumentBodies(valid) : ndjsonDocumentBodies(valid);
 }
 
 export function registerWriteRoutes(app: FastifyInstance, deps: WriteRoutesDeps): void {
