@@ -10,6 +10,7 @@ import {
   type JsonBody,
   type NodeClient,
 } from '#adapters/node-client.ts';
+import { copyWithout } from '#core/own-copy.ts';
 
 interface Pending {
   readonly uid: string;
@@ -86,25 +87,11 @@ export class SearchBatcher {
   }
 }
 
-/**
- * A multi-search result as its own `/search` would answer: without the `indexUid` multi-search
- * adds. Copied key by key (rest destructuring takes V8's slow generic path); the result was
- * parsed from the node's JSON, so `__proto__` here can only be a plain field.
- */
+const MULTI_SEARCH_ONLY: ReadonlySet<string> = new Set(['indexUid']);
+
+/** A multi-search result as its own `/search` would answer: without the `indexUid` multi-search adds. */
 function searchAnswerOf(result: Json): Json {
-  const out: Json = {};
-  for (const key in result) {
-    if (key === 'indexUid' || !Object.hasOwn(result, key)) continue;
-    if (key === '__proto__')
-      Object.defineProperty(out, key, {
-        value: result[key],
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    else out[key] = result[key];
-  }
-  return out;
+  return copyWithout(result, MULTI_SEARCH_ONLY);
 }
 
 function settle(pending: Pending, outcome: Json | Error): void {

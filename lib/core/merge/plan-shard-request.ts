@@ -2,6 +2,7 @@
 // of the client's page from offset 0 (page mode stays page mode so totals stay exhaustive), and
 // the fields the merge must read. Validates what the merge relies on, with Meilisearch's codes.
 import { miroirError } from '#core/errors.ts';
+import { copyWithout } from '#core/own-copy.ts';
 import { clientFacetsCover, countableDistinctField } from './distinct-total.ts';
 import { fieldsToAdd } from './fields.ts';
 import { needsScoreDetails } from './hit-order.ts';
@@ -95,19 +96,8 @@ export function planShardRequest(clientRequest: SearchRequest, ctx: MergeContext
   const size = window.skip + window.take;
   // A key-by-key copy: rest destructuring with excluded keys takes V8's slow generic path, and
   // this runs for every search.
-  const request: SearchRequest = {};
-  for (const key in clientRequest) {
-    if (!Object.hasOwn(clientRequest, key) || PAGINATION_KEYS.has(key)) continue;
-    // A parsed `__proto__` key is a plain field the node must see (and reject), not a prototype.
-    if (key === '__proto__')
-      Object.defineProperty(request, key, {
-        value: clientRequest[key],
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    else request[key] = clientRequest[key];
-  }
+  // A parsed `__proto__` key stays a plain field the node must see (and reject), not a prototype.
+  const request = copyWithout(clientRequest, PAGINATION_KEYS) as SearchRequest;
   request.showRankingScore = true;
   if (needsScoreDetails(clientRequest, ctx)) request.showRankingScoreDetails = true;
   if (window.pageMode) {
