@@ -54,6 +54,25 @@ function startServe(env: Record<string, string>): ServeChild {
   return { exited, output: () => output, signal: (name) => child.kill(name) };
 }
 
+/**
+ * A serve against a broker nobody listens on (port 9, discard: connections are refused and
+ * retried), once one of `roles` is starting: its startup cannot finish.
+ */
+async function startStuckServe(roles: string, shutdownTimeoutMs: number): Promise<ServeChild> {
+  const serve = startServe({
+    MIROIR_ROLES: roles,
+    MIROIR_KAFKA__BROKERS: '127.0.0.1:9',
+    MIROIR_KAFKA__TOPIC_PREFIX: `${uniqueName('sig')}.`,
+    MIROIR_SHUTDOWN__TIMEOUT_MS: String(shutdownTimeoutMs),
+  });
+  await waitUntil(
+    'a role to be starting',
+    () => messages(serve.output()).some((m) => m.endsWith(': starting')) || serve.output().slice(-400),
+    60_000,
+  );
+  return serve;
+}
+
 /** Log lines (pino JSON) of the child, by message. */
 function messages(output: string): string[] {
   return output
@@ -96,18 +115,7 @@ describe('SIGTERM during startup', () => {
   });
 
   it('with an unreachable broker, stops within the shutdown deadline and exits 1 (a role could not close in time)', async () => {
-    const serve = startServe({
-      MIROIR_ROLES: 'projections,ingest',
-      // Nothing listens on port 9 (discard) on a test machine: connections are refused and retried.
-      MIROIR_KAFKA__BROKERS: '127.0.0.1:9',
-      MIROIR_KAFKA__TOPIC_PREFIX: `${uniqueName('sig')}.`,
-      MIROIR_SHUTDOWN__TIMEOUT_MS: '1000',
-    });
-    await waitUntil(
-      'a role to be starting',
-      () => messages(serve.output()).some((m) => m.endsWith(': starting')) || serve.output().slice(-400),
-      60_000,
-    );
+    const serve = await startStuckServe('projections,ingest', 1000);
     const signalled = Date.now();
     serve.signal('SIGTERM');
     const code = await serve.exited;
@@ -120,17 +128,7 @@ describe('SIGTERM during startup', () => {
   });
 
   it('a second signal during a stuck startup shutdown forces exit 1 at once', async () => {
-    const serve = startServe({
-      MIROIR_ROLES: 'projections',
-      MIROIR_KAFKA__BROKERS: '127.0.0.1:9',
-      MIROIR_KAFKA__TOPIC_PREFIX: `${uniqueName('sig')}.`,
-      MIROIR_SHUTDOWN__TIMEOUT_MS: '60000',
-    });
-    await waitUntil(
-      'a role to be starting',
-      () => messages(serve.output()).some((m) => m.endsWith(': starting')) || serve.output().slice(-400),
-      60_000,
-    );
+    const serve = await startStuckServe('projections', 60_000);
     serve.signal('SIGTERM');
     await waitUntil(
       'the stop to be under way',

@@ -14,39 +14,25 @@ function fakeNode(mode: Mode = 'ok') {
   const batches: Json[] = [];
   const parse = (body: JsonBody): Json => (typeof body === 'string' ? (JSON.parse(body) as Json) : body);
   const answer = (body: Json): Json => ({ hits: [{ q: body.q }], query: body.q, processingTimeMs: 0 });
+  const unreachable = () => Promise.reject(miroirError('remote_could_not_send_request', 'down', { retriable: true }));
+  const refused = (message: string) =>
+    Promise.reject(new NodeApiError('n1', 400, { message, code: 'invalid_search_q', type: 'invalid_request', link: '' }));
   const client = {
     nodeId: 'n1',
     search(uid: string, body: JsonBody) {
-      if (mode === 'down')
-        return Promise.reject(miroirError('remote_could_not_send_request', 'down', { retriable: true }));
+      if (mode === 'down') return unreachable();
       const parsed = parse(body);
       searches.push({ uid, body: parsed });
-      if (parsed.q === 'bad')
-        return Promise.reject(
-          new NodeApiError('n1', 400, {
-            message: 'bad',
-            code: 'invalid_search_q',
-            type: 'invalid_request',
-            link: '',
-          }),
-        );
+      if (parsed.q === 'bad') return refused('bad');
       return Promise.resolve(answer(parsed));
     },
     multiSearch(body: JsonBody) {
-      if (mode === 'down')
-        return Promise.reject(miroirError('remote_could_not_send_request', 'down', { retriable: true }));
+      if (mode === 'down') return unreachable();
       const parsed = parse(body);
       batches.push(parsed);
       const queries = parsed.queries as Json[];
       if (mode === 'refuse-batch' || queries.some((query) => query.q === 'bad'))
-        return Promise.reject(
-          new NodeApiError('n1', 400, {
-            message: 'Inside `.queries[1]`: bad',
-            code: 'invalid_search_q',
-            type: 'invalid_request',
-            link: '',
-          }),
-        );
+        return refused('Inside `.queries[1]`: bad');
       return Promise.resolve({
         results: queries.map((query) => ({ indexUid: query.indexUid, ...answer(query) })),
       });

@@ -182,42 +182,36 @@ describe('mergeSearchResults: golden examples', () => {
     }
   });
 
-  it('ranks by the score details: relevancy rules placed before `sort` decide first, then the sort value', () => {
-    const hit = (id: number, words: number, price: number, exact: number): Hit => ({
-      id,
-      _rankingScore: 0.5,
-      _rankingScoreDetails: {
-        words: { order: 0, score: words },
-        'price:asc': { order: 1, value: price },
-        exactness: { order: 2, score: exact },
-      },
-    });
+  /** Two shards ranked by `words`, then `price:asc`, then `exactness`, details keys in rule order or reversed. */
+  const mergedBySortDetails = (reversedKeys: boolean) => {
+    const hit = (id: number, words: number, price: number, exact: number): Hit => {
+      const rules: [string, Record<string, number>][] = [
+        ['words', { order: 0, score: words }],
+        ['price:asc', { order: 1, value: price }],
+        ['exactness', { order: 2, score: exact }],
+      ];
+      return {
+        id,
+        _rankingScore: 0.5,
+        _rankingScoreDetails: Object.fromEntries(reversedKeys ? rules.reverse() : rules),
+      };
+    };
     const shard0 = [hit(1, 1, 50, 0.2), hit(2, 0.5, 1, 1)];
     const shard1 = [hit(3, 1, 10, 0.1), hit(4, 1, 50, 0.9), hit(5, 0.5, 2, 1)];
-    const body = mergeSearchResults({ q: 'a b', sort: ['price:asc'] }, [
+    return mergeSearchResults({ q: 'a b', sort: ['price:asc'] }, [
       { shard: 0, body: { hits: shard0, estimatedTotalHits: 2 } },
       { shard: 1, body: { hits: shard1, estimatedTotalHits: 3 } },
     ]);
+  };
+
+  it('ranks by the score details: relevancy rules placed before `sort` decide first, then the sort value', () => {
+    const body = mergedBySortDetails(false);
     expect(ids(body.hits)).toEqual([3, 4, 1, 2, 5]);
     expect(body.hits[0]).toStrictEqual({ id: 3 });
   });
 
   it('reads the score details by their `order`, whatever order their keys come in', () => {
-    const hit = (id: number, words: number, price: number, exact: number): Hit => ({
-      id,
-      _rankingScore: 0.5,
-      _rankingScoreDetails: {
-        exactness: { order: 2, score: exact },
-        'price:asc': { order: 1, value: price },
-        words: { order: 0, score: words },
-      },
-    });
-    const shard0 = [hit(1, 1, 50, 0.2), hit(2, 0.5, 1, 1)];
-    const shard1 = [hit(3, 1, 10, 0.1), hit(4, 1, 50, 0.9), hit(5, 0.5, 2, 1)];
-    const body = mergeSearchResults({ q: 'a b', sort: ['price:asc'] }, [
-      { shard: 0, body: { hits: shard0, estimatedTotalHits: 2 } },
-      { shard: 1, body: { hits: shard1, estimatedTotalHits: 3 } },
-    ]);
+    const body = mergedBySortDetails(true);
     expect(ids(body.hits)).toEqual([3, 4, 1, 2, 5]);
   });
 
