@@ -117,6 +117,9 @@ class Driver {
 
   readonly pid = this.child.pid as number;
 
+  /** `nodePids`: the devnode processes whose CPU each job reports. */
+  constructor(private readonly nodePids: readonly number[]) {}
+
   /** `concurrency` workers send the queries in turn until `requests` are done. */
   async drive(
     url: string,
@@ -125,14 +128,16 @@ class Driver {
     concurrency: number,
     requests: number,
   ): Promise<LoadResult> {
-    const pids = devnodePids().filter((pid) => pid !== this.pid);
+    const pids = this.nodePids;
     const cpuBefore = pids.map(cpuMsOf);
     const selfBefore = process.cpuUsage();
     const job: DriveJob = { url, path, queries, concurrency, requests };
+    let onExit: ((code: number | null) => void) | undefined;
     const answer = new Promise<{ report?: DriveReport; error?: string }>((resolve, reject) => {
+      onExit = (code) => reject(new Error(`load driver exited with ${String(code)}`));
       this.child.once('message', resolve);
-      this.child.once('exit', (code) => reject(new Error(`load driver exited with ${String(code)}`)));
-    });
+      this.child.once('exit', onExit);
+    }).finally(() => this.child.off('exit', onExit as (code: number | null) => void));
     this.child.send(job);
     const { report, error } = await answer;
     if (report === undefined) throw new Error(`load driver failed: ${error ?? 'no report'}`);
@@ -251,7 +256,9 @@ export async function run(args: string[]): Promise<BenchResult> {
     listen: true,
     service: { perShardTimeoutMs: 10_000, coalesceSearches: coalesce },
   });
-  const driver = new Driver();
+  // Every devnode this bench spawned: the cluster's and the reference.
+  const nodePids = devnodePids();
+  const driver = new Driver(nodePids);
   const drive = driver.drive.bind(driver);
   try {
     const miroirUrl = cluster.url as string;
@@ -278,7 +285,6 @@ export async function run(args: string[]): Promise<BenchResult> {
 
     // First every node process, the direct one included, capped at the same CPU budget, as
     // nodes of one size on machines of their own; then all of them uncapped, sharing the cores.
-    const nodePids = devnodePids().filter((pid) => pid !== driver.pid);
     const caps = nodeCpu > 0 ? capProcesses(nodePids, nodeCpu) : null;
     let equalNodes: Measured | null = null;
     if (caps !== null) {
