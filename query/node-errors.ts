@@ -3,11 +3,11 @@
 // fields (`_miroir_shard`) taken out of attribute lists. Nothing node-internal reaches the client.
 import { isNodeApiError } from '#adapters/node-client.ts';
 import { isErrorCode, isMiroirError, miroirError, type MiroirError } from '#core/errors.ts';
-import { RESERVED_PREFIX } from '#core/merge/fields.ts';
+import { RESERVED_FIELD_PREFIX } from '#core/ingest/reserved-fields.ts';
 
 /** Removes `` `_miroir_…` `` from comma-separated attribute lists in a node's message. */
 export function hideReservedFields(message: string): string {
-  if (!message.includes(RESERVED_PREFIX)) return message;
+  if (!message.includes(RESERVED_FIELD_PREFIX)) return message;
   return message
     .replace(/`_miroir_[A-Za-z0-9_.]*`, /g, '')
     .replace(/, `_miroir_[A-Za-z0-9_.]*`/g, '')

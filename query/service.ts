@@ -30,7 +30,7 @@ import {
   type SearchResponseBody,
   type ShardAnswer,
 } from '#core/merge/index.ts';
-import { RESERVED_PREFIX } from '#core/merge/fields.ts';
+import { isReservedField } from '#core/ingest/reserved-fields.ts';
 import { initRouting, shardOf } from '#core/routing/index.ts';
 import { ReplicaSelector } from './covering.ts';
 import { fanOut, isReplicaFailure, type FanoutResult, type NodeCall } from './fanout.ts';
@@ -147,7 +147,7 @@ export function degradedHeaderValue(degraded: Degraded, qualify: boolean): strin
 
 function stripReserved(doc: Json): Json {
   const out: Json = {};
-  for (const key in doc) if (!key.startsWith(RESERVED_PREFIX)) out[key] = doc[key];
+  for (const key in doc) if (!isReservedField(key)) out[key] = doc[key];
   return out;
 }
 

@@ -4,6 +4,11 @@ import { miroirError } from '../errors.ts';
 
 export const RESERVED_FIELD_PREFIX = '_miroir_';
 
+/** Whether a field (or facet, or attribute) name is Miroir's own. Cheap for the common name. */
+export function isReservedField(name: string): boolean {
+  return name.charCodeAt(0) === 95 /* _ */ && name.startsWith(RESERVED_FIELD_PREFIX);
+}
+
 /** Throws `miroir_reserved_field` when a top-level field of the document is reserved. */
 export function assertNoReservedFields(document: Readonly<Record<string, unknown>>): void {
   for (const key of Object.keys(document)) {

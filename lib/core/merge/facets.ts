@@ -2,7 +2,7 @@
 // orders them (milli search/facet/facet_distribution.rs): numbers before strings; `alpha` walks
 // values by key (numbers as strings when at most 3000 candidates, numerically above), `count`
 // by count descending with ties on the larger key first; facet names in byte order.
-import { RESERVED_PREFIX } from './fields.ts';
+import { isReservedField } from '#core/ingest/reserved-fields.ts';
 import { compareCodePoints, normalizeFacet } from './sort-values.ts';
 import {
   DEFAULT_MAX_VALUES_PER_FACET,
@@ -168,10 +168,6 @@ function orderedValues(
   return out;
 }
 
-function isReserved(facet: string): boolean {
-  return facet.charCodeAt(0) === 95 /* _ */ && facet.startsWith(RESERVED_PREFIX);
-}
-
 /**
  * Sums shard distributions and stats. `candidates` is the number of matching documents across
  * shards (it decides how milli orders numbers in `alpha`); `maxValues` cuts each facet.
@@ -192,7 +188,7 @@ export function mergeFacets(
     if (distribution !== undefined && distribution !== null) {
       for (const facet of Object.keys(distribution)) {
         // `facets: ["*"]` also names the reserved `_miroir_shard` fields: they never leave Miroir.
-        if (isReserved(facet)) continue;
+        if (isReservedField(facet)) continue;
         const values: unknown = distribution[facet];
         let merged = byFacet.get(facet);
         if (merged === undefined) {
@@ -215,7 +211,7 @@ export function mergeFacets(
     const shardStats = input.stats;
     if (shardStats !== undefined && shardStats !== null) {
       for (const facet of Object.keys(shardStats)) {
-        if (isReserved(facet)) continue;
+        if (isReservedField(facet)) continue;
         const stat = shardStats[facet] as { min: number; max: number };
         const seen = stats.get(facet);
         if (seen === undefined) stats.set(facet, { min: stat.min, max: stat.max });

@@ -1,9 +1,8 @@
 // Fields the merge fetches for itself and the cleanup of every hit it returns: reserved
 // `_miroir_*` fields always go, scores go unless the client asked for them, and fields fetched
 // only for sorting, distinct or identity go when the client's attributesToRetrieve left them out.
+import { isReservedField } from '#core/ingest/reserved-fields.ts';
 import type { Hit } from './types.ts';
-
-export const RESERVED_PREFIX = '_miroir_';
 
 /** Whether `attributesToRetrieve` already returns `field` (itself, `*`, or a parent object). */
 export function isRetrieved(field: string, attributes: readonly string[] | null | undefined): boolean {
@@ -166,7 +165,7 @@ export class HitCleaner {
 
   private keeps(key: string, topLevel: boolean): boolean {
     if (key.charCodeAt(0) === 95 /* _ */) {
-      if (key.startsWith(RESERVED_PREFIX)) return false;
+      if (isReservedField(key)) return false;
       // The client's score switches alone decide for the scores.
       if (topLevel && key === '_rankingScore') return !this.dropScore;
       if (topLevel && key === '_rankingScoreDetails') return !this.dropDetails;

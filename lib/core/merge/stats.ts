@@ -1,7 +1,7 @@
 // Index stats over one covering set: each shard counted once, so document counts and the field
 // distribution add up exactly; byte sizes add up; the reserved `_miroir_*` fields stay hidden.
 import { checkShardAnswers } from './merge-search.ts';
-import { RESERVED_PREFIX } from './fields.ts';
+import { isReservedField } from '#core/ingest/reserved-fields.ts';
 import { compareCodePoints } from './sort-values.ts';
 import type { ShardAnswer } from './types.ts';
 
@@ -49,7 +49,7 @@ export function mergeStats(shardResponses: readonly ShardAnswer<IndexStatsBody>[
   const fields = new Map<string, number>();
   for (const answer of shardResponses) {
     for (const [field, count] of Object.entries(answer.body.fieldDistribution)) {
-      if (field.startsWith(RESERVED_PREFIX) || typeof count !== 'number') continue;
+      if (isReservedField(field) || typeof count !== 'number') continue;
       fields.set(field, (fields.get(field) ?? 0) + count);
     }
   }

@@ -3,7 +3,8 @@
 // fully sorted with one comparator. Property tests check the fast merge against this oracle.
 import { DistinctFilter } from '#core/merge/distinct.ts';
 import { facetOrderOf, LINEAR_SCAN_CANDIDATES_THRESHOLD, type FacetInput } from '#core/merge/facets.ts';
-import { RESERVED_PREFIX, withoutPath, type HitCleanup } from '#core/merge/fields.ts';
+import { RESERVED_FIELD_PREFIX } from '#core/ingest/reserved-fields.ts';
+import { withoutPath, type HitCleanup } from '#core/merge/fields.ts';
 import { createHitRanker, isSemanticHit } from '#core/merge/hit-order.ts';
 import { kwayMerge, type MergeList } from '#core/merge/kway-merge.ts';
 import { checkShardAnswers, cleanupFor, shardHitCount } from '#core/merge/merge-search.ts';
@@ -101,7 +102,7 @@ export function referenceMergeFacets(
 }
 
 function mustDrop(key: string, cleanup: HitCleanup, topLevel: boolean): boolean {
-  if (key.startsWith(RESERVED_PREFIX)) return true;
+  if (key.startsWith(RESERVED_FIELD_PREFIX)) return true;
   if (topLevel && key === '_rankingScore') return !cleanup.showRankingScore;
   if (topLevel && key === '_rankingScoreDetails') return !cleanup.showRankingScoreDetails;
   return cleanup.added.includes(key);
