@@ -14,7 +14,15 @@ import { defaultEventCodec } from '#core/events/codec.ts';
 import { initRouting, ownersOf, shardOf } from '#core/routing/index.ts';
 import { withShardValue } from '#core/routing/shard-field.ts';
 import { startDevnode } from '#devnode/server.ts';
-import { contentHash, npmSlice, startTestCluster, waitAll, waitUntil, type Doc, type TestCluster } from '#test/helpers/cluster.ts';
+import {
+  contentHash,
+  npmSlice,
+  startTestCluster,
+  waitAll,
+  waitUntil,
+  type Doc,
+  type TestCluster,
+} from '#test/helpers/cluster.ts';
 import { kafkaBrokers, uniqueName } from '#test/helpers/services.ts';
 import { NodeApplier } from '../../indexers/applier.ts';
 import { createNodeExecutor } from '../../indexers/node-executor.ts';
@@ -36,7 +44,9 @@ afterEach(async () => {
 async function expectReplicas(c: TestCluster, uid: string, expected: Map<string, Doc>): Promise<void> {
   const nodes = c.local.nodes.map((n) => n.id);
   const wanted = new Map<string, Map<string, Doc>>(nodes.map((id) => [id, new Map()]));
-  for (const [id, doc] of expected) for (const owner of ownersOf(shardOf(id, SHARDS), nodes, RF)) wanted.get(owner)?.set(id, withShardValue(doc, shardOf(id, SHARDS)));
+  for (const [id, doc] of expected)
+    for (const owner of ownersOf(shardOf(id, SHARDS), nodes, RF))
+      wanted.get(owner)?.set(id, withShardValue(doc, shardOf(id, SHARDS)));
   for (const node of nodes) {
     const want = wanted.get(node) as Map<string, Doc>;
     await waitUntil(`${node} to hold ${want.size} documents`, async () => {
@@ -49,27 +59,37 @@ async function expectReplicas(c: TestCluster, uid: string, expected: Map<string,
 
 async function ingest(sdk: Meilisearch, uid: string, docs: readonly Doc[], batch: number): Promise<number[]> {
   const uids: number[] = [];
-  for (let i = 0; i < docs.length; i += batch) uids.push((await sdk.index(uid).addDocuments(docs.slice(i, i + batch), { primaryKey: 'id' })).taskUid);
+  for (let i = 0; i < docs.length; i += batch)
+    uids.push((await sdk.index(uid).addDocuments(docs.slice(i, i + batch), { primaryKey: 'id' })).taskUid);
   return uids;
 }
 
 describe('crashes lose nothing', () => {
   it('an indexer process killed with SIGKILL mid-ingest of 50K documents resumes without loss', async () => {
-    cluster = await startTestCluster({ nodes: 3, shards: SHARDS, rf: RF, roles: ['projections', 'query', 'ingest'] });
+    cluster = await startTestCluster({
+      nodes: 3,
+      shards: SHARDS,
+      rf: RF,
+      roles: ['projections', 'query', 'ingest'],
+    });
     const c = cluster;
     const uid = uniqueName('kill9');
     const docs = npmSlice(50_000, 60_000);
     let indexer = c.startIndexerProcess();
     const writing = ingest(c.sdk, uid, docs, 5_000);
     // Killed once some documents reached a node, i.e. in the middle of applying.
-    await waitUntil('the first documents on a node', async () => {
-      try {
-        const held = await Promise.all(c.local.nodes.map((n) => c.nodeDocuments(n.id, uid)));
-        return held.some((m) => m.size > 0);
-      } catch {
-        return false;
-      }
-    }, 120_000);
+    await waitUntil(
+      'the first documents on a node',
+      async () => {
+        try {
+          const held = await Promise.all(c.local.nodes.map((n) => c.nodeDocuments(n.id, uid)));
+          return held.some((m) => m.size > 0);
+        } catch {
+          return false;
+        }
+      },
+      120_000,
+    );
     await indexer.kill9();
     expect(indexer.child.signalCode).toBe('SIGKILL');
     const uids = await writing;
@@ -95,17 +115,27 @@ describe('crashes lose nothing', () => {
       const uid = uniqueName('nodekill');
       const docs = npmSlice(20_000, 110_000);
       const expected = new Map(docs.map((d) => [String(d.id), d]));
-      const ownedByN2 = [...expected.keys()].filter((id) => ownersOf(shardOf(id, SHARDS), c.local.nodes.map((n) => n.id), RF).includes('n2')).length;
+      const ownedByN2 = [...expected.keys()].filter((id) =>
+        ownersOf(
+          shardOf(id, SHARDS),
+          c.local.nodes.map((n) => n.id),
+          RF,
+        ).includes('n2'),
+      ).length;
       const writing = ingest(c.sdk, uid, docs, 2_000);
       // Killed while it is applying: it holds some, not all, of its documents.
-      await waitUntil('n2 to hold part of its documents', async () => {
-        try {
-          const held = (await c.nodeDocuments('n2', uid)).size;
-          return (held > 0 && held < ownedByN2) || `holds ${held} of ${ownedByN2}`;
-        } catch {
-          return false;
-        }
-      }, 120_000);
+      await waitUntil(
+        'n2 to hold part of its documents',
+        async () => {
+          try {
+            const held = (await c.nodeDocuments('n2', uid)).size;
+            return (held > 0 && held < ownedByN2) || `holds ${held} of ${ownedByN2}`;
+          } catch {
+            return false;
+          }
+        },
+        120_000,
+      );
       const killed = node;
       node = undefined;
       expect(await killed.kill9()).toBe('SIGKILL');
@@ -137,7 +167,9 @@ describe('replay equals live', () => {
     await ok(index.updateSettings({ filterableAttributes: ['major'] }));
     await ok(index.deleteAllDocuments());
     await ok(index.addDocuments(docs));
-    await ok(index.updateDocuments(docs.slice(0, 300).map((d) => ({ id: d.id, downloads: -1, note: 'partial' }))));
+    await ok(
+      index.updateDocuments(docs.slice(0, 300).map((d) => ({ id: d.id, downloads: -1, note: 'partial' }))),
+    );
     await ok(index.deleteDocument(String(docs[400]?.id)));
     await ok(index.deleteDocuments(docs.slice(500, 700).map((d) => String(d.id))));
     await ok(index.deleteDocuments({ filter: 'major = 1' }));
@@ -145,7 +177,11 @@ describe('replay equals live', () => {
 
     const shard = 1;
     const nodeUid = await c.nodeIndexUid(uid);
-    const live = ownersOf(shard, c.local.nodes.map((n) => n.id), RF)[0] as string;
+    const live = ownersOf(
+      shard,
+      c.local.nodes.map((n) => n.id),
+      RF,
+    )[0] as string;
     const liveShard = [...(await c.nodeDocuments(live, uid))].filter(([id]) => shardOf(id, SHARDS) === shard);
     expect(liveShard.length).toBeGreaterThan(0);
 
@@ -172,19 +208,31 @@ describe('replay equals live', () => {
     });
     try {
       await applier.setTargets([
-        { indexUid: uid, nodeIndexUid: nodeUid, primaryKey: 'id', generation: 0, topic: c.topics.docs(uid, 0), partitions: [shard], replicaGroup: 0 },
+        {
+          indexUid: uid,
+          nodeIndexUid: nodeUid,
+          primaryKey: 'id',
+          generation: 0,
+          topic: c.topics.docs(uid, 0),
+          partitions: [shard],
+          replicaGroup: 0,
+        },
       ]);
       const liveHash = contentHash(liveShard);
-      await waitUntil('the replayed node to equal the live replica', async () => {
-        let page: { results: Doc[] };
-        try {
-          page = (await client.fetchDocuments(nodeUid, { limit: 100_000 })) as { results: Doc[] };
-        } catch {
-          return false;
-        }
-        const replayed = page.results.map((d): [string, Doc] => [String(d.id), d]);
-        return contentHash(replayed) === liveHash || `${replayed.length} of ${liveShard.length} documents`;
-      }, 120_000);
+      await waitUntil(
+        'the replayed node to equal the live replica',
+        async () => {
+          let page: { results: Doc[] };
+          try {
+            page = (await client.fetchDocuments(nodeUid, { limit: 100_000 })) as { results: Doc[] };
+          } catch {
+            return false;
+          }
+          const replayed = page.results.map((d): [string, Doc] => [String(d.id), d]);
+          return contentHash(replayed) === liveHash || `${replayed.length} of ${liveShard.length} documents`;
+        },
+        120_000,
+      );
       const settings = await client.getSettings(nodeUid);
       expect(settings.filterableAttributes).toEqual(expect.arrayContaining(['major']));
     } finally {

@@ -7,7 +7,14 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Meilisearch } from 'meilisearch';
 import { indexerGroupId } from '#core/log/consumer-groups.ts';
 import { initRouting, ownersOf, shardOf } from '#core/routing/index.ts';
-import { npmSlice, startTestCluster, waitAll, waitUntil, type Doc, type TestCluster } from '#test/helpers/cluster.ts';
+import {
+  npmSlice,
+  startTestCluster,
+  waitAll,
+  waitUntil,
+  type Doc,
+  type TestCluster,
+} from '#test/helpers/cluster.ts';
 import { uniqueName } from '#test/helpers/services.ts';
 
 const SHARDS = 4;
@@ -93,7 +100,10 @@ describe('settings order across indexer processes', () => {
     await waitUntil('both processes in every node group', async () => {
       for (const nodeId of nodeIds) {
         const members = await c.admin.describeGroupAssignment(indexerGroupId(c.topics.prefix, nodeId));
-        if (members.length !== 2 || members.filter((m) => m.assignment.some((a) => a.topic === topic)).length !== 1)
+        if (
+          members.length !== 2 ||
+          members.filter((m) => m.assignment.some((a) => a.topic === topic)).length !== 1
+        )
           return `${nodeId}: ${members.length} members`;
       }
       return true;

@@ -5,7 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from 'meilisearch';
 import { initRouting, ownersOf, shardOf } from '#core/routing/index.ts';
-import { contentHash, npmSlice, startTestCluster, type Doc, type TestCluster } from '#test/helpers/cluster.ts';
+import {
+  contentHash,
+  npmSlice,
+  startTestCluster,
+  type Doc,
+  type TestCluster,
+} from '#test/helpers/cluster.ts';
 import { uniqueName } from '#test/helpers/services.ts';
 
 const SHARDS = 4;
@@ -73,7 +79,8 @@ function toNdjson(docs: readonly Doc[]): string {
 
 const CSV_FIELDS = ['id', 'name', 'version', 'major', 'downloads', 'summary'] as const;
 function csvCell(value: unknown): string {
-  const text = typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value);
+  const text =
+    typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value);
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 /** CSV with typed numeric columns; `scope` is left out (an empty CSV cell reads back as null, which is not the JSON's absence). */
@@ -98,9 +105,12 @@ describe('write path', () => {
     const json = docs.slice(0, 8_000);
     const ndjson = docs.slice(8_000, 14_000);
     const csv = docs.slice(14_000);
-    for (let i = 0; i < json.length; i += 2_000) tasks.push(index.addDocuments(json.slice(i, i + 2_000), { primaryKey: 'id' }));
-    for (let i = 0; i < ndjson.length; i += 2_000) tasks.push(index.addDocumentsFromString(toNdjson(ndjson.slice(i, i + 2_000)), 'application/x-ndjson'));
-    for (let i = 0; i < csv.length; i += 2_000) tasks.push(index.addDocumentsFromString(toCsv(csv.slice(i, i + 2_000)), 'text/csv'));
+    for (let i = 0; i < json.length; i += 2_000)
+      tasks.push(index.addDocuments(json.slice(i, i + 2_000), { primaryKey: 'id' }));
+    for (let i = 0; i < ndjson.length; i += 2_000)
+      tasks.push(index.addDocumentsFromString(toNdjson(ndjson.slice(i, i + 2_000)), 'application/x-ndjson'));
+    for (let i = 0; i < csv.length; i += 2_000)
+      tasks.push(index.addDocumentsFromString(toCsv(csv.slice(i, i + 2_000)), 'text/csv'));
     for (const d of [...json, ...ndjson]) expected.set(String(d.id), d);
     for (const d of csv) expected.set(String(d.id), csvView(d));
     for (const task of tasks) await succeeded(task);
@@ -117,10 +127,16 @@ describe('write path', () => {
     const expected = new Map<string, Doc>(docs.map((d) => [String(d.id), { ...d }]));
     await succeeded(index.addDocuments(docs, { primaryKey: 'id' }));
     // Settings first: the filter delete below needs `major` filterable on every node.
-    await succeeded(index.updateSettings({ filterableAttributes: ['major', 'scope'], searchableAttributes: ['name', 'summary'] }));
+    await succeeded(
+      index.updateSettings({
+        filterableAttributes: ['major', 'scope'],
+        searchableAttributes: ['name', 'summary'],
+      }),
+    );
     const updates = docs.slice(0, 500).map((d) => ({ id: d.id, downloads: 1, tag: 'updated' }));
     await succeeded(index.updateDocuments(updates));
-    for (const u of updates) Object.assign(expected.get(String(u.id)) as Doc, { downloads: 1, tag: 'updated' });
+    for (const u of updates)
+      Object.assign(expected.get(String(u.id)) as Doc, { downloads: 1, tag: 'updated' });
     const one = String(docs[600]?.id);
     await succeeded(index.deleteDocument(one));
     expected.delete(one);
@@ -185,8 +201,17 @@ describe('write path', () => {
 });
 
 describe('bad inputs', () => {
-  async function rawWrite(method: string, path: string, body: string, contentType = 'application/json'): Promise<{ status: number; body: Record<string, unknown> }> {
-    const res = await fetch(`${cluster.url}${path}`, { method, headers: { 'content-type': contentType }, body });
+  async function rawWrite(
+    method: string,
+    path: string,
+    body: string,
+    contentType = 'application/json',
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const res = await fetch(`${cluster.url}${path}`, {
+      method,
+      headers: { 'content-type': contentType },
+      body,
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
@@ -198,13 +223,39 @@ describe('bad inputs', () => {
     const cases: Array<[string, string, string, string | undefined, number, string]> = [
       ['malformed JSON', 'POST', `/indexes/${uid}/documents`, '[{"id": "x",', 400, 'malformed_payload'],
       ['missing id', 'POST', `/indexes/${uid}/documents`, '[{"title": "no id"}]', 400, 'missing_document_id'],
-      ['invalid id', 'POST', `/indexes/${uid}/documents`, '[{"id": "not valid!"}]', 400, 'invalid_document_id'],
-      ['reserved field', 'POST', `/indexes/${uid}/documents`, '[{"id": "r", "_miroir_shard": 1}]', 400, 'miroir_reserved_field'],
-      ['unknown index', 'POST', `/indexes/${uniqueName('missing')}/documents`, '[{"id": "u"}]', 404, 'index_not_found'],
+      [
+        'invalid id',
+        'POST',
+        `/indexes/${uid}/documents`,
+        '[{"id": "not valid!"}]',
+        400,
+        'invalid_document_id',
+      ],
+      [
+        'reserved field',
+        'POST',
+        `/indexes/${uid}/documents`,
+        '[{"id": "r", "_miroir_shard": 1}]',
+        400,
+        'miroir_reserved_field',
+      ],
+      [
+        'unknown index',
+        'POST',
+        `/indexes/${uniqueName('missing')}/documents`,
+        '[{"id": "u"}]',
+        404,
+        'index_not_found',
+      ],
       ['wrong content type', 'POST', `/indexes/${uid}/documents`, 'id\nz', 415, 'invalid_content_type'],
     ];
     for (const [what, method, path, body, status, code] of cases) {
-      const res = await rawWrite(method, path, body ?? '', what === 'wrong content type' ? 'text/plain' : 'application/json');
+      const res = await rawWrite(
+        method,
+        path,
+        body ?? '',
+        what === 'wrong content type' ? 'text/plain' : 'application/json',
+      );
       expect(res.status, what).toBe(status);
       expect(res.body.code, what).toBe(code);
       expect(typeof res.body.message, what).toBe('string');

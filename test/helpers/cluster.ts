@@ -100,13 +100,18 @@ export async function waitAll(sdk: Meilisearch, uids: readonly number[]): Promis
   return tasks;
 }
 
-export async function waitUntil(what: string, check: () => Promise<boolean | string> | boolean | string, timeoutMs = 60_000): Promise<void> {
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean | string> | boolean | string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: boolean | string = false;
   for (;;) {
     last = await check();
     if (last === true) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${typeof last === 'string' ? `: ${last}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${typeof last === 'string' ? `: ${last}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -148,9 +153,13 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     }
     return client;
   };
-  const topology = async (): Promise<{ indexes: Array<{ uid: string; nodeIndexUid: string; owners: Record<string, string[]> }> }> => {
+  const topology = async (): Promise<{
+    indexes: Array<{ uid: string; nodeIndexUid: string; owners: Record<string, string[]> }>;
+  }> => {
     const res = await fetch(`${local.url}/_miroir/topology`);
-    return (await res.json()) as { indexes: Array<{ uid: string; nodeIndexUid: string; owners: Record<string, string[]> }> };
+    return (await res.json()) as {
+      indexes: Array<{ uid: string; nodeIndexUid: string; owners: Record<string, string[]> }>;
+    };
   };
   const indexOf = async (uid: string) => {
     const index = (await topology()).indexes.find((i) => i.uid === uid);
@@ -178,7 +187,10 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
       }
       const pageSize = 10_000;
       for (let offset = 0; ; offset += pageSize) {
-        const page = (await client.fetchDocuments(nodeUid, { offset, limit: pageSize })) as { results: Doc[]; total: number };
+        const page = (await client.fetchDocuments(nodeUid, { offset, limit: pageSize })) as {
+          results: Doc[];
+          total: number;
+        };
         for (const doc of page.results) out.set(String(doc[primaryKey]), doc);
         if (page.results.length < pageSize) break;
       }
@@ -187,7 +199,8 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     async logEnd() {
       const names = (await admin.listTopics()).filter((t) => t.startsWith(prefix)).sort();
       const out: Record<string, number> = {};
-      for (const name of names) out[name] = [...(await admin.fetchEndOffsets(name)).values()].reduce((a, b) => a + b, 0);
+      for (const name of names)
+        out[name] = [...(await admin.fetchEndOffsets(name)).values()].reduce((a, b) => a + b, 0);
       return out;
     },
     startIndexerProcess() {
@@ -208,10 +221,14 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
         MIROIR_LOGGING__LEVEL: 'info',
         MIROIR_METRICS__ENABLED: 'false',
       };
-      const child = spawn(process.execPath, [join(repoRoot, 'bin', 'miroir.js'), 'serve', '--roles', 'indexer', '--port', '0'], {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [join(repoRoot, 'bin', 'miroir.js'), 'serve', '--roles', 'indexer', '--port', '0'],
+        {
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let output = '';
       let markReady: () => void = () => {};
       const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -221,7 +238,9 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
       };
       child.stdout?.on('data', keep);
       child.stderr?.on('data', keep);
-      const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+      const exited = new Promise<number | string>((resolve) =>
+        child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+      );
       const started = Promise.race([
         ready,
         exited.then((code) => {

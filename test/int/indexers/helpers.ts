@@ -29,10 +29,20 @@ export interface TestNode {
   client: NodeClient;
 }
 
-export async function startNode(id: string, port = 0, dir = mkdtempSync(join(tmpdir(), `indexer-${id}-`))): Promise<TestNode> {
+export async function startNode(
+  id: string,
+  port = 0,
+  dir = mkdtempSync(join(tmpdir(), `indexer-${id}-`)),
+): Promise<TestNode> {
   const devnode = await startDevnode({ port, dataDir: dir });
   const actualPort = Number(new URL(devnode.url).port);
-  return { id, dir, port: actualPort, devnode, client: createNodeClient({ nodeId: id, url: devnode.url, timeoutMs: 5_000 }) };
+  return {
+    id,
+    dir,
+    port: actualPort,
+    devnode,
+    client: createNodeClient({ nodeId: id, url: devnode.url, timeoutMs: 5_000 }),
+  };
 }
 
 export async function stopNode(node: TestNode): Promise<void> {
@@ -54,7 +64,17 @@ export function topologyFor(nodes: readonly TestNode[], indexUid: string): Topol
   return createTopology({
     groups: [{ id: 'g0', state: 'active' }],
     nodes: nodes.map((n) => ({ id: n.id, url: `http://127.0.0.1:${n.port}`, group: 'g0', state: 'active' })),
-    indexes: [{ uid: indexUid, primaryKey: 'id', shards: SHARDS, rf: RF, groups: ['g0'], generation: 0, state: 'active' }],
+    indexes: [
+      {
+        uid: indexUid,
+        primaryKey: 'id',
+        shards: SHARDS,
+        rf: RF,
+        groups: ['g0'],
+        generation: 0,
+        state: 'active',
+      },
+    ],
   });
 }
 
@@ -142,7 +162,9 @@ export async function createLogHarness(topology: () => Topology, indexUid: strin
     },
     async close() {
       for (const m of managers) await m.close().catch(() => undefined);
-      await admin.deleteTopics([topics.tasks, topics.control, topics.docs(indexUid, 0), topics.dlq(indexUid)]).catch(() => undefined);
+      await admin
+        .deleteTopics([topics.tasks, topics.control, topics.docs(indexUid, 0), topics.dlq(indexUid)])
+        .catch(() => undefined);
       await producer.close();
       await admin.close();
     },
@@ -150,7 +172,12 @@ export async function createLogHarness(topology: () => Topology, indexUid: strin
 }
 
 /** Every record of a topic, decoded with `decode`, read with a throwaway consumer group. */
-export async function readTopic<T>(kafka: KafkaClient, admin: LogAdmin, topic: string, decode: (value: Buffer) => T): Promise<T[]> {
+export async function readTopic<T>(
+  kafka: KafkaClient,
+  admin: LogAdmin,
+  topic: string,
+  decode: (value: Buffer) => T,
+): Promise<T[]> {
   const ends = await admin.fetchEndOffsets(topic);
   const out: { partition: number; offset: number; value: T }[] = [];
   const remaining = new Map([...ends].filter(([, end]) => end > 0));
@@ -163,7 +190,8 @@ export async function readTopic<T>(kafka: KafkaClient, admin: LogAdmin, topic: s
     maxWaitTimeMs: 100,
     handler: async (batch) => {
       for (const m of batch.messages) {
-        if (m.value !== null) out.push({ partition: batch.partition, offset: m.offset, value: decode(m.value) });
+        if (m.value !== null)
+          out.push({ partition: batch.partition, offset: m.offset, value: decode(m.value) });
         if (m.offset + 1 >= (remaining.get(batch.partition) ?? 0)) remaining.delete(batch.partition);
       }
       if (remaining.size === 0) done();
@@ -175,9 +203,14 @@ export async function readTopic<T>(kafka: KafkaClient, admin: LogAdmin, topic: s
   return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset).map((r) => r.value);
 }
 
-export const readTaskEvents = (h: LogHarness): Promise<MiroirEvent[]> => readTopic(h.kafka, h.admin, h.topics.tasks, decodeEvent);
+export const readTaskEvents = (h: LogHarness): Promise<MiroirEvent[]> =>
+  readTopic(h.kafka, h.admin, h.topics.tasks, decodeEvent);
 
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -188,7 +221,9 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     }
     await new Promise((r) => setTimeout(r, 150));
   }
-  throw new Error(`timed out waiting for ${what}${lastError instanceof Error ? ` (last error: ${lastError.message})` : ''}`);
+  throw new Error(
+    `timed out waiting for ${what}${lastError instanceof Error ? ` (last error: ${lastError.message})` : ''}`,
+  );
 }
 
 /** All documents of a node index (empty when the index does not exist yet). */
@@ -204,7 +239,11 @@ export async function nodeDocuments(node: TestNode, indexUid: string): Promise<R
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }
@@ -216,7 +255,11 @@ export function digest(docs: readonly Record<string, unknown>[]): { count: numbe
 }
 
 /** What each node must hold: every document on exactly the owners of its shard, with `_miroir_shard`. */
-export function expectedPerNode(topology: Topology, indexUid: string, docs: ReadonlyMap<string, Record<string, unknown>>): Map<string, Record<string, unknown>[]> {
+export function expectedPerNode(
+  topology: Topology,
+  indexUid: string,
+  docs: ReadonlyMap<string, Record<string, unknown>>,
+): Map<string, Record<string, unknown>[]> {
   const table = topology.tables.get(indexUid);
   if (table === undefined) throw new Error('no table');
   const out = new Map<string, Record<string, unknown>[]>(topology.nodes.map((n) => [n.id, []]));
