@@ -16,13 +16,13 @@ import { withShardValue } from '#core/routing/shard-field.ts';
 import { startDevnode } from '#devnode/server.ts';
 import {
   contentHash,
-  npmSlice,
   startTestCluster,
   waitAll,
   waitUntil,
   type Doc,
   type TestCluster,
 } from '#test/helpers/cluster.ts';
+import { npmPackages } from '#test/helpers/npm-packages.ts';
 import { kafkaBrokers, uniqueName } from '#test/helpers/services.ts';
 import { NodeApplier } from '../../indexers/applier.ts';
 import { createNodeExecutor } from '../../indexers/node-executor.ts';
@@ -65,7 +65,7 @@ async function ingest(sdk: Meilisearch, uid: string, docs: readonly Doc[], batch
 }
 
 describe('crashes lose nothing', () => {
-  it('an indexer process killed with SIGKILL mid-ingest of 50K documents resumes without loss', async () => {
+  it('an indexer process killed with SIGKILL mid-ingest of 30K documents resumes without loss', async () => {
     cluster = await startTestCluster({
       nodes: 3,
       shards: SHARDS,
@@ -74,7 +74,8 @@ describe('crashes lose nothing', () => {
     });
     const c = cluster;
     const uid = uniqueName('kill9');
-    const docs = npmSlice(50_000, 60_000);
+    // The whole 30K-record fixture: the kill lands while most of it is still to apply.
+    const docs = npmPackages(30_000);
     let indexer = c.startIndexerProcess();
     const writing = ingest(c.sdk, uid, docs, 5_000);
     // Killed once some documents reached a node, i.e. in the middle of applying.
@@ -113,7 +114,7 @@ describe('crashes lose nothing', () => {
     let node: DevnodeProcess | undefined = await spawnDevnodeProcess(n2.dir, n2.port);
     try {
       const uid = uniqueName('nodekill');
-      const docs = npmSlice(20_000, 110_000);
+      const docs = npmPackages(20_000, 10_000);
       const expected = new Map(docs.map((d) => [String(d.id), d]));
       const ownedByN2 = [...expected.keys()].filter((id) =>
         ownersOf(
@@ -162,7 +163,7 @@ describe('replay equals live', () => {
       expect(task?.status, JSON.stringify(task?.error)).toBe('succeeded');
     };
     // A history with every write kind.
-    const docs = npmSlice(4_000, 140_000);
+    const docs = npmPackages(4_000, 26_000);
     await ok(index.addDocuments(docs.slice(0, 2_000), { primaryKey: 'id' }));
     await ok(index.updateSettings({ filterableAttributes: ['major'] }));
     await ok(index.deleteAllDocuments());

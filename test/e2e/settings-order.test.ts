@@ -7,14 +7,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Meilisearch } from 'meilisearch';
 import { indexerGroupId } from '#core/log/consumer-groups.ts';
 import { initRouting, ownersOf, shardOf } from '#core/routing/index.ts';
-import {
-  npmSlice,
-  startTestCluster,
-  waitAll,
-  waitUntil,
-  type Doc,
-  type TestCluster,
-} from '#test/helpers/cluster.ts';
+import { startTestCluster, waitAll, waitUntil, type Doc, type TestCluster } from '#test/helpers/cluster.ts';
+import { npmPackages } from '#test/helpers/npm-packages.ts';
 import { uniqueName } from '#test/helpers/services.ts';
 
 const SHARDS = 4;
@@ -75,7 +69,7 @@ describe('settings order across indexer processes', () => {
     await Promise.all([first.ready, second.ready]);
 
     const uid = uniqueName('settings');
-    const docs = npmSlice(8_000, 30_000);
+    const docs = npmPackages(8_000, 12_000);
     const before = docs.slice(0, 4_000);
     const after = docs.slice(4_000);
     const uids = [(await c.sdk.index(uid).addDocuments(before.slice(0, 500), { primaryKey: 'id' })).taskUid];

@@ -5,13 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from 'meilisearch';
 import { initRouting, ownersOf, shardOf } from '#core/routing/index.ts';
-import {
-  contentHash,
-  npmSlice,
-  startTestCluster,
-  type Doc,
-  type TestCluster,
-} from '#test/helpers/cluster.ts';
+import { contentHash, startTestCluster, type Doc, type TestCluster } from '#test/helpers/cluster.ts';
+import { npmPackages } from '#test/helpers/npm-packages.ts';
 import { uniqueName } from '#test/helpers/services.ts';
 
 const SHARDS = 4;
@@ -98,7 +93,7 @@ describe('write path', () => {
   it('places 20K documents sent as JSON, NDJSON and CSV on exactly their owners in every group', async () => {
     const uid = uniqueName('npm');
     await createIndex(uid);
-    const docs = npmSlice(20_000);
+    const docs = npmPackages(20_000);
     const expected = new Map<string, Doc>();
     const index = cluster.sdk.index(uid);
     const tasks: Array<Promise<{ taskUid: number }>> = [];
@@ -123,7 +118,7 @@ describe('write path', () => {
     const uid = uniqueName('kinds');
     await createIndex(uid);
     const index = cluster.sdk.index(uid);
-    const docs = npmSlice(3_000, 20_000);
+    const docs = npmPackages(3_000, 20_000);
     const expected = new Map<string, Doc>(docs.map((d) => [String(d.id), { ...d }]));
     await succeeded(index.addDocuments(docs, { primaryKey: 'id' }));
     // Settings first: the filter delete below needs `major` filterable on every node.
@@ -159,7 +154,7 @@ describe('write path', () => {
 
     await succeeded(index.deleteAllDocuments());
     await expectPlacement(uid, new Map());
-    const again = npmSlice(100, 30_000);
+    const again = npmPackages(100, 23_000);
     await succeeded(index.addDocuments(again));
     await expectPlacement(uid, new Map(again.map((d) => [String(d.id), d])));
   });
@@ -168,7 +163,7 @@ describe('write path', () => {
     const uid = uniqueName('search');
     await createIndex(uid);
     const index = cluster.sdk.index(uid);
-    const docs = npmSlice(2_000, 40_000);
+    const docs = npmPackages(2_000, 24_000);
     await succeeded(index.addDocuments(docs, { primaryKey: 'id' }));
     const target = docs[1234] as Doc;
     const result = await index.search(String(target.name), { limit: 20 });
@@ -186,7 +181,7 @@ describe('write path', () => {
     const uid = uniqueName('hash');
     await createIndex(uid);
     const index = cluster.sdk.index(uid);
-    const docs = npmSlice(1_000, 50_000);
+    const docs = npmPackages(1_000, 26_000);
     await succeeded(index.addDocuments(docs, { primaryKey: 'id' }));
     await succeeded(index.updateDocuments(docs.slice(0, 100).map((d) => ({ id: d.id, downloads: 7 }))));
     for (let shard = 0; shard < SHARDS; shard++) {

@@ -3,7 +3,7 @@
 // process (`bin/miroir.js serve --roles indexer`) that a test can kill -9, and direct node reads.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,17 +82,6 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The first `count` npm package records of the shared corpus. */
-export function npmSlice(count: number, from = 0): Doc[] {
-  const path = join(repoRoot, '..', 'shared', 'data', 'npm-packages.jsonl');
-  const lines = readFileSync(path, 'utf8').split('\n');
-  return lines
-    .slice(from, from + count)
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Doc);
-}
-
-/** Polls until `check` holds; the error names what was awaited and the last observation. */
 /** Waits for each task in turn (long ingests: up to 3 minutes each) and returns them in order. */
 export async function waitAll(sdk: Meilisearch, uids: readonly number[]): Promise<Task[]> {
   const tasks: Task[] = [];
@@ -100,6 +89,7 @@ export async function waitAll(sdk: Meilisearch, uids: readonly number[]): Promis
   return tasks;
 }
 
+/** Polls until `check` holds; the error names what was awaited and the last observation. */
 export async function waitUntil(
   what: string,
   check: () => Promise<boolean | string> | boolean | string,

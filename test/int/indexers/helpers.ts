@@ -1,7 +1,7 @@
 // Shared setup of the indexer integration tests: devnodes on temp dirs, writes appended to a
 // real Kafka log exactly as ingest plans them, and readers for node contents and task events.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKafkaClient, type KafkaClient, type LogAdmin, type LogProducer } from '#adapters/kafka.ts';
@@ -17,6 +17,9 @@ import { createTopology, type Topology } from '#core/topology.ts';
 import { startDevnode, type RunningDevnode } from '#devnode/server.ts';
 import { kafkaBrokers, uniqueName } from '#test/helpers/services.ts';
 import { ApplierManager } from '../../../indexers/applier-manager.ts';
+
+// The applier tests import their documents from here, with the rest of their helpers.
+export { npmPackages } from '#test/helpers/npm-packages.ts';
 
 export const SHARDS = 4;
 export const RF = 2;
@@ -268,15 +271,4 @@ export function expectedPerNode(
     for (const node of table.writeTargets[shard] ?? []) out.get(node)?.push(withShardValue(doc, shard));
   }
   return out;
-}
-
-let npmCache: Record<string, unknown>[] | undefined;
-/** Real records from the npm package data set (id, name, version, downloads, summary, scope...). */
-export function npmPackages(count: number, offset = 0): Record<string, unknown>[] {
-  npmCache ??= readFileSync('/work/shared/data/npm-packages.jsonl', 'utf8')
-    .split('\n')
-    .slice(0, 20_000)
-    .filter((line) => line.length > 0)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return npmCache.slice(offset, offset + count);
 }
