@@ -34,8 +34,12 @@ function percentile(sorted: number[], p: number): number {
 
 export async function run(args: string[]): Promise<BenchResult> {
   const limitArg = args.find((a) => a.startsWith('--docs='));
-  const lines = readFileSync(DATA, 'utf8').split('\n').filter((l) => l !== '');
-  const docs = (limitArg ? lines.slice(0, Number(limitArg.slice(7))) : lines).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = readFileSync(DATA, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
+  const docs = (limitArg ? lines.slice(0, Number(limitArg.slice(7))) : lines).map(
+    (l) => JSON.parse(l) as Record<string, unknown>,
+  );
 
   const dir = mkdtempSync(join(tmpdir(), 'devnode-bench-'));
   const store = new DevnodeStore(dir);
@@ -46,7 +50,11 @@ export async function run(args: string[]): Promise<BenchResult> {
   const address = app.server.address() as { port: number };
   const base = `http://127.0.0.1:${address.port}`;
   const post = async (path: string, body: unknown, method = 'POST') => {
-    const res = await fetch(base + path, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(base + path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return (await res.json()) as Record<string, unknown>;
   };
   const waitTask = async (uid: number) => {
@@ -59,12 +67,17 @@ export async function run(args: string[]): Promise<BenchResult> {
   };
 
   try {
-    const settings = await post('/indexes/npm/settings', { filterableAttributes: ['scope', 'major'], sortableAttributes: ['downloads'] }, 'PATCH');
+    const settings = await post(
+      '/indexes/npm/settings',
+      { filterableAttributes: ['scope', 'major'], sortableAttributes: ['downloads'] },
+      'PATCH',
+    );
     await waitTask(settings.taskUid as number);
 
     const indexStart = performance.now();
     let last = 0;
-    for (let i = 0; i < docs.length; i += BATCH) last = (await post('/indexes/npm/documents', docs.slice(i, i + BATCH))).taskUid as number;
+    for (let i = 0; i < docs.length; i += BATCH)
+      last = (await post('/indexes/npm/documents', docs.slice(i, i + BATCH))).taskUid as number;
     await waitTask(last);
     const indexSeconds = (performance.now() - indexStart) / 1000;
     const docsPerSecond = docs.length / indexSeconds;
@@ -74,16 +87,25 @@ export async function run(args: string[]): Promise<BenchResult> {
     const words: string[] = [];
     for (let i = 0; i < 5_000; i++) {
       const d = docs[Math.floor(random() * docs.length)]!;
-      const text = [d.name, d.summary].filter((v): v is string => typeof v === 'string').join(' ').toLowerCase();
+      const text = [d.name, d.summary]
+        .filter((v): v is string => typeof v === 'string')
+        .join(' ')
+        .toLowerCase();
       for (const w of text.split(/[^a-z0-9]+/)) if (w.length >= 3) words.push(w);
     }
-    const scopes = [...new Set(docs.map((d) => d.scope).filter((s): s is string => typeof s === 'string'))].slice(0, 50);
+    const scopes = [
+      ...new Set(docs.map((d) => d.scope).filter((s): s is string => typeof s === 'string')),
+    ].slice(0, 50);
     const makeBodies = (count: number): Record<string, unknown>[] =>
       Array.from({ length: count }, (_, i) => {
         const n = 1 + Math.floor(random() * 3);
         const q = Array.from({ length: n }, () => words[Math.floor(random() * words.length)]).join(' ');
         if (i % 2 === 0 || scopes.length === 0) return { q };
-        return { q, filter: `scope = "${scopes[Math.floor(random() * scopes.length)]}" OR major >= 1`, facets: ['scope', 'major'] };
+        return {
+          q,
+          filter: `scope = "${scopes[Math.floor(random() * scopes.length)]}" OR major >= 1`,
+          facets: ['scope', 'major'],
+        };
       });
     // Warm-up queries are drawn after the measured ones, so they share no query by construction
     // (words may repeat, as they do between any two queries of real traffic).
@@ -93,7 +115,12 @@ export async function run(args: string[]): Promise<BenchResult> {
     // A keep-alive undici pool, as Miroir's node client uses: the measure is the node, not a heavy client.
     const pool = new Pool(base, { connections: 1 });
     const search = async (body: Record<string, unknown>): Promise<void> => {
-      const res = await pool.request({ path: '/indexes/npm/search', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await pool.request({
+        path: '/indexes/npm/search',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       await res.body.arrayBuffer();
       if (res.statusCode !== 200) throw new Error(`search answered ${res.statusCode}`);
     };
@@ -134,7 +161,12 @@ export async function run(args: string[]): Promise<BenchResult> {
       rawEngineP99Ms: Number(percentile(raw, 99).toFixed(3)),
       rssMb: Math.round(rssMb),
       targets: { docsPerSecond: '>= 5000', p50Ms: '<= 5', p99Ms: '<= 25', rssMb: '< 1536' },
-      met: { docsPerSecond: docsPerSecond >= 5000, p50: p50 <= 5, p99: percentile(http, 99) <= 25, rss: rssMb < 1536 },
+      met: {
+        docsPerSecond: docsPerSecond >= 5000,
+        p50: p50 <= 5,
+        p99: percentile(http, 99) <= 25,
+        rss: rssMb < 1536,
+      },
     };
   } finally {
     await app.close();

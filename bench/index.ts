@@ -26,7 +26,8 @@ function numArg(args: string[], name: string, fallback: number): number {
 async function json(url: string, init?: RequestInit): Promise<Record<string, unknown>> {
   const res = await fetch(url, init);
   const body = (await res.json()) as Record<string, unknown>;
-  if (res.status >= 400) throw new Error(`${init?.method ?? 'GET'} ${url}: ${res.status} ${JSON.stringify(body)}`);
+  if (res.status >= 400)
+    throw new Error(`${init?.method ?? 'GET'} ${url}: ${res.status} ${JSON.stringify(body)}`);
   return body;
 }
 
@@ -35,7 +36,8 @@ async function waitTask(base: string, uid: number): Promise<void> {
   for (;;) {
     const task = await json(`${base}/tasks/${uid}`);
     if (task.status === 'succeeded') return;
-    if (task.status === 'failed' || task.status === 'canceled') throw new Error(`task ${uid}: ${JSON.stringify(task.error)}`);
+    if (task.status === 'failed' || task.status === 'canceled')
+      throw new Error(`task ${uid}: ${JSON.stringify(task.error)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -99,11 +101,16 @@ export async function run(args: string[]): Promise<BenchResult> {
 
     // Baseline: the same batches, split by owner as Miroir places them, straight to fresh devnodes.
     const nodeIds = Array.from({ length: NODES }, (_, i) => `n${i + 1}`);
-    const nodes = await Promise.all(nodeIds.map(async (id) => ({ id, devnode: await startDevnode({ port: 0, dataDir: tempDir() }) })));
+    const nodes = await Promise.all(
+      nodeIds.map(async (id) => ({ id, devnode: await startDevnode({ port: 0, dataDir: tempDir() }) })),
+    );
     let directMs: number;
     try {
-      const clients = new Map(nodes.map((n) => [n.id, createNodeClient({ nodeId: n.id, url: n.devnode.url, timeoutMs: 300_000 })]));
-      for (const client of clients.values()) await client.waitForTask((await client.createIndex('bench', 'id')).taskUid);
+      const clients = new Map(
+        nodes.map((n) => [n.id, createNodeClient({ nodeId: n.id, url: n.devnode.url, timeoutMs: 300_000 })]),
+      );
+      for (const client of clients.values())
+        await client.waitForTask((await client.createIndex('bench', 'id')).taskUid);
       const t1 = performance.now();
       const tasks = await inFlight(
         batches.map((batch) => async () => {
@@ -114,13 +121,21 @@ export async function run(args: string[]): Promise<BenchResult> {
             perNode.set(owner, [...(perNode.get(owner) ?? []), withShardValue(doc, shard)]);
           }
           return Promise.all(
-            [...perNode].map(async ([id, part]) => ({ id, uid: (await (clients.get(id) as ReturnType<typeof createNodeClient>).addDocuments('bench', part)).taskUid })),
+            [...perNode].map(async ([id, part]) => ({
+              id,
+              uid: (
+                await (clients.get(id) as ReturnType<typeof createNodeClient>).addDocuments('bench', part)
+              ).taskUid,
+            })),
           );
         }),
         width,
       );
       for (const { id, uid } of tasks.flat()) {
-        const done = await (clients.get(id) as ReturnType<typeof createNodeClient>).waitForTask(uid, { timeoutMs: 300_000, intervalMs: 20 });
+        const done = await (clients.get(id) as ReturnType<typeof createNodeClient>).waitForTask(uid, {
+          timeoutMs: 300_000,
+          intervalMs: 20,
+        });
         if (done.status !== 'succeeded') throw new Error(`direct task ${uid} on ${id} ended ${done.status}`);
       }
       directMs = performance.now() - t1;

@@ -153,7 +153,12 @@ class Driver {
       latencies: report.latencies,
       qps: requests / (report.elapsedMs / 1000),
       errors: report.errors,
-      cpu: { self: (self.user + self.system) / 1000 / requests, selfSystem: self.system / 1000 / requests, driver: report.cpuMs / requests, nodes },
+      cpu: {
+        self: (self.user + self.system) / 1000 / requests,
+        selfSystem: self.system / 1000 / requests,
+        driver: report.cpuMs / requests,
+        nodes,
+      },
     };
   }
 
@@ -186,7 +191,8 @@ const mean = (values: number[]): number => values.reduce((sum, v) => sum + v, 0)
 /** Cores used by the busiest devnode over the rounds (CPU ms per request × requests per ms). */
 function busiestNode(results: LoadResult[]): number {
   let busiest = 0;
-  for (const r of results) for (const cpu of r.cpu.nodes.values()) busiest = Math.max(busiest, (cpu * r.qps) / 1000);
+  for (const r of results)
+    for (const cpu of r.cpu.nodes.values()) busiest = Math.max(busiest, (cpu * r.qps) / 1000);
   return busiest;
 }
 
