@@ -1,7 +1,9 @@
-// Keeps one applier per node in step with the topology: `reconcile(topology)` works out, for
-// every node and every index, the document partitions the node must apply (its shards as an
-// owner, or as a still-serving replica while data moves), and starts, re-partitions or stops
-// appliers to match. Reconciles run one at a time; a topic that does not exist yet is retried.
+// Keeps the appliers in step with the topology: `reconcile(topology)` works out, for every node
+// and every index, the document partitions the node must apply (its shards as an owner, or as a
+// still-serving replica while data moves), and starts, re-partitions or stops appliers to match.
+// Each (node, index generation) has its own applier and consumer group, so a new index starts
+// consuming at once, without a rebalance of the node's other indexes, and a slow batch of one
+// index never holds up another. Reconciles run one at a time; a missing topic is retried.
 import type { KafkaClient, LogAdmin, LogProducer } from '#adapters/kafka.ts';
 import type { Logger } from '#adapters/logger.ts';
 import { createNodeClient, type NodeClient } from '#adapters/node-client.ts';
@@ -12,7 +14,7 @@ import type { Topology, TopologyIndex } from '#core/topology.ts';
 import { NodeApplier, type ApplierTarget } from './applier.ts';
 import { indexerGroupId } from '#core/log/consumer-groups.ts';
 import type { IndexerMetrics } from './metrics.ts';
-import { createNodeExecutor } from './node-executor.ts';
+import { createNodeExecutor, type NodeExecutor } from './node-executor.ts';
 import type { BatchLimits } from './plan-batch.ts';
 import type { RetryPolicy } from './retry.ts';
 
@@ -74,14 +76,23 @@ export function targetsOf(topology: Topology, nodeId: string, topics: TopicNames
   return targets;
 }
 
+/** One applier and the chain its transitions run on, one after another. */
+interface ManagedApplier {
+  readonly applier: NodeApplier;
+  chain: Promise<void>;
+}
+
 interface ManagedNode {
   readonly url: string;
   readonly client: NodeClient;
-  readonly applier: NodeApplier;
+  readonly executor: NodeExecutor;
+  /** One applier per document topic (index generation) the node applies. */
+  readonly appliers: Map<string, ManagedApplier>;
 }
 
 export class ApplierManager {
   private readonly nodes = new Map<string, ManagedNode>();
+  /** Reconciles plan one at a time; the transitions they start run on each applier's own chain. */
   private chain: Promise<void> = Promise.resolve();
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -94,23 +105,37 @@ export class ApplierManager {
     return [...this.nodes.keys()];
   }
 
-  applierOf(nodeId: string): NodeApplier | undefined {
-    return this.nodes.get(nodeId)?.applier;
+  /** The applier of one node for one document topic. */
+  applierOf(nodeId: string, topic: string): NodeApplier | undefined {
+    return this.nodes.get(nodeId)?.appliers.get(topic)?.applier;
   }
 
-  /** Brings appliers in line with `topology`; resolves once every applier that can start has joined its group. */
+  /**
+   * Brings appliers in line with `topology`; resolves once every applier this change starts has
+   * joined its group. A slow transition (an applier finishing a long batch before it stops) holds
+   * up only that applier, never the next reconcile or another index.
+   */
   reconcile(topology: Topology): Promise<void> {
     this.latest = topology;
-    const run = this.chain.then(() => this.reconcileNow(topology));
-    this.chain = run.catch(() => undefined);
-    return run;
+    const planned = this.chain.then(() => this.plan(topology));
+    this.chain = planned.then(
+      () => undefined,
+      () => undefined,
+    );
+    return planned.then(async (transitions) => {
+      const outcomes = await Promise.all(transitions);
+      if (outcomes.includes(false)) this.scheduleRetry();
+    });
   }
 
   private scheduleRetry(): void {
     if (this.closed || this.retryTimer !== undefined) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      if (this.latest !== null && !this.closed) void this.reconcile(this.latest).catch((err: unknown) => this.opts.logger.error({ err }, 'reconcile failed'));
+      if (this.latest !== null && !this.closed)
+        void this.reconcile(this.latest).catch((err: unknown) =>
+          this.opts.logger.error({ err }, 'reconcile failed'),
+        );
     }, this.opts.reconcileRetryMs ?? 2000);
     this.retryTimer.unref();
   }
@@ -121,71 +146,139 @@ export class ApplierManager {
     const access = this.opts.access?.get(nodeId);
     const client =
       this.opts.nodeClient?.(nodeId, url, access) ??
-      createNodeClient({ nodeId, url, ...(access?.apiKey !== undefined ? { apiKey: access.apiKey } : {}), timeoutMs: this.opts.nodeTimeoutMs ?? 30_000 });
-    const logger = this.opts.logger;
-    const groupId = indexerGroupId(this.opts.topics.prefix, nodeId);
-    const applier = new NodeApplier({
+      createNodeClient({
+        nodeId,
+        url,
+        ...(access?.apiKey !== undefined ? { apiKey: access.apiKey } : {}),
+        timeoutMs: this.opts.nodeTimeoutMs ?? 30_000,
+      });
+    const executor = createNodeExecutor({
+      client,
+      retry: this.opts.retry,
+      logger: this.opts.logger.child({ node: nodeId }),
+    });
+    const node: ManagedNode = { url, client, executor, appliers: new Map() };
+    this.nodes.set(nodeId, node);
+    return node;
+  }
+
+  private newApplier(nodeId: string, node: ManagedNode, topic: string): NodeApplier {
+    const groupId = indexerGroupId(this.opts.topics.prefix, nodeId, topic);
+    return new NodeApplier({
       nodeId,
       groupId,
-      fetchCommits: (topic) => this.opts.admin.fetchCommits(groupId, topic),
+      fetchCommits: (t) => this.opts.admin.fetchCommits(groupId, t),
       kafka: this.opts.kafka,
       producer: this.opts.producer,
-      executor: createNodeExecutor({ client, retry: this.opts.retry, logger: logger.child({ node: nodeId }) }),
+      executor: node.executor,
       topics: this.opts.topics,
       codec: this.opts.codec,
-      logger,
+      logger: this.opts.logger,
       limits: this.opts.limits,
       retry: this.opts.retry,
       ensureDlqTopic: (indexUid) => this.ensureDlqTopic(indexUid),
       ...(this.opts.metrics !== undefined ? { metrics: this.opts.metrics } : {}),
       ...(this.opts.maxWaitTimeMs !== undefined ? { maxWaitTimeMs: this.opts.maxWaitTimeMs } : {}),
     });
-    const node = { url, client, applier };
-    this.nodes.set(nodeId, node);
-    return node;
   }
 
   private async ensureDlqTopic(indexUid: string): Promise<void> {
     const spec = dlqTopicSpec(this.opts.topics, indexUid, { brokerReplicationFactor: 1 });
     // Broker default replication; only the retention configs come from the spec.
-    const configs = Object.fromEntries(spec.configEntries.filter((e) => e.name !== 'min.insync.replicas').map((e) => [e.name, e.value]));
+    const configs = Object.fromEntries(
+      spec.configEntries.filter((e) => e.name !== 'min.insync.replicas').map((e) => [e.name, e.value]),
+    );
     await this.opts.admin.createTopic({ topic: spec.topic, partitions: spec.numPartitions, configs });
+  }
+
+  /** Runs `step` after the applier's earlier transitions; resolves false when it failed (logged). */
+  private transition(entry: ManagedApplier, what: string, step: () => Promise<void>): Promise<boolean> {
+    const run = entry.chain.then(step);
+    entry.chain = run.catch(() => undefined);
+    return run.then(
+      () => true,
+      (err: unknown) => {
+        this.opts.logger.error({ err }, `${what}; will retry`);
+        return false;
+      },
+    );
+  }
+
+  /**
+   * Starts or re-partitions the applier of one target. A new one also creates the node index in
+   * the background, so the index's first write finds it ready.
+   */
+  private follow(nodeId: string, node: ManagedNode, target: ApplierTarget): Promise<boolean> {
+    let entry = node.appliers.get(target.topic);
+    if (entry === undefined) {
+      const created: ManagedApplier = {
+        applier: this.newApplier(nodeId, node, target.topic),
+        chain: Promise.resolve(),
+      };
+      entry = created;
+      node.appliers.set(target.topic, created);
+      const wanted = (): boolean =>
+        !this.closed && this.nodes.get(nodeId)?.appliers.get(target.topic) === created;
+      node.executor
+        .prepare({ nodeIndexUid: target.nodeIndexUid, primaryKey: target.primaryKey }, { isRunning: wanted })
+        .catch((err: unknown) => {
+          if (wanted())
+            this.opts.logger.warn(
+              { err, node: nodeId, index: target.indexUid },
+              'could not create the node index ahead; its first write will',
+            );
+        });
+    }
+    const applier = entry.applier;
+    return this.transition(entry, `could not start the applier of node ${nodeId} for ${target.topic}`, () =>
+      applier.setTargets([target]),
+    );
+  }
+
+  private unfollow(node: ManagedNode, topic: string): Promise<boolean> {
+    const entry = node.appliers.get(topic);
+    if (entry === undefined) return Promise.resolve(true);
+    node.appliers.delete(topic);
+    return this.transition(entry, `could not stop the applier for ${topic}`, () => entry.applier.stop());
   }
 
   private async dropNode(nodeId: string): Promise<void> {
     const node = this.nodes.get(nodeId);
     if (node === undefined) return;
     this.nodes.delete(nodeId);
-    await node.applier.stop();
+    await Promise.all([...node.appliers.keys()].map((topic) => this.unfollow(node, topic)));
     await node.client.close();
   }
 
-  private async reconcileNow(topology: Topology): Promise<void> {
-    if (this.closed) return;
+  /** Works out every applier's change and starts it; returns each change's outcome. */
+  private async plan(topology: Topology): Promise<Promise<boolean>[]> {
+    if (this.closed) return [];
     const existing = new Set(await this.opts.admin.listTopics());
-    let incomplete = false;
+    const transitions: Promise<boolean>[] = [];
     const wanted = new Set<string>();
     for (const node of topology.nodes) {
       if (node.state === 'removed') continue;
       const all = targetsOf(topology, node.id, this.opts.topics);
       const ready = all.filter((t) => existing.has(t.topic));
       if (ready.length < all.length) {
-        incomplete = true;
-        this.opts.logger.warn({ node: node.id, missing: all.filter((t) => !existing.has(t.topic)).map((t) => t.topic) }, 'document topics missing; will retry');
+        transitions.push(Promise.resolve(false));
+        this.opts.logger.warn(
+          { node: node.id, missing: all.filter((t) => !existing.has(t.topic)).map((t) => t.topic) },
+          'document topics missing; will retry',
+        );
       }
       if (ready.length === 0 && !this.nodes.has(node.id)) continue;
       wanted.add(node.id);
       const current = this.nodes.get(node.id);
       if (current !== undefined && current.url !== node.url) await this.dropNode(node.id);
-      try {
-        await this.managed(node.id, node.url).applier.setTargets(ready);
-      } catch (err) {
-        incomplete = true;
-        this.opts.logger.error({ err, node: node.id }, 'could not start the applier; will retry');
-      }
+      const managed = this.managed(node.id, node.url);
+      const topics = new Set(ready.map((t) => t.topic));
+      for (const target of ready) transitions.push(this.follow(node.id, managed, target));
+      for (const topic of [...managed.appliers.keys()])
+        if (!topics.has(topic)) transitions.push(this.unfollow(managed, topic));
     }
     for (const nodeId of [...this.nodes.keys()]) if (!wanted.has(nodeId)) await this.dropNode(nodeId);
-    if (incomplete) this.scheduleRetry();
+    return transitions;
   }
 
   /** Stops every applier (their last commits are done) and closes node clients. */
@@ -193,6 +286,6 @@ export class ApplierManager {
     this.closed = true;
     clearTimeout(this.retryTimer);
     await this.chain;
-    for (const nodeId of [...this.nodes.keys()]) await this.dropNode(nodeId);
+    await Promise.all([...this.nodes.keys()].map((nodeId) => this.dropNode(nodeId)));
   }
 }

@@ -2,18 +2,33 @@
 // primary key and `_miroir_shard` filterable) before the first write, sends each request, waits
 // for the node task, retries transient failures, and bisects a batch the node rejects down to
 // the documents (or ids) at fault. One executor per node, shared by every partition it applies.
-import { isNodeApiError, type EnqueuedTask, type NodeClient, type NodeErrorBody, type NodeTask } from '#adapters/node-client.ts';
+import {
+  isNodeApiError,
+  type EnqueuedTask,
+  type NodeClient,
+  type NodeErrorBody,
+  type NodeTask,
+} from '#adapters/node-client.ts';
 import type { Logger } from '#adapters/logger.ts';
 import { bisectRejected, type AttemptResult } from './bisect.ts';
-import { NODE_MAX_VALUES_PER_FACET, nodeSettingsReady } from './node-settings.ts';
-import { documentsPayload, type DocumentItem, type IdItem, type NodeOp, type PartitionRecord } from './plan-batch.ts';
+import { nodeSettingsReady, preparedNodeSettings } from './node-settings.ts';
+import {
+  documentsPayload,
+  type DocumentItem,
+  type IdItem,
+  type NodeOp,
+  type PartitionRecord,
+} from './plan-batch.ts';
 import { retryTransient, type RetryHooks, type RetryPolicy } from './retry.ts';
-import { SHARD_FIELD } from '#core/routing/shard-field.ts';
 
 /** What applying one node request did, per record and per task. */
 export interface OpOutcome {
   /** Records, documents or ids the node rejected, with its error. */
-  readonly rejected: readonly { readonly record: PartitionRecord; readonly item: DocumentItem | IdItem | null; readonly error: NodeErrorBody }[];
+  readonly rejected: readonly {
+    readonly record: PartitionRecord;
+    readonly item: DocumentItem | IdItem | null;
+    readonly error: NodeErrorBody;
+  }[];
   /** Counters per task uid for this request (null: the node's count cannot be split per task). */
   readonly counts: ReadonlyMap<number, { indexedDocuments: number | null; deletedDocuments: number | null }>;
   /** Node requests sent, bisect included. */
@@ -57,6 +72,11 @@ class TransientTaskError extends Error {
 export interface NodeExecutor {
   /** Applies one request; rejections come back in the outcome, transient failures are retried until `hooks.isRunning()` is false. */
   run(op: NodeOp, target: ExecutorTarget, hooks: RetryHooks): Promise<OpOutcome>;
+  /**
+   * Creates the node index with Miroir's node settings ahead of its first write (at index
+   * creation), so that write does not wait for it. Idempotent; failures are retried by the write.
+   */
+  prepare(target: ExecutorTarget, hooks: RetryHooks): Promise<void>;
   /** Forgets what the executor knows of the node's indexes (e.g. after the node was wiped). */
   reset(): void;
   /** Highest settings version known to be on the node index (-1: none known). */
@@ -83,7 +103,12 @@ export function createNodeExecutor(opts: NodeExecutorOptions): NodeExecutor {
    * Sends a request and waits for its task. A task that failed for the node's own reasons is
    * resent after a back-off; a missing index is recreated; a deterministic failure is returned.
    */
-  async function submit(uid: string, primaryKey: string | null, send: () => Promise<EnqueuedTask>, hooks: RetryHooks): Promise<NodeTask> {
+  async function submit(
+    uid: string,
+    primaryKey: string | null,
+    send: () => Promise<EnqueuedTask>,
+    hooks: RetryHooks,
+  ): Promise<NodeTask> {
     return retryTransient(opts.retry, hooks, async () => {
       await ensureIndex(uid, primaryKey, hooks);
       let enqueued: EnqueuedTask;
@@ -100,8 +125,19 @@ export function createNodeExecutor(opts: NodeExecutorOptions): NodeExecutor {
       }
       const task = await waitTask(enqueued.taskUid, hooks);
       if (task.status === 'succeeded') return task;
-      if (task.status === 'canceled') throw new TransientTaskError({ message: `Task ${task.uid} was canceled on the node.`, code: 'task_canceled', type: 'system', link: '' });
-      const error = task.error ?? { message: `Task ${task.uid} failed without an error object.`, code: 'internal', type: 'internal', link: '' };
+      if (task.status === 'canceled')
+        throw new TransientTaskError({
+          message: `Task ${task.uid} was canceled on the node.`,
+          code: 'task_canceled',
+          type: 'system',
+          link: '',
+        });
+      const error = task.error ?? {
+        message: `Task ${task.uid} failed without an error object.`,
+        code: 'internal',
+        type: 'internal',
+        link: '',
+      };
       if (error.code === 'index_not_found') {
         ensured.delete(uid);
         settingsApplied.delete(uid);
@@ -122,20 +158,25 @@ export function createNodeExecutor(opts: NodeExecutorOptions): NodeExecutor {
       const task = await waitTask(enqueued.taskUid, hooks);
       // Another applier of this node may have created it first: that is fine.
       if (task.status === 'failed' && task.error?.code !== 'index_already_exists') {
-        throw new TransientTaskError(task.error ?? { message: 'index creation failed', code: 'internal', type: 'internal', link: '' });
+        throw new TransientTaskError(
+          task.error ?? { message: 'index creation failed', code: 'internal', type: 'internal', link: '' },
+        );
       }
       logger.info({ nodeIndex: uid }, 'created node index');
       settings = await client.getSettings(uid);
     }
     if (nodeSettingsReady(settings)) return;
-    const current = Array.isArray(settings.filterableAttributes) ? (settings.filterableAttributes as unknown[]) : [];
-    const enqueued = await client.updateSettings(uid, {
-      filterableAttributes: [...current, SHARD_FIELD],
-      faceting: { maxValuesPerFacet: NODE_MAX_VALUES_PER_FACET },
-    });
+    const enqueued = await client.updateSettings(uid, preparedNodeSettings(settings));
     const task = await waitTask(enqueued.taskUid, hooks);
     if (task.status !== 'succeeded') {
-      throw new TransientTaskError(task.error ?? { message: 'preparing node settings failed', code: 'internal', type: 'internal', link: '' });
+      throw new TransientTaskError(
+        task.error ?? {
+          message: 'preparing node settings failed',
+          code: 'internal',
+          type: 'internal',
+          link: '',
+        },
+      );
     }
   }
 
@@ -153,9 +194,13 @@ export function createNodeExecutor(opts: NodeExecutorOptions): NodeExecutor {
   const failedError = (task: NodeTask): NodeErrorBody =>
     task.error ?? { message: `Task ${task.uid} failed.`, code: 'internal', type: 'internal', link: '' };
 
-  const perTask = (records: readonly PartitionRecord[], value: (taskUid: number) => { indexedDocuments: number | null; deletedDocuments: number | null }) => {
+  const perTask = (
+    records: readonly PartitionRecord[],
+    value: (taskUid: number) => { indexedDocuments: number | null; deletedDocuments: number | null },
+  ) => {
     const counts = new Map<number, { indexedDocuments: number | null; deletedDocuments: number | null }>();
-    for (const record of records) if (!counts.has(record.event.taskUid)) counts.set(record.event.taskUid, value(record.event.taskUid));
+    for (const record of records)
+      if (!counts.has(record.event.taskUid)) counts.set(record.event.taskUid, value(record.event.taskUid));
     return counts;
   };
 
@@ -164,7 +209,11 @@ export function createNodeExecutor(opts: NodeExecutorOptions): NodeExecutor {
     return typeof value === 'number' ? value : null;
   };
 
-  async function runDocuments(op: Extract<NodeOp, { kind: 'upsert' | 'update' }>, target: ExecutorTarget, hooks: RetryHooks): Promise<OpOutcome> {
+  async function runDocuments(
+    op: Extract<NodeOp, { kind: 'upsert' | 'update' }>,
+    target: ExecutorTarget,
+    hooks: RetryHooks,
+  ): Promise<OpOutcome> {
     const primaryKey = target.primaryKey ?? op.primaryKey;
     let requests = 0;
     const attempt = async (items: readonly DocumentItem[]): Promise<AttemptResult<NodeErrorBody>> => {
@@ -180,22 +229,43 @@ export function createNodeExecutor(opts: NodeExecutorOptions): NodeExecutor {
     const first = await attempt(op.items);
     const rejected = first.ok ? [] : (await bisectRejected(op.items, first.error, attempt)).rejected;
     const rejectedPerTask = new Map<number, number>();
-    for (const { item } of rejected) rejectedPerTask.set(item.record.event.taskUid, (rejectedPerTask.get(item.record.event.taskUid) ?? 0) + 1);
+    for (const { item } of rejected)
+      rejectedPerTask.set(
+        item.record.event.taskUid,
+        (rejectedPerTask.get(item.record.event.taskUid) ?? 0) + 1,
+      );
     const sent = new Map<number, number>();
-    for (const item of op.items) sent.set(item.record.event.taskUid, (sent.get(item.record.event.taskUid) ?? 0) + 1);
+    for (const item of op.items)
+      sent.set(item.record.event.taskUid, (sent.get(item.record.event.taskUid) ?? 0) + 1);
     return {
       rejected: rejected.map(({ item, error }) => ({ record: item.record, item, error })),
-      counts: perTask(op.records, (uid) => ({ indexedDocuments: (sent.get(uid) ?? 0) - (rejectedPerTask.get(uid) ?? 0), deletedDocuments: null })),
+      counts: perTask(op.records, (uid) => ({
+        indexedDocuments: (sent.get(uid) ?? 0) - (rejectedPerTask.get(uid) ?? 0),
+        deletedDocuments: null,
+      })),
       requests,
     };
   }
 
-  async function runDeleteIds(op: Extract<NodeOp, { kind: 'deleteIds' }>, target: ExecutorTarget, hooks: RetryHooks): Promise<OpOutcome> {
+  async function runDeleteIds(
+    op: Extract<NodeOp, { kind: 'deleteIds' }>,
+    target: ExecutorTarget,
+    hooks: RetryHooks,
+  ): Promise<OpOutcome> {
     let requests = 0;
     let lastTask: NodeTask | undefined;
     const attempt = async (items: readonly IdItem[]): Promise<AttemptResult<NodeErrorBody>> => {
       requests += 1;
-      const task = await submit(target.nodeIndexUid, target.primaryKey, () => client.deleteDocuments(target.nodeIndexUid, items.map((i) => i.id)), hooks);
+      const task = await submit(
+        target.nodeIndexUid,
+        target.primaryKey,
+        () =>
+          client.deleteDocuments(
+            target.nodeIndexUid,
+            items.map((i) => i.id),
+          ),
+        hooks,
+      );
       lastTask = task;
       return task.status === 'succeeded' ? { ok: true } : { ok: false, error: failedError(task) };
     };
@@ -211,34 +281,61 @@ export function createNodeExecutor(opts: NodeExecutorOptions): NodeExecutor {
     };
   }
 
-  async function runSingle(op: Extract<NodeOp, { kind: 'deleteByFilter' | 'settings' }>, target: ExecutorTarget, hooks: RetryHooks): Promise<OpOutcome> {
+  async function runSingle(
+    op: Extract<NodeOp, { kind: 'deleteByFilter' | 'settings' }>,
+    target: ExecutorTarget,
+    hooks: RetryHooks,
+  ): Promise<OpOutcome> {
     const record = op.records[0] as PartitionRecord;
     let task: NodeTask;
     if (op.kind === 'settings') {
       const applied = settingsApplied.get(target.nodeIndexUid) ?? -1;
       // The barrier sits in every partition: the node gets each settings version once, and never an older one after a newer.
-      if (op.settingsVersion <= applied) return { rejected: [], counts: perTask(op.records, () => ({ indexedDocuments: null, deletedDocuments: null })), requests: 0 };
+      if (op.settingsVersion <= applied)
+        return {
+          rejected: [],
+          counts: perTask(op.records, () => ({ indexedDocuments: null, deletedDocuments: null })),
+          requests: 0,
+        };
       const inFlight = settingsInFlight.get(target.nodeIndexUid);
       if (inFlight !== undefined && inFlight.version === op.settingsVersion) {
         task = await inFlight.done;
       } else {
-        const done = submit(target.nodeIndexUid, target.primaryKey, () => client.updateSettings(target.nodeIndexUid, op.settings), hooks);
+        const done = submit(
+          target.nodeIndexUid,
+          target.primaryKey,
+          () => client.updateSettings(target.nodeIndexUid, op.settings),
+          hooks,
+        );
         settingsInFlight.set(target.nodeIndexUid, { version: op.settingsVersion, done });
         try {
           task = await done;
         } finally {
-          if (settingsInFlight.get(target.nodeIndexUid)?.done === done) settingsInFlight.delete(target.nodeIndexUid);
+          if (settingsInFlight.get(target.nodeIndexUid)?.done === done)
+            settingsInFlight.delete(target.nodeIndexUid);
         }
-        settingsApplied.set(target.nodeIndexUid, Math.max(op.settingsVersion, settingsApplied.get(target.nodeIndexUid) ?? -1));
+        settingsApplied.set(
+          target.nodeIndexUid,
+          Math.max(op.settingsVersion, settingsApplied.get(target.nodeIndexUid) ?? -1),
+        );
       }
     } else {
-      task = await submit(target.nodeIndexUid, target.primaryKey, () => client.deleteDocumentsByFilter(target.nodeIndexUid, op.filter), hooks);
+      task = await submit(
+        target.nodeIndexUid,
+        target.primaryKey,
+        () => client.deleteDocumentsByFilter(target.nodeIndexUid, op.filter),
+        hooks,
+      );
     }
     if (task.status !== 'succeeded') {
       return { rejected: [{ record, item: null, error: failedError(task) }], counts: new Map(), requests: 1 };
     }
     const deleted = op.kind === 'deleteByFilter' ? deletedOf(task) : null;
-    return { rejected: [], counts: perTask(op.records, () => ({ indexedDocuments: null, deletedDocuments: deleted })), requests: 1 };
+    return {
+      rejected: [],
+      counts: perTask(op.records, () => ({ indexedDocuments: null, deletedDocuments: deleted })),
+      requests: 1,
+    };
   }
 
   return {
@@ -254,6 +351,8 @@ export function createNodeExecutor(opts: NodeExecutorOptions): NodeExecutor {
           return runSingle(op, target, hooks);
       }
     },
+    prepare: (target, hooks) =>
+      retryTransient(opts.retry, hooks, () => ensureIndex(target.nodeIndexUid, target.primaryKey, hooks)),
     reset() {
       ensured.clear();
       settingsApplied.clear();

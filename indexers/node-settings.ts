@@ -29,8 +29,10 @@ function hasShardField(list: readonly unknown[]): boolean {
   return list.some(
     (item) =>
       item === SHARD_FIELD ||
-      (typeof item === 'object' && item !== null && Array.isArray((item as { attributePatterns?: unknown }).attributePatterns) &&
-        ((item as { attributePatterns: unknown[] }).attributePatterns).includes(SHARD_FIELD)),
+      (typeof item === 'object' &&
+        item !== null &&
+        Array.isArray((item as { attributePatterns?: unknown }).attributePatterns) &&
+        (item as { attributePatterns: unknown[] }).attributePatterns.includes(SHARD_FIELD)),
   );
 }
 
@@ -44,7 +46,8 @@ export function nodeSettingsOf(patch: SettingsPatch): SettingsPatch {
     const list = patch.filterableAttributes;
     // A reset (null) would drop `_miroir_shard` too: send the reset state plus the shard field.
     if (list === null) out.filterableAttributes = [SHARD_FIELD];
-    else if (Array.isArray(list) && !hasShardField(list)) out.filterableAttributes = [...(list as unknown[]), SHARD_FIELD];
+    else if (Array.isArray(list) && !hasShardField(list))
+      out.filterableAttributes = [...(list as unknown[]), SHARD_FIELD];
   }
   if (Object.hasOwn(patch, 'faceting')) {
     const faceting = patch.faceting;
@@ -52,7 +55,10 @@ export function nodeSettingsOf(patch: SettingsPatch): SettingsPatch {
       // Reset, except the value limit: spell out Meilisearch's default sort order.
       out.faceting = { maxValuesPerFacet: NODE_MAX_VALUES_PER_FACET, sortFacetValuesBy: { '*': 'alpha' } };
     } else if (typeof faceting === 'object' && !Array.isArray(faceting)) {
-      out.faceting = { ...(faceting as Record<string, unknown>), maxValuesPerFacet: NODE_MAX_VALUES_PER_FACET };
+      out.faceting = {
+        ...(faceting as Record<string, unknown>),
+        maxValuesPerFacet: NODE_MAX_VALUES_PER_FACET,
+      };
     }
   }
   if (Object.hasOwn(patch, 'pagination')) {
@@ -66,8 +72,22 @@ export function nodeSettingsOf(patch: SettingsPatch): SettingsPatch {
   return out;
 }
 
-/** True when the node's current settings make `_miroir_shard` filterable. */
+/**
+ * True when the node's current settings are Miroir's: `_miroir_shard` filterable and hit counts
+ * not capped below NODE_MAX_TOTAL_HITS (a capped shard total would make merged totals wrong).
+ */
 export function nodeSettingsReady(settings: Record<string, unknown>): boolean {
   const list = settings.filterableAttributes;
-  return Array.isArray(list) && hasShardField(list);
+  const pagination = settings.pagination as { maxTotalHits?: unknown } | undefined;
+  const maxTotalHits = typeof pagination?.maxTotalHits === 'number' ? pagination.maxTotalHits : 0;
+  return Array.isArray(list) && hasShardField(list) && maxTotalHits >= NODE_MAX_TOTAL_HITS;
+}
+
+/** The PATCH that makes a node index's current settings Miroir's (keeps its filterable attributes). */
+export function preparedNodeSettings(settings: Record<string, unknown>): SettingsPatch {
+  const current = Array.isArray(settings.filterableAttributes)
+    ? (settings.filterableAttributes as unknown[])
+    : [];
+  const initial = initialNodeSettings();
+  return { ...initial, filterableAttributes: hasShardField(current) ? current : [...current, SHARD_FIELD] };
 }

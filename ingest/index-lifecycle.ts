@@ -91,8 +91,10 @@ export function createIndexLifecycle(deps: IndexLifecycleDeps): IndexLifecycle {
     for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt += 1) {
       const generation = nextGeneration(topology.state(), uid);
       // Topics exist before the event that makes indexers and producers look for them.
-      await deps.ensureTopic(docsTopicSpec(deps.topics, uid, generation, deps.shards, deps.policy));
-      await deps.ensureTopic(inboxTopicSpec(deps.topics, uid, deps.shards, deps.policy));
+      await Promise.all([
+        deps.ensureTopic(docsTopicSpec(deps.topics, uid, generation, deps.shards, deps.policy)),
+        deps.ensureTopic(inboxTopicSpec(deps.topics, uid, deps.shards, deps.policy)),
+      ]);
       const stampOf = attempt === 0 ? s : { writeId: randomUUID(), timestamp: Date.now() };
       const offset = await writer.appendControl(
         indexCreated(stampOf, uid, generation, deps.shards, primaryKey, taskUid),

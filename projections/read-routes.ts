@@ -9,6 +9,7 @@ import { formatTaskDate } from '#core/tasks/task-view.ts';
 import type { TopicNames } from '#core/log/topics.ts';
 import type { IndexRecord } from '#core/topology-projection.ts';
 import { defaultSettings } from '#core/meili/settings.ts';
+import { sendJson } from '#adapters/json-reply.ts';
 import { pathIndexUid, queryOf } from '#adapters/meili-request.ts';
 import { QueryFields } from '#core/meili/deserr.ts';
 import { mergeSettings, SETTINGS_ROUTES, settingsView } from '#core/meili/settings-validate.ts';
@@ -81,7 +82,7 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadRoutesDeps): 
     app.get(`/indexes/:indexUid/settings/${route.path}`, async (req, reply) => {
       const index = requireIndex(pathIndexUid(req));
       reply.header(SETTINGS_VERSION_HEADER, String(index.settingsVersion));
-      return clientSettingsView(index)[route.key];
+      return sendJson(reply, clientSettingsView(index)[route.key]);
     });
   }
 

@@ -31,7 +31,6 @@ export interface TopologyView {
   indexes: TopologyIndexView[];
 }
 
-
 export async function topologyView(
   state: TopologyState,
   topology: Topology | null,
@@ -55,7 +54,7 @@ export async function topologyView(
         const topic = topics.docs(index.uid, index.generation);
         await Promise.all(
           [...shardsOfNode].map(async ([node, shards]) => {
-            const perPartition = await admin.fetchLag(indexerGroupId(topics.prefix, node), topic);
+            const perPartition = await admin.fetchLag(indexerGroupId(topics.prefix, node, topic), topic);
             const byShard: Record<string, number> = {};
             for (const shard of shards)
               byShard[String(shard)] = perPartition.find((p) => p.partition === shard)?.lag ?? 0;

@@ -47,11 +47,13 @@ export interface FanoutOptions {
 /** Whether a failure is the node's trouble (try another replica) rather than the request's. */
 export type RetryPredicate = (err: unknown) => boolean;
 
-/** Node failures worth another replica: transport, timeout, 5xx/429, and an index the node lacks. */
+/**
+ * Node failures worth another replica, and the only ones that count against a node's health:
+ * transport errors, timeouts, 5xx and 429. A node's own answer about the request or the index
+ * (any other 4xx, including `index_not_found`) is an answer, not a failure of the node.
+ */
 export function isReplicaFailure(err: unknown): boolean {
-  if (isRetriableNodeFailure(err)) return true;
-  // A replica that has not created the index yet (still catching up) is not the client's error.
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'index_not_found';
+  return isRetriableNodeFailure(err);
 }
 
 interface Covered<T> {

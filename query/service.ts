@@ -33,7 +33,7 @@ import {
 import { isReservedField } from '#core/ingest/reserved-fields.ts';
 import { initRouting, shardOf } from '#core/routing/index.ts';
 import { ReplicaSelector } from './covering.ts';
-import { fanOut, isReplicaFailure, type FanoutResult, type NodeCall } from './fanout.ts';
+import { fanOut, isReplicaFailure, type FanoutAnswer, type FanoutResult, type NodeCall } from './fanout.ts';
 import type { QueryMetrics } from './metrics.ts';
 import { clientError, inQuery } from './node-errors.ts';
 import {
@@ -51,6 +51,13 @@ import { resolveIndex, type QueryView, type ResolvedIndex } from './view.ts';
 import { waitForTask, type AppliedReplicas, type TaskLookup } from './wait-for-task.ts';
 
 export const DEGRADED_HEADER = 'x-miroir-degraded';
+
+/** What a node answers for an index it holds no copy of yet: an empty share of the index. */
+const NO_NODE_INDEX = Symbol('no node index');
+
+function isNodeIndexMissing(err: unknown): boolean {
+  return isNodeApiError(err) && err.code === 'index_not_found';
+}
 export const WAIT_TIMEOUT_HEADER = 'x-miroir-wait-for-task-timeout';
 
 /** The Meilisearch release whose API the query role answers (`GET /version`). */
@@ -219,16 +226,22 @@ export async function buildQueryService(deps: QueryServiceDeps): Promise<QuerySe
       if (waitTimedOut) metrics?.query_wait_for_task_timeouts_total.inc();
     }
     const started = performance.now();
-    const result = await fanOut(
+    const fanned = await fanOut(
       resolved.table,
       selector.groupOrder(resolved.groups),
       shards,
-      async (target, signal) => {
+      async (target, signal): Promise<T | typeof NO_NODE_INDEX> => {
         try {
           const body = await call(target, clientOf(target.node), signal);
           metrics?.query_node_requests_total.inc({ node: target.node, outcome: 'ok' });
           return body;
         } catch (err) {
+          if (isNodeIndexMissing(err)) {
+            // The index exists (the topology says so) but no write reached this node yet: its
+            // copy is empty. That is an answer, not a node failure.
+            metrics?.query_node_requests_total.inc({ node: target.node, outcome: 'ok' });
+            return NO_NODE_INDEX;
+          }
           metrics?.query_node_requests_total.inc({
             node: target.node,
             outcome: isReplicaFailure(err) ? 'failed' : 'rejected',
@@ -251,6 +264,10 @@ export async function buildQueryService(deps: QueryServiceDeps): Promise<QuerySe
       throw clientError(err, { nodeIndexUid: resolved.index.nodeIndexUid, uid: resolved.index.uid });
     });
     metrics?.query_fanout_seconds.observe({ operation }, (performance.now() - started) / 1000);
+    const answers = fanned.answers.filter(
+      (answer): answer is FanoutAnswer<T> => answer.body !== NO_NODE_INDEX,
+    );
+    const result: FanoutResult<T> = { ...fanned, answers };
     if (result.hedges > 0) metrics?.query_hedges_total.inc(result.hedges);
     if (result.uncovered.length > 0) {
       if (strictOf(opts)) {
@@ -543,11 +560,14 @@ export async function buildQueryService(deps: QueryServiceDeps): Promise<QuerySe
         client.getDocument(nodeUid, id, query.fields === undefined ? undefined : { fields: query.fields }),
     );
     const answer = result.answers[0];
-    if (answer === undefined)
+    if (answer === undefined) {
+      if (result.uncovered.length === 0)
+        throw miroirError('document_not_found', `Document \`${id}\` not found.`);
       throw miroirError(
         'miroir_shard_unavailable',
         `Shard ${shard} of index \`${uid}\` has no available replica.`,
       );
+    }
     return single(
       uid,
       { body: stripReserved(answer.body), uncovered: [], waitTimedOut: result.waitTimedOut },

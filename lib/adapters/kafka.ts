@@ -531,11 +531,21 @@ export function createKafkaClient(config: KafkaClientConfig): KafkaClient {
     logCreator: logCreator(config.logger),
     ...(config.retries !== undefined ? { retry: { retries: config.retries } } : {}),
   });
+  // Polls that must not back off for hundreds of ms between tries (a new topic's leaders, which
+  // KRaft elects within milliseconds) go through a client that does not retry by itself.
+  const probe = new Kafka({
+    clientId: `${config.clientId}-probe`,
+    brokers: brokerList(config.brokers),
+    connectionTimeout: config.connectionTimeoutMs ?? 3000,
+    requestTimeout: config.requestTimeoutMs ?? 30_000,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  });
   return {
     producer: (opts) =>
-      createProducer(kafka, opts?.retries ?? 8, opts?.compression ?? DEFAULT_LOG_COMPRESSION),
+      createProducer(kafka, opts?.retries ?? 12, opts?.compression ?? DEFAULT_LOG_COMPRESSION),
     partitionConsumer: (opts) => createPartitionConsumer(kafka, opts, config.logger),
-    admin: () => createAdmin(kafka),
+    admin: () => createAdmin(kafka, probe),
   };
 }
 
@@ -604,7 +614,10 @@ async function createProducer(
     createPartitioner: Partitioners.DefaultPartitioner,
     // Bounded on purpose: with kafkajs' unbounded default, a send to a dead broker would hang
     // forever instead of surfacing `miroir_log_unavailable` to the caller (who retries the request).
-    retry: { retries, initialRetryTime: 200, maxRetryTime: 5000 },
+    // A short first back-off: a topic created a moment ago refuses produce requests for a few
+    // tens of ms (its partitions' logs are still being set up), and a new index's first write
+    // should not wait 200+ ms for that. More retries keep the whole window about as long.
+    retry: { retries, initialRetryTime: 15, maxRetryTime: 5000 },
   });
   await guard('producer connect', () => producer.connect());
   return {
@@ -806,9 +819,46 @@ function createPartitionConsumer(
   };
 }
 
-async function createAdmin(kafka: Kafka): Promise<LogAdmin> {
+async function createAdmin(kafka: Kafka, probeKafka: Kafka): Promise<LogAdmin> {
   const admin: Admin = kafka.admin();
   await guard('admin connect', () => admin.connect());
+  let probe: Promise<Admin> | undefined;
+  const probeAdmin = (): Promise<Admin> =>
+    (probe ??= (async () => {
+      const client = probeKafka.admin();
+      await client.connect();
+      return client;
+    })().catch((err: unknown) => {
+      probe = undefined;
+      throw err;
+    }));
+
+  /**
+   * Waits until every partition of a topic just created has a leader. kafkajs' own
+   * `waitForLeaders` polls with its retry back-off (100+ ms per try); KRaft elects the leaders
+   * in the creation record itself, so a short poll sees them within milliseconds.
+   */
+  const leadersElected = async (topic: string, partitions: number): Promise<void> => {
+    const deadline = Date.now() + 30_000;
+    for (let wait = 2; ; wait = Math.min(wait * 2, 100)) {
+      try {
+        const meta = await (await probeAdmin()).fetchTopicMetadata({ topics: [topic] });
+        const found = meta.topics[0]?.partitions ?? [];
+        if (found.length >= partitions && found.every((p) => p.leader >= 0)) return;
+      } catch {
+        // Not in the broker's metadata yet: poll again.
+      }
+      if (Date.now() > deadline)
+        throw miroirError(
+          'miroir_log_unavailable',
+          `Kafka topic '${topic}' got no partition leaders in 30 s.`,
+          {
+            retriable: true,
+          },
+        );
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  };
 
   const topicExists = async (topic: string): Promise<boolean> => (await admin.listTopics()).includes(topic);
 
@@ -899,7 +949,7 @@ async function createAdmin(kafka: Kafka): Promise<LogAdmin> {
       let created: boolean;
       try {
         created = await admin.createTopics({
-          waitForLeaders: true,
+          waitForLeaders: false,
           topics: [
             {
               topic: spec.topic,
@@ -917,7 +967,10 @@ async function createAdmin(kafka: Kafka): Promise<LogAdmin> {
           throw toKafkaError(err, `create topic '${spec.topic}'`);
         created = false;
       }
-      if (created) return true;
+      if (created) {
+        await leadersElected(spec.topic, spec.partitions);
+        return true;
+      }
       const existing = await describeWhenReady(spec.topic);
       if (existing && existing.partitions.length !== spec.partitions) {
         throw invalid(
@@ -961,6 +1014,12 @@ async function createAdmin(kafka: Kafka): Promise<LogAdmin> {
         return { partition, committed: c, start: low, end: high, lag: Math.max(0, high - (c ?? low)) };
       });
     },
-    close: () => guard('admin disconnect', () => admin.disconnect()),
+    close: () =>
+      guard('admin disconnect', async () => {
+        const opened = probe;
+        probe = undefined;
+        await admin.disconnect();
+        if (opened !== undefined) await (await opened.catch(() => undefined))?.disconnect();
+      }),
   };
 }

@@ -88,12 +88,12 @@ describe('settings order across indexer processes', () => {
       return true;
     });
 
-    // Both processes are members of every node's group; one of them holds all the node's partitions of the index.
+    // Both processes are members of every node's group for the index; one of them holds all its partitions.
     const holderOf = new Map<string, string>();
     // A process joins a node's group when its applier for that node starts: wait for both to be in.
     await waitUntil('both processes in every node group', async () => {
       for (const nodeId of nodeIds) {
-        const members = await c.admin.describeGroupAssignment(indexerGroupId(c.topics.prefix, nodeId));
+        const members = await c.admin.describeGroupAssignment(indexerGroupId(c.topics.prefix, nodeId, topic));
         if (
           members.length !== 2 ||
           members.filter((m) => m.assignment.some((a) => a.topic === topic)).length !== 1
@@ -103,7 +103,7 @@ describe('settings order across indexer processes', () => {
       return true;
     });
     for (const nodeId of nodeIds) {
-      const members = await c.admin.describeGroupAssignment(indexerGroupId(c.topics.prefix, nodeId));
+      const members = await c.admin.describeGroupAssignment(indexerGroupId(c.topics.prefix, nodeId, topic));
       expect(members, nodeId).toHaveLength(2);
       const holders = members.filter((m) => m.assignment.some((a) => a.topic === topic));
       expect(holders, nodeId).toHaveLength(1);
@@ -137,7 +137,7 @@ describe('settings order across indexer processes', () => {
       // Never an older version after a newer one (a version may come twice after a crash).
       expect(history, node.id).toEqual([...history].sort((x, y) => x - y));
       expect(history.at(-1), node.id).toBe(10);
-      const members = await c.admin.describeGroupAssignment(indexerGroupId(c.topics.prefix, node.id));
+      const members = await c.admin.describeGroupAssignment(indexerGroupId(c.topics.prefix, node.id, topic));
       expect(
         members.filter((m) => m.assignment.some((a) => a.topic === topic)),
         node.id,

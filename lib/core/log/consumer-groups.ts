@@ -1,10 +1,12 @@
-// Consumer groups of the indexer: one group per node, so a node's committed offset per document
-// partition is exactly its applied progress (lag = end offset - committed offset); and the
-// assignment that keeps each document topic of a node in one member (settings order).
+// Consumer groups of the indexer: one group per node and document topic (index generation), so
+// a node's committed offset per document partition is exactly its applied progress (lag = end
+// offset - committed offset), a new index joins a group of its own without rebalancing the
+// node's other indexes; and the assignment that keeps each document topic of a node in one
+// member (settings order).
 
-/** `<prefix>indexer.<nodeId>`, e.g. `miroir.indexer.node-1`. */
-export function indexerGroupId(prefix: string, nodeId: string): string {
-  return `${prefix}indexer.${nodeId}`;
+/** `<prefix>indexer.<nodeId>.<topic>`, e.g. `miroir.indexer.node-1.miroir.docs.books.g0`. */
+export function indexerGroupId(prefix: string, nodeId: string, topic: string): string {
+  return `${prefix}indexer.${nodeId}.${topic}`;
 }
 
 /** What one group member asks for: the partitions of each topic it wants to consume. */

@@ -67,7 +67,9 @@ describe('indexer appliers (3 devnodes, RF 2, 4 shards)', () => {
     // Each node applies exactly the partitions it owns.
     for (const node of nodes) {
       const owned = [...Array(SHARDS).keys()].filter((s) => table?.writeTargets[s]?.includes(node.id));
-      expect(manager.applierOf(node.id)?.wanted()).toEqual([{ topic: log.topics.docs(indexUid, 0), partitions: owned }]);
+      expect(manager.applierOf(node.id, log.topics.docs(indexUid, 0))?.wanted()).toEqual([
+        { topic: log.topics.docs(indexUid, 0), partitions: owned },
+      ]);
     }
     const first = await upsert(npmPackages(600));
     const second = await upsert(npmPackages(300, 600));
@@ -83,11 +85,18 @@ describe('indexer appliers (3 devnodes, RF 2, 4 shards)', () => {
       // Every touched shard reported by both owners, for both tasks.
       return [first, second].every((uid) => applied.filter((e) => e.taskUid === uid).length === SHARDS * 2);
     });
-    const applied = (await readTaskEvents(log)).filter((e): e is Extract<MiroirEvent, { type: 'TaskShardApplied' }> => e.type === 'TaskShardApplied' && e.taskUid === first);
+    const applied = (await readTaskEvents(log)).filter(
+      (e): e is Extract<MiroirEvent, { type: 'TaskShardApplied' }> =>
+        e.type === 'TaskShardApplied' && e.taskUid === first,
+    );
     const perShard = new Map<number, number>();
     for (const e of applied) perShard.set(e.shard, e.indexedDocuments ?? -1);
     const docsPerShard = new Map<number, number>();
-    for (const doc of npmPackages(600)) docsPerShard.set(shardOf(String(doc.id), SHARDS), (docsPerShard.get(shardOf(String(doc.id), SHARDS)) ?? 0) + 1);
+    for (const doc of npmPackages(600))
+      docsPerShard.set(
+        shardOf(String(doc.id), SHARDS),
+        (docsPerShard.get(shardOf(String(doc.id), SHARDS)) ?? 0) + 1,
+      );
     expect(Object.fromEntries(perShard)).toEqual(Object.fromEntries(docsPerShard));
     expect(new Set(applied.map((e) => `${e.shard}:${e.nodeId}`)).size).toBe(SHARDS * 2);
     for (const e of applied) expect(table?.writeTargets[e.shard]).toContain(e.nodeId);
@@ -97,7 +106,12 @@ describe('indexer appliers (3 devnodes, RF 2, 4 shards)', () => {
     const docs = npmPackages(900);
     const toUpdate = docs.slice(0, 50).map((d) => ({ id: d.id, downloads: 42 }));
     const ids = toUpdate.map((d) => String(d.id));
-    await log.write({ kind: 'update', primaryKey: 'id', documents: toUpdate.map((d) => ({ id: String(d.id), body: Buffer.from(JSON.stringify(d)) })), shards: ids.map((id) => shardOf(id, SHARDS)) });
+    await log.write({
+      kind: 'update',
+      primaryKey: 'id',
+      documents: toUpdate.map((d) => ({ id: String(d.id), body: Buffer.from(JSON.stringify(d)) })),
+      shards: ids.map((id) => shardOf(id, SHARDS)),
+    });
     for (const d of toUpdate) expected.set(String(d.id), { ...expected.get(String(d.id)), downloads: 42 });
 
     const deleted = docs.slice(50, 80).map((d) => String(d.id));
@@ -105,7 +119,10 @@ describe('indexer appliers (3 devnodes, RF 2, 4 shards)', () => {
     for (const id of deleted) expected.delete(id);
 
     // A settings barrier makes `major` filterable, then a delete by filter on it.
-    await log.write({ kind: 'settings', settings: { filterableAttributes: ['major'], faceting: { maxValuesPerFacet: 10 } } });
+    await log.write({
+      kind: 'settings',
+      settings: { filterableAttributes: ['major'], faceting: { maxValuesPerFacet: 10 } },
+    });
     await log.write({ kind: 'deleteByFilter', filter: 'major = 0' });
     for (const [id, doc] of expected) if (doc.major === 0) expected.delete(id);
 
@@ -139,14 +156,32 @@ describe('indexer appliers (3 devnodes, RF 2, 4 shards)', () => {
     await waitFor('good documents around the poison applied', nodesMatchExpected);
 
     const owners = topology().tables.get(indexUid)?.writeTargets[shardOf(poison.id, SHARDS)] ?? [];
-    const readDlq = () => readTopic(log.kafka, log.admin, log.topics.dlq(indexUid), (v) => JSON.parse(v.toString()) as Record<string, unknown>);
+    const readDlq = () =>
+      readTopic(
+        log.kafka,
+        log.admin,
+        log.topics.dlq(indexUid),
+        (v) => JSON.parse(v.toString()) as Record<string, unknown>,
+      );
     // Dead letters and task reports are appended right after the bisect, before the offset commit.
     await waitFor('dead letters from both owners', async () => (await readDlq()).length >= owners.length);
     const dlq = await readDlq();
-    expect(dlq.filter((r) => r.documentId === poison.id).map((r) => r.nodeId).sort()).toEqual([...owners].sort());
+    expect(
+      dlq
+        .filter((r) => r.documentId === poison.id)
+        .map((r) => r.nodeId)
+        .sort(),
+    ).toEqual([...owners].sort());
     for (const record of dlq) {
-      expect(record).toMatchObject({ taskUid: poisonTask, eventType: 'DocumentsUpserted', error: { code: 'invalid_document_id', type: 'invalid_request' } });
-      expect(record.document).toMatchObject({ ...poison, _miroir_shard: { [`s${shardOf(poison.id, SHARDS)}`]: null } });
+      expect(record).toMatchObject({
+        taskUid: poisonTask,
+        eventType: 'DocumentsUpserted',
+        error: { code: 'invalid_document_id', type: 'invalid_request' },
+      });
+      expect(record.document).toMatchObject({
+        ...poison,
+        _miroir_shard: { [`s${shardOf(poison.id, SHARDS)}`]: null },
+      });
     }
     const events = await readTaskEvents(log);
     const failed = events.filter((e) => e.type === 'TaskShardFailed');
@@ -168,7 +203,9 @@ describe('indexer appliers (3 devnodes, RF 2, 4 shards)', () => {
     // The other nodes move on meanwhile.
     await waitFor('live nodes applied', async () => {
       const perNode = expectedPerNode(topology(), indexUid, expected);
-      for (const node of nodes.slice(1)) if (digest(await nodeDocuments(node, indexUid)).hash !== digest(perNode.get(node.id) ?? []).hash) return false;
+      for (const node of nodes.slice(1))
+        if (digest(await nodeDocuments(node, indexUid)).hash !== digest(perNode.get(node.id) ?? []).hash)
+          return false;
       return true;
     });
     await restartNode(down);
@@ -189,6 +226,7 @@ describe('indexer appliers (3 devnodes, RF 2, 4 shards)', () => {
     await third.reconcile(topology());
     await waitFor('every document applied after the kill and restart', nodesMatchExpected, 90_000);
     const perNode = expectedPerNode(topology(), indexUid, expected);
-    for (const node of nodes) expect(digest(await nodeDocuments(node, indexUid))).toEqual(digest(perNode.get(node.id) ?? []));
+    for (const node of nodes)
+      expect(digest(await nodeDocuments(node, indexUid))).toEqual(digest(perNode.get(node.id) ?? []));
   });
 });

@@ -83,7 +83,7 @@ describe('GET /_miroir/topology', () => {
     // Pretend node n1's indexer applied everything of partition 0.
     const kafka = createKafkaClient({ brokers: kafkaBrokers(), clientId: 'fake-indexer' });
     const consumer = kafka.partitionConsumer({
-      groupId: indexerGroupId(a.models.topics.prefix, 'n1'),
+      groupId: indexerGroupId(a.models.topics.prefix, 'n1', topic),
       partitions: [{ topic, partitions: [0, 1, 2, 3] }],
       handler: async () => {},
     });

@@ -1,7 +1,7 @@
 // The query service against scripted nodes: strict configuration, read-your-writes steering the
 // covering set to replicas that applied the task, and a missing topology.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Json, NodeClient } from '#adapters/node-client.ts';
+import { NodeApiError, type Json, type NodeClient } from '#adapters/node-client.ts';
 import { miroirError } from '#core/errors.ts';
 import { initRouting } from '#core/routing/index.ts';
 import type { TaskState } from '#core/tasks/task-projection.ts';
@@ -129,5 +129,75 @@ describe('query service', () => {
     expect(asked.length).toBeGreaterThan(0);
     const late = await service.search('docs', {}, { waitForTask: 6 });
     expect(late.headers['x-miroir-wait-for-task-timeout']).toBe('6');
+  });
+});
+
+/** A node that holds no copy of any index yet: Meilisearch's `index_not_found` for every read. */
+function emptyNode(id: string, calls: string[]): NodeClient {
+  const missing = (uid: string) => {
+    calls.push(id);
+    return Promise.reject(
+      new NodeApiError(id, 404, {
+        message: `Index \`${uid}\` not found.`,
+        code: 'index_not_found',
+        type: 'invalid_request',
+        link: 'https://docs.meilisearch.com/errors#index_not_found',
+      }),
+    );
+  };
+  return {
+    nodeId: id,
+    url: `http://${id}.invalid`,
+    search: missing,
+    facetSearch: missing,
+    getDocument: missing,
+    fetchDocuments: missing,
+    indexStats: missing,
+  } as unknown as NodeClient;
+}
+
+describe('an index no node holds a copy of yet', () => {
+  const build = async (selector: ReplicaSelector) => {
+    const view = makeView({ shards: 6, rf: 1, groups: { g1: ['n1', 'n2', 'n3'] } });
+    const calls: string[] = [];
+    const nodes = new Map(['n1', 'n2', 'n3'].map((id) => [id, emptyNode(id, calls)]));
+    const service = await buildQueryService({
+      view: () => view,
+      node: (id) => nodes.get(id),
+      perShardTimeoutMs: 1000,
+      hedgeDelayMs: 0,
+      unavailableShards: 'error',
+      waitTimeoutMs: 200,
+      selector,
+    });
+    return { service, calls };
+  };
+
+  it('answers as an empty Meilisearch index, never degraded', async () => {
+    const { service } = await build(new ReplicaSelector());
+    const search = await service.search('docs', { q: 'x', facets: ['genre'] });
+    expect(search.headers['x-miroir-degraded']).toBeUndefined();
+    expect(search.body).toMatchObject({ hits: [], estimatedTotalHits: 0, facetDistribution: {} });
+    const paged = await service.search('docs', { q: 'x', page: 1 });
+    expect(paged.body).toMatchObject({ hits: [], totalHits: 0, totalPages: 0 });
+    await expect(service.getDocument('docs', '1', {})).rejects.toMatchObject({
+      code: 'document_not_found',
+      message: 'Document `1` not found.',
+      status: 404,
+    });
+    const listed = await service.fetchDocuments('docs', {});
+    expect(listed.body).toMatchObject({ results: [], total: 0 });
+    const facets = await service.facetSearch('docs', { facetName: 'genre' });
+    expect(facets.body.facetHits).toEqual([]);
+    const stats = await service.indexStats('docs');
+    expect(stats.body).toMatchObject({ numberOfDocuments: 0, fieldDistribution: {} });
+  });
+
+  it('does not count against the nodes: they stay healthy for every other index', async () => {
+    const selector = new ReplicaSelector();
+    const { service } = await build(selector);
+    await service.search('docs', {});
+    await service.getDocument('docs', '1', {}).catch(() => undefined);
+    for (const id of ['n1', 'n2', 'n3']) expect(selector.load(id).healthy).toBe(true);
   });
 });

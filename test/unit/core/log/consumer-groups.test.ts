@@ -12,8 +12,10 @@ import {
 const all = (topic: string, n: number) => ({ topic, partitions: Array.from({ length: n }, (_, i) => i) });
 
 describe('indexerGroupId', () => {
-  it('is <prefix>indexer.<nodeId>', () => {
-    expect(indexerGroupId('miroir.', 'node-1')).toBe('miroir.indexer.node-1');
+  it('is <prefix>indexer.<nodeId>.<topic>: one group per node and index generation', () => {
+    expect(indexerGroupId('miroir.', 'node-1', 'miroir.docs.books.g0')).toBe(
+      'miroir.indexer.node-1.miroir.docs.books.g0',
+    );
   });
 });
 
