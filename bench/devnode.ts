@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
+import { npmCorpusPath } from './_npm-corpus.ts';
 import type { BenchResult } from './harness.ts';
 import { buildDevnodeApp } from '#devnode/app.ts';
 import { DevnodeState } from '#devnode/state.ts';
@@ -15,7 +16,6 @@ import { DevnodeStore } from '#devnode/store.ts';
 import { TaskQueue } from '#devnode/tasks/queue.ts';
 import { parseSearchBody } from '#devnode/validate/search.ts';
 
-const DATA = join(import.meta.dirname, '../../shared/data/npm-packages.jsonl');
 const BATCH = 10_000;
 const QUERIES = 1_000;
 
@@ -34,7 +34,7 @@ function percentile(sorted: number[], p: number): number {
 
 export async function run(args: string[]): Promise<BenchResult> {
   const limitArg = args.find((a) => a.startsWith('--docs='));
-  const lines = readFileSync(DATA, 'utf8')
+  const lines = readFileSync(npmCorpusPath(), 'utf8')
     .split('\n')
     .filter((l) => l !== '');
   const docs = (limitArg ? lines.slice(0, Number(limitArg.slice(7))) : lines).map(

@@ -8,6 +8,8 @@
 // facet counts; stats once per cluster. A third, smaller index carries the `distinctAttribute`
 // setting. Value: % of queries in full agreement (target 100, SPEC F-R10).
 import type { NodeClient } from '#adapters/node-client.ts';
+import { loadNpmDocs } from './_npm-corpus.ts';
+import { spawnDevnode, startQueryCluster, type QueryCluster } from './_query-cluster.ts';
 import {
   ALLOWED,
   compareHits,
@@ -15,10 +17,9 @@ import {
   stable,
   type Body,
   type Disagreement,
-} from '#test/int/query/compare.ts';
-import { spawnDevnode, startCluster, type TestCluster } from '#test/int/query/cluster.ts';
+} from './_search-compare.ts';
 import { intArg, log, round, type BenchResult } from './harness.ts';
-import { corpusWords, loadNpmDocs, NPM_SETTINGS, seeded } from './search.ts';
+import { corpusWords, NPM_SETTINGS, seeded } from './search.ts';
 
 type Kind = 'search' | 'multiSearch' | 'federated' | 'facetSearch';
 
@@ -218,7 +219,7 @@ interface ClusterReport {
 }
 
 async function measure(
-  cluster: TestCluster,
+  cluster: QueryCluster,
   reference: NodeClient,
   queries: readonly Query[],
   rf: number,
@@ -329,10 +330,10 @@ export async function run(args: string[]): Promise<BenchResult> {
     `fidelity: placing ${docs.length} npm documents: RF=1 and RF=2 clusters (3 devnode processes each, S=12) and one reference devnode`,
   );
   const started = performance.now();
-  const rf1 = await startCluster({ ...common, rf: 1 });
-  let rf2: TestCluster | undefined;
+  const rf1 = await startQueryCluster({ ...common, rf: 1 });
+  let rf2: QueryCluster | undefined;
   try {
-    rf2 = await startCluster({ ...common, rf: 2, reference: false, groups: { g1: ['m1', 'm2', 'm3'] } });
+    rf2 = await startQueryCluster({ ...common, rf: 2, reference: false, groups: { g1: ['m1', 'm2', 'm3'] } });
     log(
       `fidelity: loaded in ${((performance.now() - started) / 1000).toFixed(1)} s; running ${queries.length} queries per cluster`,
     );
@@ -340,7 +341,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     const reports = [await measure(rf1, reference, queries, 1), await measure(rf2, reference, queries, 2)];
     // The distinctAttribute setting needs its own index (first 10K records, RF=1).
     const settingDocs = docs.slice(0, Math.min(docs.length, 10_000));
-    const setting = await startCluster({
+    const setting = await startQueryCluster({
       ...common,
       rf: 1,
       settings: SETTING_INDEX_SETTINGS,

@@ -11,10 +11,10 @@ import { initRouting, ownersOf, shardOf } from '#core/routing/index.ts';
 import { withShardValue } from '#core/routing/shard-field.ts';
 import { startDevnode } from '#devnode/server.ts';
 import { startLocalCluster } from '../cli/local-cluster.ts';
+import { npmCorpusPath } from './_npm-corpus.ts';
 import type { BenchResult } from './harness.ts';
 import { benchBroker, inFlight } from './local-kafka.ts';
 
-const DATA = join(import.meta.dirname, '../../shared/data/npm-packages.jsonl');
 const NODES = 3;
 const SHARDS = 3;
 
@@ -47,7 +47,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   const batchSize = numArg(args, 'batch', 5_000);
   const width = numArg(args, 'inflight', 4);
   await initRouting();
-  const docs = readFileSync(DATA, 'utf8')
+  const docs = readFileSync(npmCorpusPath(), 'utf8')
     .split('\n')
     .filter((l) => l !== '')
     .slice(0, total)

@@ -14,10 +14,10 @@ import {
   type SearchResponseBody,
   type ShardSearchResponse,
 } from '#core/merge/index.ts';
+import { npmCorpusPath } from './_npm-corpus.ts';
 import { formatTiming, intArg, log, round, timeInterleaved, type BenchResult } from './harness.ts';
 
 const TARGET_MS = 0.5;
-const DATA = new URL('../../shared/data/npm-packages.jsonl', import.meta.url);
 
 interface NpmRecord {
   id: string;
@@ -30,7 +30,8 @@ interface NpmRecord {
 }
 
 function loadRecords(count: number): NpmRecord[] {
-  const text = readFileSync(DATA, 'utf8');
+  const path = npmCorpusPath();
+  const text = readFileSync(path, 'utf8');
   const records: NpmRecord[] = [];
   let start = 0;
   while (records.length < count) {
@@ -39,8 +40,7 @@ function loadRecords(count: number): NpmRecord[] {
     records.push(JSON.parse(text.slice(start, end)) as NpmRecord);
     start = end + 1;
   }
-  if (records.length < count)
-    throw new Error(`bench needs ${count} records, ${DATA.pathname} has ${records.length}`);
+  if (records.length < count) throw new Error(`bench needs ${count} records, ${path} has ${records.length}`);
   return records;
 }
 

@@ -19,22 +19,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { capProcesses } from './_cpu-cap.ts';
 import type { DriveJob, DriveReport } from './_load-driver.ts';
+import { loadNpmDocs } from './_npm-corpus.ts';
+import { spawnDevnode, startQueryCluster, type Doc } from './_query-cluster.ts';
 import { intArg, log, percentile, round, type BenchResult } from './harness.ts';
-import { spawnDevnode, startCluster, type Doc } from '#test/int/query/cluster.ts';
-
-const DATA = '/work/shared/data/npm-packages.jsonl';
-
-/** `count` records spread evenly over the corpus (it is sorted by name, scoped packages first). */
-export function loadNpmDocs(count: number): Doc[] {
-  const lines = readFileSync(DATA, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '');
-  const stride = Math.max(1, Math.floor(lines.length / count));
-  const docs: Doc[] = [];
-  for (let i = 0; i < lines.length && docs.length < count; i += stride)
-    docs.push(JSON.parse(lines[i] as string) as Doc);
-  return docs;
-}
 
 export const NPM_SETTINGS = {
   filterableAttributes: ['scope', 'major'],
@@ -251,7 +238,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   log(
     `search: placing ${docs.length} npm documents on 3 devnode processes (3 shards) and one reference devnode`,
   );
-  const cluster = await startCluster({
+  const cluster = await startQueryCluster({
     uid: 'npm',
     shards: 3,
     rf: 1,
