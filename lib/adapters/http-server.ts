@@ -1,6 +1,7 @@
 // Shared fastify pieces for every HTTP role: an app (never listening) with /health, /metrics,
 // request ids, request metrics, Meilisearch-shaped errors for everything that can go wrong
-// before or inside a handler, and Meilisearch's JSON body parsing rules. Roles add their routes.
+// before or inside a handler, Meilisearch's JSON body parsing rules, CORS and compression.
+// Roles add their routes.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Fastify, {
@@ -13,6 +14,9 @@ import Fastify, {
 } from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'pino';
 import { errorBody, isMiroirError, miroirError, type MiroirError } from '#core/errors.ts';
+import { installRequestDecompression } from './http-body-decoding.ts';
+import { installResponseCompression, type ResponseCompressionOptions } from './http-compression.ts';
+import { installCors } from './http-cors.ts';
 import type { Logger } from './logger.ts';
 import { declareMetrics, type Metrics, type MetricSet } from './metrics.ts';
 
@@ -197,6 +201,21 @@ function requestId(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
 }
 
+/**
+ * What Meilisearch's actix middlewares do around every route: CORS (preflights answered first),
+ * request bodies decoded from gzip/deflate/br, answers compressed per Accept-Encoding. Call it on
+ * a fresh app, before other hooks: the preflight must come before auth, compression after every
+ * payload change.
+ */
+export function installCorsAndCompression(
+  app: FastifyInstance,
+  compression: ResponseCompressionOptions = {},
+): void {
+  installCors(app);
+  installRequestDecompression(app);
+  installResponseCompression(app, compression);
+}
+
 export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
   // Widened to fastify's base logger so roles get the plain FastifyInstance type.
   const logger: FastifyBaseLogger = opts.logger;
@@ -233,6 +252,7 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
     }
   });
 
+  installCorsAndCompression(app);
   const metrics = opts.metrics ? httpMetrics(opts.metrics) : undefined;
 
   // Callback-style hooks: an async hook costs every request a promise and a microtask hop.
