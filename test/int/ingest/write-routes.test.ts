@@ -1,6 +1,7 @@
 // Ingest's write routes against a real broker: good writes become the right events in the right
 // partitions and come back through GET /tasks; every bad input gets Meilisearch's error and
 // leaves the log untouched (end offsets of control, tasks and the index's topics unchanged).
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Meilisearch } from 'meilisearch';
 import type { DocumentEvent } from '#core/events/document-events.ts';
@@ -233,6 +234,34 @@ describe('document writes', () => {
     expect(records.find((r) => r.event?.taskUid === put.json().taskUid)?.event?.type).toBe(
       'DocumentsUpdated',
     );
+  });
+
+  it('decodes a gzip document body before parsing it, and refuses a corrupt one untouched', async () => {
+    const ndjson = '{"id": 300, "title": "zipped"}\n{"id": 301}\n';
+    const res = await cluster.app.inject({
+      method: 'POST',
+      url: '/indexes/movies/documents',
+      payload: gzipSync(Buffer.from(ndjson)),
+      headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
+    });
+    expect(res.statusCode).toBe(202);
+    const records = await readTopic(kafkaBrokers(), topics().docs('movies', 0), cluster.admin);
+    const bodies = records
+      .filter((r) => r.event?.taskUid === res.json().taskUid)
+      .flatMap((r) => (r.event as Extract<DocumentEvent, { type: 'DocumentsUpserted' }>).documents)
+      .map((b) => b.toString('utf8'))
+      .sort();
+    expect(bodies).toEqual(['{"id": 300, "title": "zipped"}', '{"id": 301}']);
+    const before = await logSize('movies');
+    const corrupt = await cluster.app.inject({
+      method: 'POST',
+      url: '/indexes/movies/documents',
+      payload: gzipSync(Buffer.from(ndjson)).subarray(0, 12),
+      headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
+    });
+    expect(corrupt.statusCode).toBe(400);
+    expect(corrupt.json()).toMatchObject({ code: 'bad_request' });
+    expect(await logSize('movies')).toBe(before);
   });
 
   it('deletes by id and batch into the ids partitions; by filter and clear into every partition', async () => {
