@@ -3,7 +3,14 @@
 // so a filter costs one test per distinct value and a typed-array pass over the document slots.
 // Also the filterability checks with Meilisearch's messages.
 import type { FilterExpr } from '#core/filter/ast.ts';
-import { compileFilter, facetsOf, filterAttributes, geoPoint, type CompiledFilter, type FieldFacets } from '#core/filter/evaluate.ts';
+import {
+  compileFilter,
+  facetsOf,
+  filterAttributes,
+  geoPoint,
+  type CompiledFilter,
+  type FieldFacets,
+} from '#core/filter/evaluate.ts';
 import { fieldMatchesPattern } from './fields.ts';
 import { EngineError, type Document } from './types.ts';
 
@@ -14,15 +21,89 @@ export function isFilterable(attribute: string, filterable: readonly string[]): 
 /** Meilisearch's list of filterable patterns for error messages: each in backticks, sorted. */
 export function describeFilterable(filterable: readonly string[]): string {
   if (filterable.length === 0) return 'This index does not have configured filterable attributes.';
-  return `Available filterable attribute patterns are: ${[...filterable].sort().map((p) => `\`${p}\``).join(', ')}.`;
+  return `Available filterable attribute patterns are: ${[...filterable]
+    .sort()
+    .map((p) => `\`${p}\``)
+    .join(', ')}.`;
 }
 
 export function checkFilterable(expr: FilterExpr, filterable: readonly string[], prefix: string): void {
   for (const attribute of filterAttributes(expr)) {
     if (!isFilterable(attribute, filterable)) {
-      throw new EngineError('invalid_search_filter', `${prefix}Attribute \`${attribute}\` is not filterable. ${describeFilterable(filterable)}`);
+      const location = filterLocation(expr, attribute);
+      throw new EngineError(
+        'invalid_search_filter',
+        `${prefix}Attribute \`${attribute}\` is not filterable. ${describeFilterable(filterable)}${location === null ? '' : `\n${location}`}`,
+      );
     }
   }
+}
+
+/** Rust's `{:?}` of a string, as Meilisearch prints filter tokens. */
+function debugString(text: string): string {
+  const escaped = text.replace(
+    /[\\"\n\r\t\0]/g,
+    (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\0': '\\0' })[c] as string,
+  );
+  return `"${escaped}"`;
+}
+
+/**
+ * Where Meilisearch 1.50 locates a non-filterable attribute: in the filter as it prints its parsed
+ * form (every token quoted, each `AND`/`OR` operand and `NOT` operand in parentheses), as
+ * `start:end text` in characters, 1-based. Null for geo filters, located differently.
+ */
+export function filterLocation(expr: FilterExpr, attribute: string): string | null {
+  let at = -1;
+  let text = '';
+  const fid = (name: string): string => {
+    if (at < 0 && name === attribute) at = [...text].length + 1;
+    return debugString(name);
+  };
+  const render = (e: FilterExpr): boolean => {
+    switch (e.type) {
+      case 'and':
+      case 'or':
+        for (let i = 0; i < e.children.length; i++) {
+          text += i === 0 ? '(' : `) ${e.type === 'and' ? 'AND' : 'OR'} (`;
+          if (!render(e.children[i] as FilterExpr)) return false;
+        }
+        text += ')';
+        return true;
+      case 'not':
+        text += 'NOT (';
+        if (!render(e.child)) return false;
+        text += ')';
+        return true;
+      case 'compare':
+        text += fid(e.attribute);
+        text += ` ${e.op} ${debugString(e.value)}`;
+        return true;
+      case 'range':
+        text += fid(e.attribute);
+        text += ` ${debugString(e.from)} TO ${debugString(e.to)}`;
+        return true;
+      case 'in':
+        text += fid(e.attribute);
+        text += ` IN [${e.values.map(debugString).join(', ')}]`;
+        return true;
+      case 'exists':
+      case 'isNull':
+      case 'isEmpty':
+        text += fid(e.attribute);
+        text += e.type === 'exists' ? ' EXISTS' : e.type === 'isNull' ? ' IS NULL' : ' IS EMPTY';
+        return true;
+      case 'contains':
+      case 'startsWith':
+        text += fid(e.attribute);
+        text += ` ${e.type === 'contains' ? 'CONTAINS' : 'STARTS WITH'} ${debugString(e.value)}`;
+        return true;
+      default:
+        return false;
+    }
+  };
+  if (!render(expr) || at < 0) return null;
+  return `${at + 1}:${at + 1 + [...debugString(attribute)].length - 2} ${text}`;
 }
 
 /** Filter bitmaps kept per index (one byte per document slot each). */
@@ -114,7 +195,8 @@ class FilterColumn {
       const id = single[d] as number;
       if (id >= 0) start[id + 1] = (start[id + 1] as number) + 1;
     }
-    for (const ids of this.multi.values()) for (const id of ids) start[id + 1] = (start[id + 1] as number) + 1;
+    for (const ids of this.multi.values())
+      for (const id of ids) start[id + 1] = (start[id + 1] as number) + 1;
     for (let v = 1; v < start.length; v++) start[v] = (start[v] as number) + (start[v - 1] as number);
     const docs = new Int32Array(start[start.length - 1] as number);
     const fill = start.slice(0, -1);

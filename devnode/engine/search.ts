@@ -6,7 +6,7 @@ import type { FacetCountIndex } from './facet-values.ts';
 import { haversineMeters } from '#core/filter/evaluate.ts';
 import { facetDistribution, facetOrder, searchFacetValues } from './facets.ts';
 import { fieldMatchesPattern, projectDocument } from './fields.ts';
-import { describeFilterable, isFilterable } from './filter.ts';
+import { isFilterable } from './filter.ts';
 import { formatDocument, matchesPosition, type QueryWords } from './format.ts';
 import { geoPoint, haversine } from './geo.ts';
 import { FLAG_PREFIX, QueryMatcher, type ScratchPool, type TermMatch } from './matcher.ts';
@@ -15,10 +15,15 @@ import { parseQuery, typoBudget, type ParsedQuery } from './query.ts';
 import { DocRanker, globalScore, type DocEvaluation, type Rank } from './ranker.ts';
 import { resolveRules, type ResolvedRule } from './rules.ts';
 import { MISSING_KEY, parseGeoSort } from './sort-keys.ts';
-import { EngineError, type Document, type FacetSearchRequest, type FacetSearchResponse, type SearchRequest, type SearchResponse } from './types.ts';
+import {
+  EngineError,
+  type Document,
+  type FacetSearchRequest,
+  type FacetSearchResponse,
+  type SearchRequest,
+  type SearchResponse,
+} from './types.ts';
 
-/** Details key of the wordPosition rule: milli's score_details.rs names it `attributePosition`. */
-const WORD_POSITION_KEY = 'attributePosition';
 const PACK = 8_388_608; // 2^23: room for the index of a candidate in a packed sort key
 
 /** A sort criterion (request `sort` entry or `field:asc` ranking rule) resolved to per-slot keys. */
@@ -38,8 +43,14 @@ interface PlannedRule {
 
 function sortableError(engine: MemoryIndexEngine, field: string): EngineError {
   const list = engine.settings.sortableAttributes;
-  const tail = list.length === 0 ? 'This index does not have configured sortable attributes.' : `Available sortable attributes are: \`${list.join(', ')}\`.`;
-  return new EngineError('invalid_search_sort', `${engine.errorPrefix}Attribute \`${field}\` is not sortable. ${tail}`);
+  const tail =
+    list.length === 0
+      ? 'This index does not have configured sortable attributes.'
+      : `Available sortable attributes are: \`${list.join(', ')}\`.`;
+  return new EngineError(
+    'invalid_search_sort',
+    `${engine.errorPrefix}Attribute \`${field}\` is not sortable. ${tail}`,
+  );
 }
 
 function isSortable(engine: MemoryIndexEngine, field: string): boolean {
@@ -62,12 +73,19 @@ function fieldCriterion(engine: MemoryIndexEngine, field: string, ascending: boo
 function requestCriteria(engine: MemoryIndexEngine, sort: string[] | null): SortCriterion[] {
   if (!sort || sort.length === 0) return [];
   if (!engine.settings.rankingRules.includes('sort')) {
-    throw new EngineError('invalid_search_sort', `${engine.errorPrefix}You must specify where \`sort\` is listed in the rankingRules setting to use the sort parameter at search time.`);
+    throw new EngineError(
+      'invalid_search_sort',
+      `${engine.errorPrefix}You must specify where \`sort\` is listed in the rankingRules setting to use the sort parameter at search time.`,
+    );
   }
   return sort.map((entry) => {
     if (entry.startsWith('_geoPoint(')) {
       const geo = parseGeoSort(entry);
-      if (!geo) throw new EngineError('invalid_search_sort', `${engine.errorPrefix}Invalid syntax for the geo parameter: expected expression ending by \`:asc\` or \`:desc\`, found \`${entry}\`.`);
+      if (!geo)
+        throw new EngineError(
+          'invalid_search_sort',
+          `Invalid syntax for the geo parameter: expected expression ending by \`:asc\` or \`:desc\`, found \`${entry}\`.`,
+        );
       if (!isSortable(engine, '_geo')) throw sortableError(engine, '_geo');
       const target: [number, number] = [geo.lat, geo.lng];
       const docs = engine.store.docs;
@@ -87,31 +105,49 @@ function requestCriteria(engine: MemoryIndexEngine, sort: string[] | null): Sort
         detail: (doc) => {
           const p = geoPoint(docs[doc] as Document);
           // milli's distance_between_two_points: geoutils haversine, in metres to the millimetre.
-          return { value: p ? { lat: p[0], lng: p[1] } : null, distance: p ? haversineMeters(target, p) : null };
+          return {
+            value: p ? { lat: p[0], lng: p[1] } : null,
+            distance: p ? haversineMeters(target, p) : null,
+          };
         },
       };
     }
     const m = /^(.+):(asc|desc)$/.exec(entry);
-    if (!m) throw new EngineError('invalid_search_sort', `${engine.errorPrefix}Invalid syntax for the sort parameter: expected expression ending by \`:asc\` or \`:desc\`, found \`${entry}\`.`);
+    // Syntax errors come before the index is read: Meilisearch gives them without the index prefix.
+    if (!m)
+      throw new EngineError(
+        'invalid_search_sort',
+        `Invalid syntax for the sort parameter: expected expression ending by \`:asc\` or \`:desc\`, found \`${entry}\`.`,
+      );
     const field = m[1] as string;
     if (['_geoDistance', '_geo', '_geoRadius', '_geoBoundingBox', '_geoPolygon'].includes(field)) {
-      throw new EngineError('invalid_search_sort', `${engine.errorPrefix}\`${field}\` is a reserved keyword and thus can't be used as a sort expression. Use the _geoPoint(latitude, longitude) built-in rule to sort on _geo field coordinates.`);
+      throw new EngineError(
+        'invalid_search_sort',
+        `\`${field}\` is a reserved keyword and thus can't be used as a sort expression. Use the _geoPoint(latitude, longitude) built-in rule to sort on _geo field coordinates.`,
+      );
     }
     if (!isSortable(engine, field)) throw sortableError(engine, field);
     return fieldCriterion(engine, field, m[2] === 'asc');
   });
 }
 
-function planRules(engine: MemoryIndexEngine, rules: ResolvedRule[], criteria: SortCriterion[]): PlannedRule[] {
+function planRules(
+  engine: MemoryIndexEngine,
+  rules: ResolvedRule[],
+  criteria: SortCriterion[],
+): PlannedRule[] {
   return rules.map((rule) => {
     if (rule.kind === 'sort') return { rule, criteria };
-    if (rule.kind === 'fieldSort') return { rule, criteria: [fieldCriterion(engine, rule.field as string, rule.ascending as boolean)] };
+    if (rule.kind === 'fieldSort')
+      return { rule, criteria: [fieldCriterion(engine, rule.field as string, rule.ascending as boolean)] };
     return { rule, criteria: [] };
   });
 }
 
 function isCheap(p: PlannedRule): boolean {
-  return p.rule.kind === 'words' || p.rule.kind === 'typo' || p.rule.kind === 'sort' || p.rule.kind === 'fieldSort';
+  return (
+    p.rule.kind === 'words' || p.rule.kind === 'typo' || p.rule.kind === 'sort' || p.rule.kind === 'fieldSort'
+  );
 }
 
 /** Key ranges up to this size are sorted by counting (linear), wider ones by a typed-array sort. */
@@ -158,9 +194,12 @@ function sortByKeys(order: Int32Array, keys: Float64Array): [Int32Array, Float64
   return [out, outKeys];
 }
 
-
 /** Matching strategy steps: the term sets tried in turn, all terms first. */
-function strategySteps(parsed: ParsedQuery, matches: TermMatch[], strategy: SearchRequest['matchingStrategy']): number[][] {
+function strategySteps(
+  parsed: ParsedQuery,
+  matches: TermMatch[],
+  strategy: SearchRequest['matchingStrategy'],
+): number[][] {
   const all = parsed.terms.map((_, i) => i);
   if (strategy === 'all') return [all];
   const droppable = all.filter((i) => !(parsed.terms[i] as { phrase: boolean }).phrase);
@@ -209,7 +248,8 @@ function cheapLevels(planned: PlannedRule[], ranker: DocRanker | null, step: Uin
         });
       }
     } else if (p.rule.kind === 'typo') {
-      if (ranker && step && ranker.hasTypos()) levels.push((group, out) => ranker.typoCountsInto(group, step, out));
+      if (ranker && step && ranker.hasTypos())
+        levels.push((group, out) => ranker.typoCountsInto(group, step, out));
     } else for (const c of p.criteria) levels.push(criterionLevel(c));
   }
   return levels;
@@ -218,7 +258,11 @@ function cheapLevels(planned: PlannedRule[], ranker: DocRanker | null, step: Uin
 /** Ordering keys of the costly rules, one level per relevancy rule or sort criterion, per document
  *  (`step` = the document's words step); rules that cannot tell documents apart for this query
  *  (no adjacent pair, `*` searchable) are skipped. */
-function costlyLevels(planned: PlannedRule[], ranker: DocRanker | null, step: Uint8Array | null): LevelKeys[] {
+function costlyLevels(
+  planned: PlannedRule[],
+  ranker: DocRanker | null,
+  step: Uint8Array | null,
+): LevelKeys[] {
   const levels: LevelKeys[] = [];
   for (const p of planned) {
     if (p.criteria.length > 0) {
@@ -250,11 +294,24 @@ function liveBitmap(engine: MemoryIndexEngine, request: SearchRequest): Uint8Arr
   }
 }
 
-function excludedByNegatives(matcher: QueryMatcher | null, engine: MemoryIndexEngine, parsed: ParsedQuery): Uint8Array | null {
+function excludedByNegatives(
+  matcher: QueryMatcher | null,
+  engine: MemoryIndexEngine,
+  parsed: ParsedQuery,
+): Uint8Array | null {
   if (parsed.negatives.length === 0) return null;
   const slots = engine.store.docs.length;
   const out = new Uint8Array(slots);
-  const m = matcher ?? new QueryMatcher(engine.words, { slots, allowedFields: null, noTypoFields: null, disableOnNumbers: false, synonyms: new Map(), scratch: engine.scratch });
+  const m =
+    matcher ??
+    new QueryMatcher(engine.words, {
+      slots,
+      allowedFields: null,
+      noTypoFields: null,
+      disableOnNumbers: false,
+      synonyms: new Map(),
+      scratch: engine.scratch,
+    });
   for (const words of parsed.negatives) {
     if (words.length === 1) {
       const id = engine.words.wordId(words[0] as string);
@@ -265,7 +322,11 @@ function excludedByNegatives(matcher: QueryMatcher | null, engine: MemoryIndexEn
   return out;
 }
 
-function placeholderUniverse(engine: MemoryIndexEngine, filter: Uint8Array | null, negatives: Uint8Array | null): Universe {
+function placeholderUniverse(
+  engine: MemoryIndexEngine,
+  filter: Uint8Array | null,
+  negatives: Uint8Array | null,
+): Universe {
   const docs = engine.store.docs;
   const ids: number[] = [];
   for (let id = 0; id < docs.length; id++) {
@@ -277,12 +338,20 @@ function placeholderUniverse(engine: MemoryIndexEngine, filter: Uint8Array | nul
   return { ids: Int32Array.from(ids), step: null };
 }
 
-function queryUniverse(matches: TermMatch[], steps: number[][], slots: number, filter: Uint8Array | null, negatives: Uint8Array | null, scratch: ScratchPool): Universe {
+function queryUniverse(
+  matches: TermMatch[],
+  steps: number[][],
+  slots: number,
+  filter: Uint8Array | null,
+  negatives: Uint8Array | null,
+  scratch: ScratchPool,
+): Universe {
   const minimal = steps[steps.length - 1] as number[];
   const step = scratch.acquireBytes(slots);
   if (minimal.length === 0) return { ids: new Int32Array(0), step };
   let seed = matches[minimal[0] as number] as TermMatch;
-  for (const t of minimal) if ((matches[t] as TermMatch).docs.length < seed.docs.length) seed = matches[t] as TermMatch;
+  for (const t of minimal)
+    if ((matches[t] as TermMatch).docs.length < seed.docs.length) seed = matches[t] as TermMatch;
   const ids = new Int32Array(seed.docs.length);
   let size = 0;
   // Presence arrays of each step's terms, resolved once: this runs for every candidate.
@@ -355,7 +424,10 @@ function checkSearchOn(engine: MemoryIndexEngine, attributes: string[] | null): 
   if (searchable.includes('*')) return;
   for (const a of attributes) {
     if (!searchable.some((s) => fieldMatchesPattern(a, s))) {
-      throw new EngineError('invalid_search_attributes_to_search_on', `${engine.errorPrefix}Attribute \`${a}\` is not searchable. Available searchable attributes are: \`${searchable.join(', ')}\`.`);
+      throw new EngineError(
+        'invalid_search_attributes_to_search_on',
+        `${engine.errorPrefix}Attribute \`${a}\` is not searchable. Available searchable attributes are: \`${[...searchable].sort().join(', ')}\`.`,
+      );
     }
   }
 }
@@ -365,22 +437,35 @@ function facetFields(engine: MemoryIndexEngine, facets: string[]): string[] {
   const out = new Set<string>();
   for (const pattern of facets) {
     if (pattern === '*' || pattern.includes('*')) {
-      for (const name of engine.fieldNames) if (fieldMatchesPattern(name, pattern) && isFilterable(name, filterable)) out.add(name);
+      for (const name of engine.fieldNames)
+        if (fieldMatchesPattern(name, pattern) && isFilterable(name, filterable)) out.add(name);
       continue;
     }
     if (!isFilterable(pattern, filterable)) {
-      const tail = filterable.length === 0 ? 'This index does not have configured filterable attributes.' : `Available filterable attributes patterns are: \`${[...filterable].sort().join(', ')}\`.`;
-      throw new EngineError('invalid_search_facets', `${engine.errorPrefix}Invalid facet distribution: Attribute \`${pattern}\` is not filterable. ${tail}`);
+      // Checked by Meilisearch's search route, before milli: no index prefix, "Pattern".
+      throw new EngineError(
+        'invalid_search_facets',
+        `Invalid facet distribution: Pattern \`${pattern}\` is not filterable. ${describePatterns(filterable)}`,
+      );
     }
     out.add(pattern);
   }
   return [...out];
 }
 
+/** milli's list of filterable patterns in facet and distinct errors: sorted, in one pair of backticks. */
+function describePatterns(filterable: readonly string[]): string {
+  if (filterable.length === 0) return 'This index does not have configured filterable attributes.';
+  return `Available filterable attributes patterns are: \`${[...filterable].sort().join(', ')}\`.`;
+}
+
 function distinctField(engine: MemoryIndexEngine, request: SearchRequest): string | null {
   if (request.distinct !== null) {
     if (!isFilterable(request.distinct, engine.settings.filterableAttributes)) {
-      throw new EngineError('invalid_search_distinct', `${engine.errorPrefix}Attribute \`${request.distinct}\` is not filterable and thus, cannot be used as distinct attribute. ${describeFilterable(engine.settings.filterableAttributes)}`);
+      throw new EngineError(
+        'invalid_search_distinct',
+        `${engine.errorPrefix}Attribute \`${request.distinct}\` is not filterable and thus, cannot be used as distinct attribute. ${describePatterns(engine.settings.filterableAttributes)}`,
+      );
     }
     return request.distinct;
   }
@@ -417,7 +502,8 @@ class DistinctFilter {
     for (let k = from; k < to; k++) {
       const value = ids[k] as number;
       this.claimed[value] = 1;
-      for (let x = byValue.start[value] as number; x < (byValue.start[value + 1] as number); x++) this.state.exclude(byValue.docs[x] as number);
+      for (let x = byValue.start[value] as number; x < (byValue.start[value + 1] as number); x++)
+        this.state.exclude(byValue.docs[x] as number);
     }
     this.state.keep(doc);
     return true;
@@ -426,7 +512,9 @@ class DistinctFilter {
   private buildValueDocs(): { start: Int32Array; docs: Int32Array } {
     const { start, ids } = this.index;
     const counts = new Int32Array(this.claimed.length + 1);
-    for (const doc of this.universe) for (let k = start[doc] as number; k < (start[doc + 1] as number); k++) counts[(ids[k] as number) + 1]! += 1;
+    for (const doc of this.universe)
+      for (let k = start[doc] as number; k < (start[doc + 1] as number); k++)
+        counts[(ids[k] as number) + 1]! += 1;
     for (let v = 1; v < counts.length; v++) counts[v]! += counts[v - 1] as number;
     const docs = new Int32Array(counts[counts.length - 1] as number);
     const fill = counts.slice(0, -1);
@@ -446,7 +534,8 @@ function distinctByDocId(engine: MemoryIndexEngine, field: string, candidates: I
   const claimed = new Uint8Array(numbers.length);
   const out: number[] = [];
   next: for (const doc of candidates) {
-    for (let k = start[doc] as number; k < (start[doc + 1] as number); k++) if (claimed[ids[k] as number] === 1) continue next;
+    for (let k = start[doc] as number; k < (start[doc + 1] as number); k++)
+      if (claimed[ids[k] as number] === 1) continue next;
     for (let k = start[doc] as number; k < (start[doc + 1] as number); k++) claimed[ids[k] as number] = 1;
     out.push(doc);
   }
@@ -518,15 +607,22 @@ function queryWords(matches: TermMatch[]): QueryWords {
       prefixes.push(w);
       termOf.set(w, i);
     }
-    if (m.term.phrase) for (const w of m.term.words) {
-      full.add(w);
-      termOf.set(w, i);
-    }
+    if (m.term.phrase)
+      for (const w of m.term.words) {
+        full.add(w);
+        termOf.set(w, i);
+      }
   });
   return { full, prefixes, termOf };
 }
 
-function execute(engine: MemoryIndexEngine, request: SearchRequest, need: number, exhaustive: boolean, offset = 0): SearchRun {
+function execute(
+  engine: MemoryIndexEngine,
+  request: SearchRequest,
+  need: number,
+  exhaustive: boolean,
+  offset = 0,
+): SearchRun {
   const settings = engine.settings;
   const filter = liveBitmap(engine, request);
   const criteria = requestCriteria(engine, request.sort);
@@ -546,7 +642,10 @@ function execute(engine: MemoryIndexEngine, request: SearchRequest, need: number
   if (placeholder) {
     universe = placeholderUniverse(engine, filter, excludedByNegatives(null, engine, parsed));
   } else {
-    const noTypo = settings.typoTolerance.disableOnAttributes.length > 0 ? fieldMask(engine, settings.typoTolerance.disableOnAttributes) : null;
+    const noTypo =
+      settings.typoTolerance.disableOnAttributes.length > 0
+        ? fieldMask(engine, settings.typoTolerance.disableOnAttributes)
+        : null;
     matcher = new QueryMatcher(engine.words, {
       slots,
       allowedFields: request.attributesToSearchOn ? fieldMask(engine, request.attributesToSearchOn) : null,
@@ -557,7 +656,14 @@ function execute(engine: MemoryIndexEngine, request: SearchRequest, need: number
     });
     matches = parsed.terms.map((t) => (matcher as QueryMatcher).matchTerm(t));
     const steps = strategySteps(parsed, matches, request.matchingStrategy);
-    universe = queryUniverse(matches, steps, slots, filter, excludedByNegatives(matcher, engine, parsed), engine.scratch);
+    universe = queryUniverse(
+      matches,
+      steps,
+      slots,
+      filter,
+      excludedByNegatives(matcher, engine, parsed),
+      engine.scratch,
+    );
     const searchable = settings.searchableAttributes;
     for (let f = 0; f < engine.fieldNames.length; f++) engine.fieldWeight(f);
     ranker = new DocRanker({
@@ -573,7 +679,8 @@ function execute(engine: MemoryIndexEngine, request: SearchRequest, need: number
   }
 
   const state = new CandidateState(slots);
-  const distinct = distinctName === null ? null : new DistinctFilter(engine, distinctName, universe.ids, state);
+  const distinct =
+    distinctName === null ? null : new DistinctFilter(engine, distinctName, universe.ids, state);
   if (filter) engine.scratch.releaseBytes(filter);
   // Every rule is a level of one bucket sort, cheap ones (words, typo, sorts) first: keys are
   // computed only for the groups the page reaches, so a broad query never keys the candidates
@@ -583,7 +690,8 @@ function execute(engine: MemoryIndexEngine, request: SearchRequest, need: number
   const step = universe.step;
   const costly = costlyLevels(planned.slice(firstCostly), ranker, step);
   const levels = [...cheapLevels(planned.slice(0, firstCostly), ranker, step), ...costly];
-  const evaluate = (doc: number): DocEvaluation | null => (ranker && step ? ranker.base(doc, step[doc] as number) : null);
+  const evaluate = (doc: number): DocEvaluation | null =>
+    ranker && step ? ranker.base(doc, step[doc] as number) : null;
   const hits: RankedHit[] = [];
   const accept = (doc: number): void => {
     const hit: RankedHit = { doc, ev: evaluate(doc) };
@@ -602,7 +710,8 @@ function execute(engine: MemoryIndexEngine, request: SearchRequest, need: number
     if (level === levels.length || group.length === 1) {
       // Without distinct or a threshold nothing past the page can change the answer; below cheap
       // rules alone candidates are taken one by one up to the page.
-      for (let x = 0; x < group.length && ((filtering && costly.length > 0) || !done()); x++) accept(group[x] as number);
+      for (let x = 0; x < group.length && ((filtering && costly.length > 0) || !done()); x++)
+        accept(group[x] as number);
       return;
     }
     const keys = new Float64Array(group.length);
@@ -622,10 +731,20 @@ function execute(engine: MemoryIndexEngine, request: SearchRequest, need: number
   const noRankingRules = placeholder && planned.every((p) => p.criteria.length === 0);
   const skipWalk = universe.ids.length < offset || (!noRankingRules && !exhaustive && need <= offset);
   if (!skipWalk) {
-    if (levels.length === 0) for (let x = 0; x < universe.ids.length && !done(); x++) accept(universe.ids[x] as number);
+    if (levels.length === 0)
+      for (let x = 0; x < universe.ids.length && !done(); x++) accept(universe.ids[x] as number);
     else bucketSort(universe.ids, 0);
   }
-  return { hits, candidates: state.remaining(universe.ids), distinct: distinctName, universe, ranker, planned, words: matches.length > 0 ? queryWords(matches) : null, matches };
+  return {
+    hits,
+    candidates: state.remaining(universe.ids),
+    distinct: distinctName,
+    universe,
+    ranker,
+    planned,
+    words: matches.length > 0 ? queryWords(matches) : null,
+    matches,
+  };
 }
 
 function scoreDetails(run: SearchRun, hit: RankedHit): Record<string, unknown> {
@@ -648,17 +767,30 @@ function scoreDetails(run: SearchRun, hit: RankedHit): Record<string, unknown> {
       const t: Rank = { rank: ev.maxTypo + 1 - ev.typo, max: ev.maxTypo + 1 };
       out.typo = { order: order++, typoCount: ev.typo, maxTypoCount: ev.maxTypo, score: local(t) };
     } else if (kind === 'proximity') out.proximity = { order: order++, score: local(r.proximity(ev)) };
-    else if (kind === 'attributeRank') out.attributeRank = { order: order++, score: local(r.attributeRank(ev)) };
-    else if (kind === 'wordPosition') out[WORD_POSITION_KEY] = { order: order++, score: local(r.wordPosition(ev)) };
+    else if (kind === 'attributeRank')
+      out.attributeRank = { order: order++, score: local(r.attributeRank(ev)) };
+    else if (kind === 'wordPosition') out.wordPosition = { order: order++, score: local(r.wordPosition(ev)) };
     else if (kind === 'attribute') {
       const a = r.attributeRank(ev);
       const w = r.wordPosition(ev);
-      out.attribute = { order: order++, attributeRankingOrderScore: local(a), queryWordDistanceScore: local(w), score: globalScore([a, w]) };
+      out.attribute = {
+        order: order++,
+        attributeRankingOrderScore: local(a),
+        queryWordDistanceScore: local(w),
+        score: globalScore([a, w]),
+      };
     } else if (kind === 'exactness') {
       const e = r.exactness(ev);
-      const matchType = e.attribute === 3 ? 'exactMatch' : e.attribute === 2 ? 'matchesStart' : 'noExactMatch';
+      const matchType =
+        e.attribute === 3 ? 'exactMatch' : e.attribute === 2 ? 'matchesStart' : 'noExactMatch';
       if (e.attribute === 1) {
-        out.exactness = { order: order++, matchType, matchingWords: e.words.rank - 1, maxMatchingWords: e.words.max - 1, score: globalScore([{ rank: 1, max: 3 }, e.words]) };
+        out.exactness = {
+          order: order++,
+          matchType,
+          matchingWords: e.words.rank - 1,
+          maxMatchingWords: e.words.max - 1,
+          score: globalScore([{ rank: 1, max: 3 }, e.words]),
+        };
       } else out.exactness = { order: order++, matchType, score: e.attribute / 3 };
     }
   }
@@ -669,7 +801,9 @@ function cropSpecs(request: SearchRequest): { pattern: string; length: number }[
   if (!request.attributesToCrop) return null;
   return request.attributesToCrop.map((entry) => {
     const m = /^(.*):(\d+)$/.exec(entry);
-    return m ? { pattern: m[1] as string, length: Number(m[2]) } : { pattern: entry, length: request.cropLength };
+    return m
+      ? { pattern: m[1] as string, length: Number(m[2]) }
+      : { pattern: entry, length: request.cropLength };
   });
 }
 
@@ -692,7 +826,13 @@ function planHits(engine: MemoryIndexEngine, request: SearchRequest, run: Search
   let geo: [number, number] | null = null;
   for (const p of run.planned) for (const c of p.criteria) if (geo === null && c.geo) geo = c.geo;
   const formatted =
-    request.attributesToHighlight !== null || crop !== null ? [...(retrieveAll ? ['*'] : retrieve), ...(request.attributesToHighlight ?? []), ...(crop ?? []).map((c) => c.pattern)] : null;
+    request.attributesToHighlight !== null || crop !== null
+      ? [
+          ...(retrieveAll ? ['*'] : retrieve),
+          ...(request.attributesToHighlight ?? []),
+          ...(crop ?? []).map((c) => c.pattern),
+        ]
+      : null;
   return {
     displayedAll: engine.settings.displayedAttributes.includes('*'),
     retrieveAll,
@@ -704,17 +844,27 @@ function planHits(engine: MemoryIndexEngine, request: SearchRequest, run: Search
   };
 }
 
-function buildHit(engine: MemoryIndexEngine, request: SearchRequest, run: SearchRun, plan: HitPlan, hit: RankedHit): Document {
+function buildHit(
+  engine: MemoryIndexEngine,
+  request: SearchRequest,
+  run: SearchRun,
+  plan: HitPlan,
+  hit: RankedHit,
+): Document {
   const doc = engine.store.docs[hit.doc] as Document;
   const displayed = plan.displayedAll ? doc : projectDocument(doc, engine.settings.displayedAttributes);
-  const out: Document = plan.retrieveAll ? { ...displayed } : projectDocument(displayed, request.attributesToRetrieve);
+  const out: Document = plan.retrieveAll
+    ? { ...displayed }
+    : projectDocument(displayed, request.attributesToRetrieve);
   if (plan.geo !== null) {
     const p = geoPoint(doc);
     if (p) out._geoDistance = Math.round(haversine(plan.geo, p));
   }
   const wanted = plan.formatted;
   if (wanted !== null) {
-    const fields = Object.keys(displayed).filter((k) => wanted.some((p) => fieldMatchesPattern(k, p) || p.startsWith(`${k}.`)));
+    const fields = Object.keys(displayed).filter((k) =>
+      wanted.some((p) => fieldMatchesPattern(k, p) || p.startsWith(`${k}.`)),
+    );
     out._formatted = formatDocument(displayed, fields, engine.tokenizer, plan.words, {
       highlight: request.attributesToHighlight,
       crop: plan.crop,
@@ -724,8 +874,10 @@ function buildHit(engine: MemoryIndexEngine, request: SearchRequest, run: Search
       postTag: request.highlightPostTag,
     });
   }
-  if (request.showMatchesPosition) out._matchesPosition = matchesPosition(displayed, engine.tokenizer, plan.words);
-  if (request.showRankingScore) out._rankingScore = hit.ev && run.ranker ? globalScore(run.ranker.ranks(hit.ev, plan.rules)) : 1;
+  if (request.showMatchesPosition)
+    out._matchesPosition = matchesPosition(displayed, engine.tokenizer, plan.words);
+  if (request.showRankingScore)
+    out._rankingScore = hit.ev && run.ranker ? globalScore(run.ranker.ranks(hit.ev, plan.rules)) : 1;
   if (request.showRankingScoreDetails) out._rankingScoreDetails = scoreDetails(run, hit);
   return out;
 }
@@ -752,7 +904,10 @@ export function runSearch(engine: MemoryIndexEngine, request: SearchRequest): Se
   // to the remaining candidates afterwards, as milli's execute_search does).
   const exhaustive = pageMode && request.rankingScoreThreshold !== null;
   const run = execute(engine, request, cappedOffset + cappedLimit, exhaustive, cappedOffset);
-  const candidates = pageMode && run.distinct !== null ? distinctByDocId(engine, run.distinct, run.candidates) : run.candidates;
+  const candidates =
+    pageMode && run.distinct !== null
+      ? distinctByDocId(engine, run.distinct, run.candidates)
+      : run.candidates;
   let hits: Document[];
   try {
     const page = run.hits.slice(cappedOffset, cappedOffset + cappedLimit);
@@ -764,8 +919,9 @@ export function runSearch(engine: MemoryIndexEngine, request: SearchRequest): Se
     if (run.universe.step) engine.scratch.releaseBytes(run.universe.step);
   }
   const response: SearchResponse = { hits, query: request.q ?? '', processingTimeMs: 0 };
+  // Meilisearch 1.50 caps the hits at maxTotalHits but reports the whole count in both modes.
   if (pageMode) {
-    const total = Math.min(candidates.length, maxTotalHits);
+    const total = candidates.length;
     const hpp = request.hitsPerPage ?? 20;
     response.hitsPerPage = hpp;
     response.page = request.page ?? 1;
@@ -773,11 +929,17 @@ export function runSearch(engine: MemoryIndexEngine, request: SearchRequest): Se
     response.totalHits = total;
   } else {
     response.limit = request.limit;
-    response.offset = cappedOffset;
-    response.estimatedTotalHits = Math.min(candidates.length, maxTotalHits);
+    response.offset = request.offset;
+    response.estimatedTotalHits = candidates.length;
   }
   if (facetNames) {
-    const { distribution, stats } = facetDistribution(engine.facets, facetNames, candidates, engine.settings.faceting.maxValuesPerFacet, engine.settings.faceting.sortFacetValuesBy);
+    const { distribution, stats } = facetDistribution(
+      engine.facets,
+      facetNames,
+      candidates,
+      engine.settings.faceting.maxValuesPerFacet,
+      engine.settings.faceting.sortFacetValuesBy,
+    );
     response.facetDistribution = distribution;
     response.facetStats = stats;
   }
@@ -787,11 +949,21 @@ export function runSearch(engine: MemoryIndexEngine, request: SearchRequest): Se
 
 export function runFacetSearch(engine: MemoryIndexEngine, request: FacetSearchRequest): FacetSearchResponse {
   const started = performance.now();
-  if (!engine.settings.facetSearch) throw new EngineError('facet_search_disabled', `${engine.errorPrefix}The facet search is disabled for this index.`);
+  if (!engine.settings.facetSearch)
+    throw new EngineError(
+      'facet_search_disabled',
+      `${engine.errorPrefix}The facet search is disabled for this index.`,
+    );
   const filterable = engine.settings.filterableAttributes;
   if (!isFilterable(request.facetName, filterable)) {
-    const tail = filterable.length === 0 ? 'This index does not have configured filterable attributes.' : `Available facet-searchable attributes patterns are: \`${[...filterable].sort().join(', ')}\`.`;
-    throw new EngineError('invalid_facet_search_facet_name', `${engine.errorPrefix}Attribute \`${request.facetName}\` is not facet-searchable. ${tail}`);
+    const tail =
+      filterable.length === 0
+        ? 'This index does not have configured facet-searchable attributes.'
+        : `Available facet-searchable attributes patterns are: \`${[...filterable].sort().join(', ')}\`.`;
+    throw new EngineError(
+      'invalid_facet_search_facet_name',
+      `Attribute \`${request.facetName}\` is not facet-searchable. ${tail} To make it facet-searchable add it to the \`filterableAttributes\` index settings.`,
+    );
   }
   const searchRequest: SearchRequest = {
     q: request.q,
@@ -822,6 +994,18 @@ export function runFacetSearch(engine: MemoryIndexEngine, request: FacetSearchRe
   const query = request.facetQuery;
   const typoLimit = query === null ? 0 : Math.min(1, typoBudget(normalizeWord(query), engine.settings));
   const order = facetOrder(engine.settings.faceting.sortFacetValuesBy, request.facetName);
-  const facetHits = searchFacetValues(engine.facets, request.facetName, run.universe.ids, query, typoLimit, engine.settings.faceting.maxValuesPerFacet, order);
-  return { facetHits, facetQuery: request.facetQuery, processingTimeMs: Math.round(performance.now() - started) };
+  const facetHits = searchFacetValues(
+    engine.facets,
+    request.facetName,
+    run.universe.ids,
+    query,
+    typoLimit,
+    engine.settings.faceting.maxValuesPerFacet,
+    order,
+  );
+  return {
+    facetHits,
+    facetQuery: request.facetQuery,
+    processingTimeMs: Math.round(performance.now() - started),
+  };
 }

@@ -4,21 +4,80 @@ import { miroirError, type ErrorCode } from '#core/errors.ts';
 import type { FilterExpr, FilterInput } from '#core/filter/ast.ts';
 import { parseFilter } from '#core/filter/parse.ts';
 import type { FacetSearchRequest, SearchRequest } from '#devnode/engine/types.ts';
-import { expectObject, JsonFields, QueryFields, valueError, type JsonObject, type QueryParams } from '#core/meili/deserr.ts';
+import {
+  expectObject,
+  JsonFields,
+  QueryFields,
+  typeError,
+  valueError,
+  type JsonObject,
+  type QueryParams,
+} from '#core/meili/deserr.ts';
 
 export const SEARCH_FIELDS = [
-  'q', 'offset', 'limit', 'page', 'hitsPerPage', 'attributesToRetrieve', 'attributesToCrop', 'cropLength', 'cropMarker',
-  'attributesToHighlight', 'highlightPreTag', 'highlightPostTag', 'showMatchesPosition', 'filter', 'sort', 'distinct',
-  'facets', 'matchingStrategy', 'attributesToSearchOn', 'rankingScoreThreshold', 'locales', 'hybrid', 'vector',
-  'retrieveVectors', 'media', 'personalize', 'useNetwork', 'showRankingScore', 'showRankingScoreDetails', 'showPerformanceDetails',
+  'q',
+  'offset',
+  'limit',
+  'page',
+  'hitsPerPage',
+  'attributesToRetrieve',
+  'attributesToCrop',
+  'cropLength',
+  'cropMarker',
+  'attributesToHighlight',
+  'highlightPreTag',
+  'highlightPostTag',
+  'showMatchesPosition',
+  'filter',
+  'sort',
+  'distinct',
+  'facets',
+  'matchingStrategy',
+  'attributesToSearchOn',
+  'rankingScoreThreshold',
+  'locales',
+  'hybrid',
+  'vector',
+  'retrieveVectors',
+  'media',
+  'personalize',
+  'useNetwork',
+  'showRankingScore',
+  'showRankingScoreDetails',
+  'showPerformanceDetails',
 ] as const;
 
 const GET_SEARCH_PARAMS = [
-  'q', 'vector', 'offset', 'limit', 'page', 'hitsPerPage', 'attributesToRetrieve', 'retrieveVectors', 'attributesToCrop',
-  'cropLength', 'attributesToHighlight', 'filter', 'sort', 'distinct', 'showMatchesPosition', 'showRankingScore',
-  'showRankingScoreDetails', 'showPerformanceDetails', 'facets', 'highlightPreTag', 'highlightPostTag', 'cropMarker',
-  'matchingStrategy', 'attributesToSearchOn', 'hybridEmbedder', 'hybridSemanticRatio', 'rankingScoreThreshold', 'locales',
-  'personalizeUserContext', 'useNetwork',
+  'q',
+  'vector',
+  'offset',
+  'limit',
+  'page',
+  'hitsPerPage',
+  'attributesToRetrieve',
+  'retrieveVectors',
+  'attributesToCrop',
+  'cropLength',
+  'attributesToHighlight',
+  'filter',
+  'sort',
+  'distinct',
+  'showMatchesPosition',
+  'showRankingScore',
+  'showRankingScoreDetails',
+  'showPerformanceDetails',
+  'facets',
+  'highlightPreTag',
+  'highlightPostTag',
+  'cropMarker',
+  'matchingStrategy',
+  'attributesToSearchOn',
+  'hybridEmbedder',
+  'hybridSemanticRatio',
+  'rankingScoreThreshold',
+  'locales',
+  'personalizeUserContext',
+  'useNetwork',
 ] as const;
 
 const STRATEGIES = ['last', 'all', 'frequency'] as const;
@@ -39,15 +98,26 @@ const FILTER_CACHE_SIZE = 512;
 const filterCache = new Map<string, FilterExpr | null>();
 
 /** Parses a filter sent as JSON: a string, or an array of strings and arrays of strings. */
-export function parseFilterValue(value: unknown, errorCode: 'invalid_search_filter' | 'invalid_document_filter' = 'invalid_search_filter') {
+export function parseFilterValue(
+  value: unknown,
+  errorCode: 'invalid_search_filter' | 'invalid_document_filter' = 'invalid_search_filter',
+) {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string' && !Array.isArray(value)) {
-    throw miroirError(errorCode, `Invalid syntax for the filter parameter: \`expected String, Array, found: ${JSON.stringify(value)}\`.`);
+    throw miroirError(
+      errorCode,
+      `Invalid syntax for the filter parameter: \`expected String, Array, found: ${JSON.stringify(value)}\`.`,
+    );
   }
   if (Array.isArray(value)) {
     for (const item of value) {
-      const ok = typeof item === 'string' || (Array.isArray(item) && item.every((inner) => typeof inner === 'string'));
-      if (!ok) throw miroirError(errorCode, `Invalid syntax for the filter parameter: \`expected String, Array, found: ${JSON.stringify(item)}\`.`);
+      const ok =
+        typeof item === 'string' || (Array.isArray(item) && item.every((inner) => typeof inner === 'string'));
+      if (!ok)
+        throw miroirError(
+          errorCode,
+          `Invalid syntax for the filter parameter: \`expected String, Array, found: ${JSON.stringify(item)}\`.`,
+        );
     }
   }
   // Only successful parses are kept (errors are rare and carry the caller's code); the engine
@@ -64,15 +134,62 @@ export function parseFilterValue(value: unknown, errorCode: 'invalid_search_filt
 function checkThreshold(value: number | undefined, path: string, viaQuery: boolean): number | null {
   if (value === undefined) return null;
   if (value < 0 || value > 1) {
-    const reason = 'the value of `rankingScoreThreshold` is invalid, expected a float between `0.0` and `1.0`.';
-    if (viaQuery) throw miroirError('invalid_search_ranking_score_threshold', `Invalid value in parameter \`rankingScoreThreshold\`: ${reason}`);
+    const reason =
+      'the value of `rankingScoreThreshold` is invalid, expected a float between `0.0` and `1.0`.';
+    if (viaQuery)
+      throw miroirError(
+        'invalid_search_ranking_score_threshold',
+        `Invalid value in parameter \`rankingScoreThreshold\`: ${reason}`,
+      );
     throw valueError('invalid_search_ranking_score_threshold', path, reason);
   }
   return value;
 }
 
+/**
+ * `hybrid`, `vector` and `media`, checked as Meilisearch checks them against an index without
+ * embedders: the shapes first, then a `vector`/`media` needs `hybrid`, and any named embedder is
+ * unknown (an empty name means keyword search).
+ */
+function checkVectorParams(obj: JsonObject, path: string): void {
+  let embedder: string | undefined;
+  const hybridPath = `${path}.hybrid`;
+  if (obj.hybrid !== undefined && obj.hybrid !== null) {
+    const h = new JsonFields(
+      expectObject(obj.hybrid, ['semanticRatio', 'embedder'], 'invalid_search_hybrid_query', hybridPath),
+      hybridPath,
+    );
+    const ratio = h.float('semanticRatio', 'invalid_search_semantic_ratio', true);
+    if (ratio !== undefined && (ratio < 0 || ratio > 1)) {
+      throw valueError(
+        'invalid_search_semantic_ratio',
+        `${hybridPath}.semanticRatio`,
+        'the value of `semanticRatio` is invalid, expected a float between `0.0` and `1.0`.',
+      );
+    }
+    embedder = h.string('embedder', 'invalid_search_embedder', true);
+    if (embedder === undefined)
+      throw miroirError('invalid_search_hybrid_query', `Missing field \`embedder\` inside \`${hybridPath}\``);
+  }
+  if (obj.vector !== undefined && obj.vector !== null && !Array.isArray(obj.vector))
+    throw typeError('invalid_search_vector', `${path}.vector`, ['array'], obj.vector);
+  const media = obj.media !== undefined && obj.media !== null;
+  if ((obj.vector !== undefined && obj.vector !== null) || media) {
+    if (obj.hybrid === undefined || obj.hybrid === null)
+      throw miroirError(
+        'missing_search_hybrid',
+        'Invalid request: missing `hybrid` parameter when `vector` or `media` are present.',
+      );
+  }
+  if (embedder !== undefined && embedder !== '')
+    throw miroirError('invalid_search_embedder', `Cannot find embedder with name \`${embedder}\`.`);
+}
+
 function unsupported(name: string, errorCode: ErrorCode): never {
-  throw miroirError(errorCode, `devnode does not support \`${name}\`: it has no embedders, so vector, hybrid and media search are unavailable.`);
+  throw miroirError(
+    errorCode,
+    `devnode does not support \`${name}\`: it has no embedders, so vector, hybrid and media search are unavailable.`,
+  );
 }
 
 export interface SearchParseOptions {
@@ -87,23 +204,28 @@ const acceptedLists = new WeakMap<readonly string[], readonly string[]>();
 function acceptedWith(extraFields: readonly string[]): readonly string[] {
   let accepted = acceptedLists.get(extraFields);
   if (accepted === undefined) {
-    accepted = [...extraFields.filter((f) => f === 'indexUid'), ...SEARCH_FIELDS, ...extraFields.filter((f) => f !== 'indexUid')];
+    accepted = [
+      ...extraFields.filter((f) => f === 'indexUid'),
+      ...SEARCH_FIELDS,
+      ...extraFields.filter((f) => f !== 'indexUid'),
+    ];
     acceptedLists.set(extraFields, accepted);
   }
   return accepted;
 }
 
 /** A search body (or one query of a multi-search). Unknown keys give `bad_request`. */
-export function parseSearchBody(body: unknown, opts: SearchParseOptions = {}): { request: SearchRequest; obj: JsonObject } {
+export function parseSearchBody(
+  body: unknown,
+  opts: SearchParseOptions = {},
+): { request: SearchRequest; obj: JsonObject } {
   const path = opts.path ?? '';
   const accepted = opts.extraFields ? acceptedWith(opts.extraFields) : SEARCH_FIELDS;
   const obj = expectObject(body, accepted, 'bad_request', path);
   const f = new JsonFields(obj, path);
   const page = f.usize('page', code('page'), true);
   const hitsPerPage = f.usize('hitsPerPage', code('hitsPerPage'), true);
-  if (obj.hybrid !== undefined && obj.hybrid !== null) unsupported('hybrid', 'invalid_search_hybrid_query');
-  if (obj.vector !== undefined && obj.vector !== null) unsupported('vector', 'invalid_search_vector');
-  if (obj.media !== undefined && obj.media !== null) unsupported('media', 'invalid_search_media');
+  checkVectorParams(obj, path);
   f.bool('retrieveVectors', code('retrieveVectors'));
   f.stringArray('locales', code('locales'));
   f.bool('useNetwork', code('useNetwork'), true);
@@ -126,7 +248,11 @@ export function parseSearchBody(body: unknown, opts: SearchParseOptions = {}): {
     matchingStrategy: f.oneOf('matchingStrategy', code('matchingStrategy'), STRATEGIES) ?? 'last',
     showRankingScore: f.bool('showRankingScore', code('showRankingScore')) ?? false,
     showRankingScoreDetails: f.bool('showRankingScoreDetails', code('showRankingScoreDetails')) ?? false,
-    rankingScoreThreshold: checkThreshold(f.float('rankingScoreThreshold', code('rankingScoreThreshold'), true), `${path}.rankingScoreThreshold`, false),
+    rankingScoreThreshold: checkThreshold(
+      f.float('rankingScoreThreshold', code('rankingScoreThreshold'), true),
+      `${path}.rankingScoreThreshold`,
+      false,
+    ),
     attributesToSearchOn: f.stringArray('attributesToSearchOn', code('attributesToSearchOn')) ?? null,
     distinct: f.string('distinct', code('distinct'), true) ?? null,
   };
@@ -158,7 +284,11 @@ function floatParam(q: QueryFields, key: string, errorCode: ErrorCode): number |
   const v = q.string(key, errorCode);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw miroirError(errorCode, `Invalid value in parameter \`${key}\`: could not parse \`${v}\` as a float`);
+  if (v.trim() === '' || !Number.isFinite(n))
+    throw miroirError(
+      errorCode,
+      `Invalid value in parameter \`${key}\`: could not parse \`${v}\` as a float`,
+    );
   return n;
 }
 
@@ -166,8 +296,10 @@ function floatParam(q: QueryFields, key: string, errorCode: ErrorCode): number |
 export function parseSearchQuery(params: QueryParams): SearchRequest {
   const q = new QueryFields(params, GET_SEARCH_PARAMS);
   if (q.string('vector', code('vector')) !== undefined) unsupported('vector', 'invalid_search_vector');
-  if (q.string('hybridEmbedder', 'invalid_search_embedder') !== undefined) unsupported('hybridEmbedder', 'invalid_search_embedder');
-  if (q.string('hybridSemanticRatio', 'invalid_search_semantic_ratio') !== undefined) unsupported('hybridSemanticRatio', 'invalid_search_semantic_ratio');
+  if (q.string('hybridEmbedder', 'invalid_search_embedder') !== undefined)
+    unsupported('hybridEmbedder', 'invalid_search_embedder');
+  if (q.string('hybridSemanticRatio', 'invalid_search_semantic_ratio') !== undefined)
+    unsupported('hybridSemanticRatio', 'invalid_search_semantic_ratio');
   q.bool('retrieveVectors', code('retrieveVectors'));
   q.bool('useNetwork', code('useNetwork'));
   q.bool('showPerformanceDetails', code('showPerformanceDetails'));
@@ -202,7 +334,11 @@ export function parseSearchQuery(params: QueryParams): SearchRequest {
     matchingStrategy: q.oneOf('matchingStrategy', code('matchingStrategy'), STRATEGIES) ?? 'last',
     showRankingScore: q.bool('showRankingScore', code('showRankingScore')) ?? false,
     showRankingScoreDetails: q.bool('showRankingScoreDetails', code('showRankingScoreDetails')) ?? false,
-    rankingScoreThreshold: checkThreshold(floatParam(q, 'rankingScoreThreshold', code('rankingScoreThreshold')), '', true),
+    rankingScoreThreshold: checkThreshold(
+      floatParam(q, 'rankingScoreThreshold', code('rankingScoreThreshold')),
+      '',
+      true,
+    ),
     attributesToSearchOn: q.list('attributesToSearchOn', code('attributesToSearchOn')) ?? null,
     distinct: q.string('distinct', code('distinct')) ?? null,
   };
@@ -216,21 +352,37 @@ export function parseSearchQuery(params: QueryParams): SearchRequest {
 }
 
 const FACET_SEARCH_FIELDS = [
-  'facetQuery', 'facetName', 'q', 'vector', 'media', 'hybrid', 'filter', 'matchingStrategy', 'attributesToSearchOn',
-  'rankingScoreThreshold', 'locales', 'exhaustiveFacetCount', 'useNetwork',
+  'facetQuery',
+  'facetName',
+  'q',
+  'vector',
+  'media',
+  'hybrid',
+  'filter',
+  'matchingStrategy',
+  'attributesToSearchOn',
+  'rankingScoreThreshold',
+  'locales',
+  'exhaustiveFacetCount',
+  'useNetwork',
 ] as const;
 
 /** `POST /indexes/{uid}/facet-search`. */
 export function parseFacetSearchBody(body: unknown): FacetSearchRequest {
   const obj = expectObject(body, FACET_SEARCH_FIELDS);
   const f = new JsonFields(obj);
-  if (obj.facetName === undefined) throw miroirError('missing_facet_search_facet_name', 'Missing field `facetName`');
+  if (obj.facetName === undefined)
+    throw miroirError('missing_facet_search_facet_name', 'Missing field `facetName`');
   if (obj.hybrid !== undefined && obj.hybrid !== null) unsupported('hybrid', 'invalid_search_hybrid_query');
   if (obj.vector !== undefined && obj.vector !== null) unsupported('vector', 'invalid_search_vector');
   if (obj.media !== undefined && obj.media !== null) unsupported('media', 'invalid_search_media');
   f.stringArray('locales', code('locales'));
   f.bool('useNetwork', code('useNetwork'), true);
-  checkThreshold(f.float('rankingScoreThreshold', code('rankingScoreThreshold'), true), '.rankingScoreThreshold', false);
+  checkThreshold(
+    f.float('rankingScoreThreshold', code('rankingScoreThreshold'), true),
+    '.rankingScoreThreshold',
+    false,
+  );
   return {
     facetName: f.string('facetName', 'invalid_facet_search_facet_name')!,
     facetQuery: f.string('facetQuery', 'invalid_facet_search_query', true) ?? null,
@@ -238,6 +390,7 @@ export function parseFacetSearchBody(body: unknown): FacetSearchRequest {
     filter: parseFilterValue(obj.filter),
     matchingStrategy: f.oneOf('matchingStrategy', code('matchingStrategy'), STRATEGIES) ?? 'last',
     attributesToSearchOn: f.stringArray('attributesToSearchOn', code('attributesToSearchOn')) ?? null,
-    exhaustiveFacetCount: f.bool('exhaustiveFacetCount', 'invalid_facet_search_exhaustive_facet_count', true) ?? false,
+    exhaustiveFacetCount:
+      f.bool('exhaustiveFacetCount', 'invalid_facet_search_exhaustive_facet_count', true) ?? false,
   };
 }

@@ -30,14 +30,25 @@ describe('ranking scores', () => {
 
   it('reports per-rule details with Meilisearch shapes', () => {
     const engine = engineWith(batman);
-    const [a] = engine.search(searchRequest({ q: 'Badman dark returns 1', showRankingScoreDetails: true })).hits;
+    const [a] = engine.search(
+      searchRequest({ q: 'Badman dark returns 1', showRankingScoreDetails: true }),
+    ).hits;
     expect(a?._rankingScoreDetails).toEqual({
       words: { order: 0, matchingWords: 4, maxMatchingWords: 4, score: 1 },
       typo: { order: 1, typoCount: 1, maxTypoCount: 4, score: 0.8 },
       proximity: { order: 2, score: 0.7 },
       attributeRank: { order: 3, score: 1 },
-      attributePosition: { order: 4, score: 36 / 41 },
-      exactness: { order: 5, matchType: 'noExactMatch', matchingWords: 3, maxMatchingWords: 4, score: globalScore([{ rank: 1, max: 3 }, { rank: 4, max: 5 }]) },
+      wordPosition: { order: 4, score: 36 / 41 },
+      exactness: {
+        order: 5,
+        matchType: 'noExactMatch',
+        matchingWords: 3,
+        maxMatchingWords: 4,
+        score: globalScore([
+          { rank: 1, max: 3 },
+          { rank: 4, max: 5 },
+        ]),
+      },
     });
   });
 
@@ -45,8 +56,18 @@ describe('ranking scores', () => {
     expect(globalScore([])).toBe(1);
     expect(globalScore([{ rank: 1, max: 4 }])).toBe(0.25);
     // ((2 - 1) * 3 + 3) / (2 * 3) = 1; ((1 - 1) * 3 + 1) / 6 = 1/6
-    expect(globalScore([{ rank: 2, max: 2 }, { rank: 3, max: 3 }])).toBe(1);
-    expect(globalScore([{ rank: 1, max: 2 }, { rank: 1, max: 3 }])).toBeCloseTo(1 / 6, 12);
+    expect(
+      globalScore([
+        { rank: 2, max: 2 },
+        { rank: 3, max: 3 },
+      ]),
+    ).toBe(1);
+    expect(
+      globalScore([
+        { rank: 1, max: 2 },
+        { rank: 1, max: 3 },
+      ]),
+    ).toBeCloseTo(1 / 6, 12);
   });
 
   it('orders exact before typo before prefix-only partial matches', () => {
@@ -88,8 +109,14 @@ describe('ranking scores', () => {
       { id: 'inBody', title: 'other', body: 'kiwi' },
       { id: 'inTitle', title: 'kiwi', body: 'other' },
     ];
-    expect(ids(engineWith(docs, { searchableAttributes: ['title', 'body'] }), { q: 'kiwi' })).toEqual(['inTitle', 'inBody']);
-    expect(ids(engineWith(docs, { searchableAttributes: ['body', 'title'] }), { q: 'kiwi' })).toEqual(['inBody', 'inTitle']);
+    expect(ids(engineWith(docs, { searchableAttributes: ['title', 'body'] }), { q: 'kiwi' })).toEqual([
+      'inTitle',
+      'inBody',
+    ]);
+    expect(ids(engineWith(docs, { searchableAttributes: ['body', 'title'] }), { q: 'kiwi' })).toEqual([
+      'inBody',
+      'inTitle',
+    ]);
   });
 
   it('wordPosition rule: earlier words first; exactness: exact field match first', () => {
@@ -99,7 +126,11 @@ describe('ranking scores', () => {
       { id: 'exact', t: 'mango' },
     ]);
     expect(ids(engine, { q: 'mango' })).toEqual(['exact', 'start', 'late']);
-    const details = engine.search(searchRequest({ q: 'mango', showRankingScoreDetails: true })).hits.map((h) => (h._rankingScoreDetails as Record<string, { matchType?: string }>).exactness?.matchType);
+    const details = engine
+      .search(searchRequest({ q: 'mango', showRankingScoreDetails: true }))
+      .hits.map(
+        (h) => (h._rankingScoreDetails as Record<string, { matchType?: string }>).exactness?.matchType,
+      );
     expect(details).toEqual(['exactMatch', 'matchesStart', 'noExactMatch']);
   });
 
@@ -108,15 +139,31 @@ describe('ranking scores', () => {
       { id: 1, t: 'book', price: 30 },
       { id: 2, t: 'book', price: 10 },
     ];
-    expect(ids(engineWith(docs, { rankingRules: ['words', 'price:asc'], sortableAttributes: ['price'] }), { q: 'book' })).toEqual([2, 1]);
-    const res = engineWith(docs, { rankingRules: ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness'] }).search(searchRequest({ q: 'book', showRankingScoreDetails: true }));
-    expect(Object.keys(res.hits[0]?._rankingScoreDetails as object)).toEqual(['words', 'typo', 'proximity', 'attribute', 'exactness']);
+    expect(
+      ids(engineWith(docs, { rankingRules: ['words', 'price:asc'], sortableAttributes: ['price'] }), {
+        q: 'book',
+      }),
+    ).toEqual([2, 1]);
+    const res = engineWith(docs, {
+      rankingRules: ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness'],
+    }).search(searchRequest({ q: 'book', showRankingScoreDetails: true }));
+    expect(Object.keys(res.hits[0]?._rankingScoreDetails as object)).toEqual([
+      'words',
+      'typo',
+      'proximity',
+      'attribute',
+      'exactness',
+    ]);
   });
 
   it('placeholder search keeps insertion order and scores 1', () => {
     const engine = engineWith([{ id: 'b' }, { id: 'a' }, { id: 'c' }]);
     const res = engine.search(searchRequest({ showRankingScore: true }));
-    expect(res.hits.map((h) => [h.id, h._rankingScore])).toEqual([['b', 1], ['a', 1], ['c', 1]]);
+    expect(res.hits.map((h) => [h.id, h._rankingScore])).toEqual([
+      ['b', 1],
+      ['a', 1],
+      ['c', 1],
+    ]);
   });
 
   it('rankingScoreThreshold drops hits and totals below it', () => {
