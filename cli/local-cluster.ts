@@ -1,9 +1,11 @@
-// A whole Miroir cluster on one machine: N devnodes (each with its own data folder) spread over
-// replica groups, and every role in this process on one HTTP port, against a given Kafka.
-// `miroir dev` and the end-to-end tests both build their cluster here, so they run the same wiring.
+// A whole Miroir cluster on one machine: N nodes (devnodes, or real Meilisearch processes), each
+// with its own data folder, spread over replica groups, and every role in this process on one HTTP
+// port, against a given Kafka. `miroir dev`, the end-to-end and the conformance tests build their
+// cluster here, so they run the same wiring.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, ROLES, type Config, type ConfigInput, type Role } from '#core/config/index.ts';
+import { startMeilisearch } from '#adapters/meilisearch-process.ts';
 import { startDevnode, type RunningDevnode } from '#devnode/server.ts';
 import { startServer, type RunningServer } from './commands/serve.ts';
 import { loadRoleModule } from './role-loader.ts';
@@ -11,15 +13,20 @@ import { loadRoleModule } from './role-loader.ts';
 export interface LocalClusterOptions {
   /** Kafka bootstrap servers, `host:port[,host:port]`. */
   brokers: string;
-  /** Devnodes to start (ids n1..nN). */
+  /** Nodes to start (ids n1..nN). */
   nodes: number;
+  /**
+   * Path of a Meilisearch binary: the nodes are real Meilisearch processes (database in the
+   * node's data folder) instead of devnodes. See findMeilisearchBinary.
+   */
+  meilisearch?: string;
   /** Replica groups (ids g1..gK); nodes are dealt to them in turn. Default 1. */
   groups?: number;
   /** Shards of a new index; default from the configuration. */
   shards?: number;
   /** Copies of each shard per group; default from the configuration. */
   replicationFactor?: number;
-  /** Devnode data goes to `<dataDir>/nodes/<id>`; a restarted cluster finds its documents again. */
+  /** Node data goes to `<dataDir>/nodes/<id>`; a restarted cluster finds its documents again. */
   dataDir: string;
   /** HTTP port of the Meilisearch API (0 picks a free one). */
   port: number;
@@ -39,11 +46,13 @@ export interface LocalClusterOptions {
 export interface LocalNode {
   readonly id: string;
   readonly group: string;
+  /** What serves the node: the development node, or a real Meilisearch process. */
+  readonly kind: 'devnode' | 'meilisearch';
   readonly dir: string;
-  /** Fixed for the cluster's life, so a restarted devnode keeps the URL the topology holds. */
+  /** Fixed for the cluster's life, so a restarted node keeps the URL the topology holds. */
   readonly port: number;
   readonly url: string;
-  /** null while stopped. */
+  /** The running node (a devnode or a Meilisearch process; both are a URL and a close); null while stopped. */
   devnode: RunningDevnode | null;
 }
 
@@ -53,24 +62,28 @@ export interface LocalCluster {
   readonly config: Config;
   readonly nodes: readonly LocalNode[];
   readonly server: RunningServer;
-  /** Stops one devnode (its data stays); writes to it wait in the log until it is back. */
+  /** Stops one node (its data stays); writes to it wait in the log until it is back. */
   stopNode(id: string): Promise<void>;
-  /** Starts a stopped devnode again on its data folder and port. */
+  /** Starts a stopped node again on its data folder and port. */
   restartNode(id: string): Promise<void>;
-  /** Stops the roles (finishing in-flight work), then the devnodes. Idempotent. */
+  /** Stops the roles (finishing in-flight work), then the nodes. Idempotent. */
   close(): Promise<void>;
 }
 
 /** The cluster's node list: ids n1..nN, dealt round-robin over groups g1..gK. */
 export function planNodes(count: number, groups: number): Array<{ id: string; group: string }> {
-  if (!Number.isInteger(count) || count < 1) throw new Error(`the node count must be a positive integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error(`the node count must be a positive integer, got ${count}`);
   if (!Number.isInteger(groups) || groups < 1 || groups > count)
     throw new Error(`the group count must be an integer from 1 to the node count (${count}), got ${groups}`);
   return Array.from({ length: count }, (_, i) => ({ id: `n${i + 1}`, group: `g${(i % groups) + 1}` }));
 }
 
 /** Validated configuration of a local cluster (throws InvalidConfigError listing every problem). */
-export function localClusterConfig(opts: LocalClusterOptions, nodes: readonly LocalNode[] | ReadonlyArray<{ id: string; group: string; url: string }>): Config {
+export function localClusterConfig(
+  opts: LocalClusterOptions,
+  nodes: readonly LocalNode[] | ReadonlyArray<{ id: string; group: string; url: string }>,
+): Config {
   const groups = opts.groups ?? 1;
   const cluster: NonNullable<ConfigInput['cluster']> = { replicaGroups: groups };
   if (opts.shards !== undefined) cluster.shards = opts.shards;
@@ -84,23 +97,40 @@ export function localClusterConfig(opts: LocalClusterOptions, nodes: readonly Lo
       ...base,
       roles: [...(opts.roles ?? ROLES)],
       http: { ...base.http, host: opts.host ?? '127.0.0.1', port: opts.port },
-      kafka: { ...base.kafka, brokers: opts.brokers.split(',').map((b) => b.trim()).filter((b) => b !== '') },
+      kafka: {
+        ...base.kafka,
+        brokers: opts.brokers
+          .split(',')
+          .map((b) => b.trim())
+          .filter((b) => b !== ''),
+      },
       cluster: { ...base.cluster, ...cluster },
       nodes: nodes.map((n) => ({ id: n.id, url: n.url, group: n.group })),
     },
   });
 }
 
+/** Starts one node on its data folder; port 0 picks a free one (first start), else the node's own. */
+async function startNode(
+  meilisearch: string | undefined,
+  dir: string,
+  port: number,
+): Promise<RunningDevnode> {
+  if (meilisearch === undefined) return startDevnode({ port, dataDir: dir });
+  return startMeilisearch({ bin: meilisearch, dbPath: dir, ...(port !== 0 ? { port } : {}) });
+}
+
 async function startNodes(opts: LocalClusterOptions): Promise<LocalNode[]> {
   const plan = planNodes(opts.nodes, opts.groups ?? 1);
+  const kind = opts.meilisearch === undefined ? 'devnode' : 'meilisearch';
   const started: LocalNode[] = [];
   try {
     for (const { id, group } of plan) {
       const dir = join(opts.dataDir, 'nodes', id);
       mkdirSync(dir, { recursive: true });
-      const devnode = await startDevnode({ port: 0, dataDir: dir });
+      const devnode = await startNode(opts.meilisearch, dir, 0);
       const port = Number(new URL(devnode.url).port);
-      started.push({ id, group, dir, port, url: devnode.url, devnode });
+      started.push({ id, group, kind, dir, port, url: devnode.url, devnode });
     }
   } catch (err) {
     await Promise.all(started.map(async (n) => n.devnode?.close()));
@@ -112,7 +142,10 @@ async function startNodes(opts: LocalClusterOptions): Promise<LocalNode[]> {
 /** Starts the devnodes, then every role on one port; rejects (leaving nothing running) when either fails. */
 export async function startLocalCluster(opts: LocalClusterOptions): Promise<LocalCluster> {
   // The configuration is checked before any node starts, with placeholder URLs of the same shape.
-  const placeholder = planNodes(opts.nodes, opts.groups ?? 1).map((n) => ({ ...n, url: 'http://127.0.0.1:1' }));
+  const placeholder = planNodes(opts.nodes, opts.groups ?? 1).map((n) => ({
+    ...n,
+    url: 'http://127.0.0.1:1',
+  }));
   localClusterConfig(opts, placeholder);
   const nodes = await startNodes(opts);
   let server: RunningServer;
@@ -130,11 +163,11 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const nodeOf = (id: string): LocalNode => {
     const node = byId.get(id);
-    if (node === undefined) throw new Error(`no devnode ${id} (have ${[...byId.keys()].join(', ')})`);
+    if (node === undefined) throw new Error(`no node ${id} (have ${[...byId.keys()].join(', ')})`);
     return node;
   };
-  // Devnodes close after the roles drained and committed: an indexer may still be applying a batch.
-  server.lifecycle.register('close-clients', 'devnodes', async () => {
+  // Nodes close after the roles drained and committed: an indexer may still be applying a batch.
+  server.lifecycle.register('close-clients', 'nodes', async () => {
     await Promise.all(
       nodes.map(async (n) => {
         const running = n.devnode;
@@ -157,7 +190,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     async restartNode(id) {
       const node = nodeOf(id);
       if (node.devnode !== null) return;
-      node.devnode = await startDevnode({ port: node.port, dataDir: node.dir });
+      node.devnode = await startNode(opts.meilisearch, node.dir, node.port);
     },
     async close() {
       await server.lifecycle.shutdown('local cluster closed');

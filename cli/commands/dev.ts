@@ -1,6 +1,7 @@
 // `miroir dev`: the whole pipeline on one machine. Starts a local Kafka broker (or reuses
-// KAFKA_BROKERS), N devnodes over replica groups, and every role in this process on one port
-// of 127.0.0.1; prints where everything listens and, on Ctrl-C, stops it all (broker included).
+// KAFKA_BROKERS), N devnodes (or real Meilisearch nodes with --meilisearch) over replica groups,
+// and every role in this process on one port of 127.0.0.1; prints where everything listens and,
+// on Ctrl-C, stops it all (broker included).
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidConfigError } from '#core/config/index.ts';
@@ -12,18 +13,22 @@ import {
   type LocalClusterOptions,
 } from '../local-cluster.ts';
 import { withStartupSignals } from '#adapters/lifecycle.ts';
+import { findMeilisearchBinary, isExecutableFile } from '#adapters/meilisearch-process.ts';
 import { runUntilSignalled, StartupAbortedError } from './serve.ts';
 import { parseCommandArgs } from '../args.ts';
 
 const USAGE = `usage: miroir dev [options]
 
   --port N        port of the Meilisearch API on 127.0.0.1 (default 7700; 0 picks a free one)
-  --nodes N       devnodes to run (default 3)
+  --nodes N       nodes to run (default 3)
   --groups N      replica groups the nodes are dealt to (default 1)
   --shards N      shards of a new index (default: cluster.shards of the configuration)
   --rf N          copies of each shard per group (default: cluster.replicationFactor)
   --data DIR      devnode and Kafka data (default .data/dev); a later run finds it again
   --config FILE   configuration file (YAML or JSON); MIROIR_* variables apply too
+  --meilisearch [PATH]
+                  run the nodes on real Meilisearch instead of devnodes; without PATH the
+                  binary is MEILISEARCH_BIN, else \`meilisearch\` on the PATH
   KAFKA_BROKERS=host:port uses a running broker instead of starting one.
 `;
 
@@ -61,10 +66,44 @@ function intFlag(
   return n;
 }
 
+/**
+ * `--meilisearch` takes an optional path, which node:util parseArgs cannot express: a bare flag
+ * (last, or followed by another flag) is rewritten to `--meilisearch=`, read as "find one".
+ */
+export function withOptionalMeilisearchPath(argv: readonly string[]): string[] {
+  return argv.map((arg, i) => {
+    if (arg !== '--meilisearch') return arg;
+    const next = argv[i + 1];
+    return next === undefined || next.startsWith('-') ? '--meilisearch=' : arg;
+  });
+}
+
+/**
+ * The binary `--meilisearch [PATH]` names: the PATH given, else the one findMeilisearchBinary
+ * finds; undefined without the flag; an error message when there is none to run.
+ */
+export function resolveMeilisearchFlag(
+  value: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): { path: string } | undefined | string {
+  if (value === undefined) return undefined;
+  if (value !== '') {
+    const path = resolve(value);
+    return isExecutableFile(path) ? { path } : `--meilisearch ${value}: not an executable file`;
+  }
+  try {
+    const found = findMeilisearchBinary(env);
+    if (found !== undefined) return { path: found.path };
+  } catch (err) {
+    return `--meilisearch: ${(err as Error).message}`;
+  }
+  return '--meilisearch: no Meilisearch binary found; set MEILISEARCH_BIN, put `meilisearch` on the PATH, or give its path (--meilisearch PATH)';
+}
+
 export async function run(argv: string[]): Promise<number> {
   const values = parseCommandArgs(
     'dev',
-    argv,
+    withOptionalMeilisearchPath(argv),
     {
       port: { type: 'string', default: '7700' },
       nodes: { type: 'string', default: '3' },
@@ -73,6 +112,7 @@ export async function run(argv: string[]): Promise<number> {
       rf: { type: 'string' },
       config: { type: 'string', short: 'c' },
       data: { type: 'string', default: '.data/dev' },
+      meilisearch: { type: 'string' },
     },
     USAGE,
   );
@@ -83,6 +123,7 @@ export async function run(argv: string[]): Promise<number> {
     groups: intFlag('groups', values.groups, 1, 16),
     shards: intFlag('shards', values.shards, 1, 1024),
     rf: intFlag('rf', values.rf, 1, 16),
+    meilisearch: resolveMeilisearchFlag(values.meilisearch, process.env),
   };
   const bad = Object.values(flags).filter((v): v is string => typeof v === 'string');
   if (bad.length > 0) {
@@ -106,8 +147,10 @@ export async function run(argv: string[]): Promise<number> {
   const groups = num(flags.groups) ?? 1;
   const shards = num(flags.shards);
   const rf = num(flags.rf);
+  const meilisearch = typeof flags.meilisearch === 'object' ? flags.meilisearch.path : undefined;
   const opts: Omit<LocalClusterOptions, 'brokers'> = {
     nodes,
+    ...(meilisearch !== undefined ? { meilisearch } : {}),
     groups,
     ...(shards !== undefined ? { shards } : {}),
     ...(rf !== undefined ? { replicationFactor: rf } : {}),
@@ -159,7 +202,8 @@ export async function run(argv: string[]): Promise<number> {
     `Miroir dev: Meilisearch API on ${cluster.url}`,
     `  roles: ${cluster.server.started.join(', ')}; Kafka ${broker.brokers} (topics ${config.kafka.topicPrefix}*)`,
     `  new indexes: ${config.cluster.shards} shards, RF ${config.cluster.replicationFactor}, ${config.cluster.replicaGroups} replica group(s)`,
-    ...cluster.nodes.map((n) => `  devnode ${n.id} (${n.group}) ${n.url}  data ${n.dir}`),
+    ...(meilisearch !== undefined ? [`  nodes: Meilisearch ${meilisearch}`] : []),
+    ...cluster.nodes.map((n) => `  ${n.kind} ${n.id} (${n.group}) ${n.url}  data ${n.dir}`),
     `  topology: ${cluster.url}/_miroir/topology. Ctrl-C stops everything.`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
