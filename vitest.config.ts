@@ -1,5 +1,6 @@
-// Test tiers: unit (offline, pure) and int (real Kafka, Redis and devnode, started once per run
-// by the global setup unless KAFKA_BROKERS / REDIS_URL point at running services).
+// Test tiers: unit (offline, pure), int (real Kafka, Redis and devnode, started once per run
+// by the global setup unless KAFKA_BROKERS / REDIS_URL point at running services) and
+// conformance (answers compared with Meilisearch 1.50's).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -27,6 +28,18 @@ export default defineConfig({
           globalSetup: ['test/helpers/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // Answers compared with Meilisearch 1.50 (recorded, and a real binary when one is found);
+        // the Miroir parts use the int tier's broker (see test/conformance/global-setup.ts).
+        test: {
+          name: 'conformance',
+          include: ['test/conformance/**/*.test.ts'],
+          globalSetup: ['test/conformance/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

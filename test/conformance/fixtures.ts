@@ -1,0 +1,44 @@
+// The recorded Meilisearch 1.50 answers and the documents they were recorded on, read from the
+// gzipped copies in test/fixtures/conformance/ so the conformance tier runs on any clone.
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import type { ConformanceRequest } from './compare.ts';
+
+const fixtureDir = new URL('../fixtures/conformance/', import.meta.url);
+
+export type Doc = Record<string, unknown>;
+
+export interface TranscriptEntry extends ConformanceRequest {
+  status: number;
+  response: unknown;
+}
+
+/** How the reference index was built before the recorded requests (see the fixtures' README). */
+export const NPM_INDEX = {
+  uid: 'npm',
+  primaryKey: 'id',
+  settings: {
+    searchableAttributes: ['name', 'summary', 'scope'],
+    filterableAttributes: ['major', 'downloads', 'scope'],
+    sortableAttributes: ['downloads', 'name'],
+  },
+  batchSize: 10_000,
+} as const;
+
+function gunzipLines(name: string): unknown[] {
+  const text = gunzipSync(readFileSync(new URL(name, fixtureDir))).toString('utf8');
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as unknown);
+}
+
+/** The 682 recorded requests with Meilisearch 1.50.0's answers, in recording order. */
+export function loadTranscripts(): TranscriptEntry[] {
+  return gunzipLines('npm-transcripts.jsonl.gz') as TranscriptEntry[];
+}
+
+/** The first 30,000 records of the npm corpus, in file order (the order they were indexed in). */
+export function loadNpmDocuments(): Doc[] {
+  return gunzipLines('npm-packages-30k.jsonl.gz') as Doc[];
+}
