@@ -3,7 +3,15 @@
 // node requests. Progress per partition is the committed offset, advanced only after the node
 // task succeeded and the task reports were appended; nothing is skipped, transient failures are
 // retried. Several processes running the same node's applier share its partitions via the group.
-import type { BatchContext, CommittedOffset, ConsumedBatch, KafkaClient, LogProducer, PartitionConsumer, TopicPartitions } from '#adapters/kafka.ts';
+import type {
+  BatchContext,
+  CommittedOffset,
+  ConsumedBatch,
+  KafkaClient,
+  LogProducer,
+  PartitionConsumer,
+  TopicPartitions,
+} from '#adapters/kafka.ts';
 import type { Logger } from '#adapters/logger.ts';
 import type { EventCodec } from '#core/events/codec.ts';
 import { isDocumentEvent } from '#core/events/event.ts';
@@ -11,9 +19,22 @@ import { appliedSettingsMetadata, appliedSettingsOf } from '#core/log/consumer-g
 import type { LogMessage } from '#core/log/log-message.ts';
 import type { TopicNames } from '#core/log/topics.ts';
 import type { IndexerMetrics } from './metrics.ts';
-import type { NodeExecutor } from './node-executor.ts';
-import { commitOffsetAfter, planNodeOps, type BatchLimits, type NodeOp, type PartitionRecord } from './plan-batch.ts';
-import { ApplyAbortedError, isApplyAborted, retryTransient, type RetryHooks, type RetryPolicy } from './retry.ts';
+import type { NodeExecutor, OpOutcome } from './node-executor.ts';
+import {
+  commitOffsetAfter,
+  planNodeOps,
+  type BatchLimits,
+  type NodeOp,
+  type PartitionRecord,
+} from './plan-batch.ts';
+import {
+  ApplyAbortedError,
+  DEFAULT_MAX_ANSWERED_ATTEMPTS,
+  isApplyAborted,
+  retryTransient,
+  type RetryHooks,
+  type RetryPolicy,
+} from './retry.ts';
 import { PartitionTaskTracker } from './task-reports.ts';
 
 /** One index generation this node applies: its docs topic and the partitions the node owns. */
@@ -64,7 +85,11 @@ const keyOf = (topic: string, partition: number): string => `${topic}\u0000${par
 
 function sameWants(a: readonly TopicPartitions[], b: readonly TopicPartitions[]): boolean {
   const norm = (list: readonly TopicPartitions[]) =>
-    JSON.stringify([...list].map((w) => ({ t: w.topic, p: [...w.partitions].sort((x, y) => x - y) })).sort((x, y) => (x.t < y.t ? -1 : x.t > y.t ? 1 : 0)));
+    JSON.stringify(
+      [...list]
+        .map((w) => ({ t: w.topic, p: [...w.partitions].sort((x, y) => x - y) }))
+        .sort((x, y) => (x.t < y.t ? -1 : x.t > y.t ? 1 : 0)),
+    );
   return norm(a) === norm(b);
 }
 
@@ -93,7 +118,9 @@ export class NodeApplier {
 
   /** Starts, re-partitions or stops the consumer so it follows exactly `targets`. */
   async setTargets(targets: readonly ApplierTarget[]): Promise<void> {
-    const wants = targets.filter((t) => t.partitions.length > 0).map((t) => ({ topic: t.topic, partitions: [...t.partitions] }));
+    const wants = targets
+      .filter((t) => t.partitions.length > 0)
+      .map((t) => ({ topic: t.topic, partitions: [...t.partitions] }));
     this.byTopic.clear();
     for (const target of targets) this.byTopic.set(target.topic, target);
     for (const key of [...this.states.keys()]) {
@@ -156,7 +183,13 @@ export class NodeApplier {
     if (state === undefined) {
       state = {
         tracker: new PartitionTaskTracker(
-          { nodeId: this.opts.nodeId, replicaGroup: target.replicaGroup, indexUid: target.indexUid, nodeIndexUid: target.nodeIndexUid, shard: partition },
+          {
+            nodeId: this.opts.nodeId,
+            replicaGroup: target.replicaGroup,
+            indexUid: target.indexUid,
+            nodeIndexUid: target.nodeIndexUid,
+            shard: partition,
+          },
           this.opts.topics,
           this.opts.codec,
         ),
@@ -199,7 +232,10 @@ export class NodeApplier {
         event = this.opts.codec.decode(message.value);
       } catch (err) {
         // An undecodable record cannot be attributed to a task; it is skipped loudly, never retried forever.
-        log.error({ err, offset: String(message.offset) }, 'undecodable record in a document partition, skipped');
+        log.error(
+          { err, offset: String(message.offset) },
+          'undecodable record in a document partition, skipped',
+        );
         continue;
       }
       if (!isDocumentEvent(event)) continue;
@@ -213,8 +249,12 @@ export class NodeApplier {
       }
     }
     const caughtUp = state.nextOffset >= batch.highWatermark;
-    this.opts.metrics?.indexer_lag.set({ node: this.opts.nodeId, index: target.indexUid, partition: String(batch.partition) }, Math.max(0, batch.highWatermark - state.nextOffset));
-    const full = state.bufferedDocs >= this.opts.limits.maxDocs || state.bufferedBytes >= this.opts.limits.maxBytes;
+    this.opts.metrics?.indexer_lag.set(
+      { node: this.opts.nodeId, index: target.indexUid, partition: String(batch.partition) },
+      Math.max(0, batch.highWatermark - state.nextOffset),
+    );
+    const full =
+      state.bufferedDocs >= this.opts.limits.maxDocs || state.bufferedBytes >= this.opts.limits.maxBytes;
     const lingered = Date.now() - state.firstBufferedAt >= this.opts.limits.lingerMs;
     if (!caughtUp && !full && !lingered) return;
     try {
@@ -235,12 +275,14 @@ export class NodeApplier {
   private async learnAppliedSettings(target: ApplierTarget, ctx: BatchContext, log: Logger): Promise<void> {
     const fetchCommits = this.opts.fetchCommits;
     if (fetchCommits === undefined) return;
-    const commits = await retryTransient(this.opts.retry, { isRunning: () => !this.stopping && ctx.isRunning() }, () => fetchCommits(target.topic)).catch(
-      (err: unknown) => {
-        if (!isApplyAborted(err)) throw err;
-        return new Map<number, CommittedOffset>();
-      },
-    );
+    const commits = await retryTransient(
+      this.opts.retry,
+      { isRunning: () => !this.stopping && ctx.isRunning() },
+      () => fetchCommits(target.topic),
+    ).catch((err: unknown) => {
+      if (!isApplyAborted(err)) throw err;
+      return new Map<number, CommittedOffset>();
+    });
     let version = -1;
     for (const commit of commits.values()) version = Math.max(version, appliedSettingsOf(commit.metadata));
     if (version > this.opts.executor.appliedSettings(target.nodeIndexUid)) {
@@ -249,17 +291,27 @@ export class NodeApplier {
     }
   }
 
-  private async flush(target: ApplierTarget, partition: number, state: PartitionState, ctx: BatchContext, log: Logger): Promise<void> {
+  private async flush(
+    target: ApplierTarget,
+    partition: number,
+    state: PartitionState,
+    ctx: BatchContext,
+    log: Logger,
+  ): Promise<void> {
     const records = state.buffer;
     const endOffset = state.nextOffset;
     state.buffer = [];
     state.bufferedDocs = 0;
     state.bufferedBytes = 0;
-    const isRunning = (): boolean => !this.stopping && ctx.isRunning() && this.byTopic.get(target.topic)?.partitions.includes(partition) === true;
+    const isRunning = (): boolean =>
+      !this.stopping &&
+      ctx.isRunning() &&
+      this.byTopic.get(target.topic)?.partitions.includes(partition) === true;
     const hooks: RetryHooks = {
       isRunning,
       onRetry: async (err, attempt, delayMs) => {
-        if (attempt === 1 || attempt % 10 === 0) log.warn({ err, attempt, delayMs }, 'node or log unavailable, retrying');
+        if (attempt === 1 || attempt % 10 === 0)
+          log.warn({ err, attempt, delayMs }, 'node or log unavailable, retrying');
         await ctx.heartbeat().catch(() => undefined);
       },
     };
@@ -272,32 +324,75 @@ export class NodeApplier {
     if (endOffset > state.committed) await this.commit(target.topic, partition, endOffset, state, hooks);
   }
 
-  private async applyOp(op: NodeOp, target: ApplierTarget, partition: number, state: PartitionState, hooks: RetryHooks, log: Logger): Promise<void> {
+  private async applyOp(
+    op: NodeOp,
+    target: ApplierTarget,
+    partition: number,
+    state: PartitionState,
+    hooks: RetryHooks,
+    log: Logger,
+  ): Promise<void> {
     const started = process.hrtime.bigint();
     const node = this.opts.nodeId;
-    // Unexpected failures (a node refusing our key, a bug) are retried too: an event is never skipped.
-    const outcome = await retryTransient(this.opts.retry, hooks, async () => {
+    // Unexpected failures (a node refusing our key, a bug) are retried a few times, then fail the
+    // op's tasks with the error: a partition never stalls in a loop nobody sees the end of.
+    const limit = this.opts.retry.maxAnsweredAttempts ?? DEFAULT_MAX_ANSWERED_ATTEMPTS;
+    let unexpected = 0;
+    const outcome = await retryTransient(this.opts.retry, hooks, async (): Promise<OpOutcome> => {
       try {
-        return await this.opts.executor.run(op, { nodeIndexUid: target.nodeIndexUid, primaryKey: target.primaryKey }, hooks);
+        return await this.opts.executor.run(
+          op,
+          { nodeIndexUid: target.nodeIndexUid, primaryKey: target.primaryKey },
+          hooks,
+        );
       } catch (err) {
-        if (isApplyAborted(err) || (typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true)) throw err;
-        log.error({ err, kind: op.kind }, 'node request failed unexpectedly; retrying');
-        throw Object.assign(new Error(err instanceof Error ? err.message : String(err), { cause: err }), { retriable: true });
+        if (
+          isApplyAborted(err) ||
+          (typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true)
+        )
+          throw err;
+        unexpected += 1;
+        const givingUp = unexpected >= limit;
+        log.error(
+          { err, kind: op.kind, attempt: unexpected },
+          givingUp
+            ? 'node request failed unexpectedly; failing its tasks'
+            : 'node request failed unexpectedly; retrying',
+        );
+        if (givingUp) return failedOutcome(op, err);
+        throw Object.assign(new Error(err instanceof Error ? err.message : String(err), { cause: err }), {
+          retriable: true,
+        });
       }
     });
     const messages: LogMessage[] = state.tracker.report(op.records, outcome, Date.now());
     if (outcome.rejected.length > 0) {
-      log.warn({ kind: op.kind, rejected: outcome.rejected.length, code: outcome.rejected[0]?.error.code }, 'node rejected events; sent to the dead-letter topic');
+      log.warn(
+        { kind: op.kind, rejected: outcome.rejected.length, code: outcome.rejected[0]?.error.code },
+        'node rejected events; sent to the dead-letter topic',
+      );
       await retryTransient(this.opts.retry, hooks, () => this.ensureDlq(target.indexUid));
     }
-    if (messages.length > 0) await retryTransient(this.opts.retry, hooks, () => this.opts.producer.send(messages));
+    if (messages.length > 0)
+      await retryTransient(this.opts.retry, hooks, () => this.opts.producer.send(messages));
     await this.commit(target.topic, partition, commitOffsetAfter(op), state, hooks);
     const m = this.opts.metrics;
     if (m !== undefined) {
-      m.indexer_apply_seconds.observe({ node, kind: op.kind }, Number(process.hrtime.bigint() - started) / 1e9);
-      m.indexer_node_requests_total.inc({ node, kind: op.kind, outcome: outcome.rejected.length > 0 ? 'rejected' : 'applied' }, Math.max(1, outcome.requests));
-      if (op.kind === 'upsert' || op.kind === 'update') m.indexer_documents_applied_total.inc({ node, index: target.indexUid }, op.items.length - outcome.rejected.length);
-      if (outcome.rejected.length > 0) m.indexer_rejected_total.inc({ node, index: target.indexUid }, outcome.rejected.length);
+      m.indexer_apply_seconds.observe(
+        { node, kind: op.kind },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
+      m.indexer_node_requests_total.inc(
+        { node, kind: op.kind, outcome: outcome.rejected.length > 0 ? 'rejected' : 'applied' },
+        Math.max(1, outcome.requests),
+      );
+      if (op.kind === 'upsert' || op.kind === 'update')
+        m.indexer_documents_applied_total.inc(
+          { node, index: target.indexUid },
+          op.items.length - outcome.rejected.length,
+        );
+      if (outcome.rejected.length > 0)
+        m.indexer_rejected_total.inc({ node, index: target.indexUid }, outcome.rejected.length);
     }
   }
 
@@ -307,7 +402,13 @@ export class NodeApplier {
     this.dlqReady.add(indexUid);
   }
 
-  private async commit(topic: string, partition: number, offset: number, state: PartitionState, hooks: RetryHooks): Promise<void> {
+  private async commit(
+    topic: string,
+    partition: number,
+    offset: number,
+    state: PartitionState,
+    hooks: RetryHooks,
+  ): Promise<void> {
     const consumer = this.consumer;
     if (consumer === null) throw new ApplyAbortedError();
     const nodeIndexUid = this.byTopic.get(topic)?.nodeIndexUid;
@@ -316,4 +417,19 @@ export class NodeApplier {
     await retryTransient(this.opts.retry, hooks, () => consumer.commit(topic, partition, offset, metadata));
     state.committed = offset;
   }
+}
+
+/** Every record of an op rejected with `err` (an internal error, as the task shows it). */
+function failedOutcome(op: NodeOp, err: unknown): OpOutcome {
+  const error = {
+    message: `Applying this task on a node failed: ${err instanceof Error ? err.message : String(err)}`,
+    code: 'internal',
+    type: 'internal',
+    link: 'https://docs.meilisearch.com/errors#internal',
+  };
+  return {
+    rejected: op.records.map((record) => ({ record, item: null, error })),
+    counts: new Map(),
+    requests: 0,
+  };
 }

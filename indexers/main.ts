@@ -23,10 +23,16 @@ function asTopology(value: Topology | TopologySpec): Topology {
 
 export async function start(ctx: RoleContext & { topology?: TopologyFeed }): Promise<RoleHandle> {
   const { config, logger } = ctx;
-  const kafka = createKafkaClient({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-indexer`, logger });
+  const kafka = createKafkaClient({
+    brokers: config.kafka.brokers,
+    clientId: `${config.kafka.clientId}-indexer`,
+    logger,
+  });
   const producer = await kafka.producer({ compression: ctx.config.kafka.compression });
   const admin = await kafka.admin();
-  const access = new Map<string, NodeAccess>(config.nodes.map((node) => [node.id, node.apiKey === undefined ? {} : { apiKey: node.apiKey }]));
+  const access = new Map<string, NodeAccess>(
+    config.nodes.map((node) => [node.id, node.apiKey === undefined ? {} : { apiKey: node.apiKey }]),
+  );
   const manager = new ApplierManager({
     kafka,
     producer,
@@ -34,14 +40,24 @@ export async function start(ctx: RoleContext & { topology?: TopologyFeed }): Pro
     topics: topicNames(config.kafka.topicPrefix),
     codec: defaultEventCodec(),
     logger,
-    limits: { maxDocs: config.indexer.batchMaxDocs, maxBytes: config.indexer.batchMaxBytes, lingerMs: config.indexer.lingerMs },
-    retry: { initialMs: config.indexer.retryInitialMs, maxMs: config.indexer.retryMaxMs },
+    limits: {
+      maxDocs: config.indexer.batchMaxDocs,
+      maxBytes: config.indexer.batchMaxBytes,
+      lingerMs: config.indexer.lingerMs,
+    },
+    retry: {
+      initialMs: config.indexer.retryInitialMs,
+      maxMs: config.indexer.retryMaxMs,
+      maxAnsweredAttempts: config.indexer.maxAnsweredAttempts,
+    },
     access,
     metrics: declareIndexerMetrics(ctx.metrics),
   });
 
   const reconcile = (value: Topology | TopologySpec): void => {
-    void manager.reconcile(asTopology(value)).catch((err: unknown) => logger.error({ err }, 'indexer reconcile failed'));
+    void manager
+      .reconcile(asTopology(value))
+      .catch((err: unknown) => logger.error({ err }, 'indexer reconcile failed'));
   };
   let unsubscribe: () => void = () => undefined;
   if (ctx.topology === undefined) {

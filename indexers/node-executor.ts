@@ -19,7 +19,7 @@ import {
   type NodeOp,
   type PartitionRecord,
 } from './plan-batch.ts';
-import { retryTransient, type RetryHooks, type RetryPolicy } from './retry.ts';
+import { DEFAULT_MAX_ANSWERED_ATTEMPTS, retryTransient, type RetryHooks, type RetryPolicy } from './retry.ts';
 
 /** What applying one node request did, per record and per task. */
 export interface OpOutcome {
@@ -109,12 +109,30 @@ export function createNodeExecutor(opts: NodeExecutorOptions): NodeExecutor {
     send: () => Promise<EnqueuedTask>,
     hooks: RetryHooks,
   ): Promise<NodeTask> {
+    const limit = opts.retry.maxAnsweredAttempts ?? DEFAULT_MAX_ANSWERED_ATTEMPTS;
+    let answered = 0;
+    const givenUp = (error: NodeErrorBody): NodeTask => {
+      logger.error(
+        { nodeIndex: uid, code: error.code, attempts: answered },
+        'the node keeps refusing this request; failing its task with the node error',
+      );
+      return { uid: -1, indexUid: uid, status: 'failed', type: 'request', error };
+    };
     return retryTransient(opts.retry, hooks, async () => {
-      await ensureIndex(uid, primaryKey, hooks);
+      try {
+        await ensureIndex(uid, primaryKey, hooks);
+      } catch (err) {
+        // The node refuses to create or prepare its index: its answer, retried a few times only.
+        if (err instanceof TransientTaskError && (answered += 1) >= limit) return givenUp(err.error);
+        throw err;
+      }
       let enqueued: EnqueuedTask;
       try {
         enqueued = await send();
       } catch (err) {
+        // The node answered 5xx: its trouble, retried, but not forever for the same request.
+        if (isNodeApiError(err) && err.retriable && err.status !== 429 && (answered += 1) >= limit)
+          return givenUp(err.body);
         // Rejected at request time (malformed payload, filter syntax, too large): as deterministic as a failed task.
         if (!isNodeApiError(err) || err.retriable) throw err;
         if (err.code === 'index_not_found') {
@@ -143,7 +161,10 @@ export function createNodeExecutor(opts: NodeExecutorOptions): NodeExecutor {
         settingsApplied.delete(uid);
         throw new IndexMissingError(uid);
       }
-      if (isTransientTaskError(error)) throw new TransientTaskError(error);
+      if (isTransientTaskError(error)) {
+        if ((answered += 1) >= limit) return givenUp(error);
+        throw new TransientTaskError(error);
+      }
       return task;
     });
   }

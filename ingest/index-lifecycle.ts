@@ -4,7 +4,7 @@
 // process run one at a time; across processes the control log's order decides which creation
 // of an index wins, and each process reads the outcome of its own record from the projection.
 import { randomUUID } from 'node:crypto';
-import { errorBody, miroirError, type MiroirError } from '#core/errors.ts';
+import { errorBody, isMiroirError, miroirError, type MiroirError } from '#core/errors.ts';
 import {
   indexCreated,
   indexDeleted,
@@ -17,7 +17,9 @@ import {
 import { docsTopicSpec, inboxTopicSpec, type TopicPolicy, type TopicSpec } from '#core/log/topic-configs.ts';
 import type { TopicNames } from '#core/log/topics.ts';
 import { creationOutcome, nextGeneration, type IndexRecord } from '#core/topology-projection.ts';
+import type { TaskRunner } from '#adapters/read-models/task-runner.ts';
 import type { TopologyRunner } from '#adapters/read-models/topology-runner.ts';
+import { openTasksBefore } from '#core/tasks/pending.ts';
 import type { LogWriter } from './log-writer.ts';
 
 export interface IndexLifecycleDeps {
@@ -31,6 +33,12 @@ export interface IndexLifecycleDeps {
   readonly replicationFactor: number;
   /** Total document-partition records of an index generation (to know whether it ever held documents). */
   readonly documentRecords: (index: IndexRecord) => Promise<number>;
+  /** This process's task projection: a deletion waits for the index's earlier tasks. */
+  readonly tasks?: Pick<TaskRunner, 'state' | 'onChange'>;
+  /** Longest wait of a deletion for the index's earlier tasks (default 30 s). */
+  readonly deletionDrainMs?: number;
+  /** A background task whose outcome could not be appended (the log is down). */
+  readonly onBackgroundError?: (err: unknown, taskUid: number) => void;
 }
 
 export interface IndexTask {
@@ -49,8 +57,13 @@ export interface IndexLifecycle {
   createTask(uid: string, primaryKey: string | null): Promise<IndexTask>;
   /** `PATCH /indexes/{uid}`. */
   updateTask(uid: string, primaryKey: string | null): Promise<IndexTask>;
-  /** `DELETE /indexes/{uid}`. */
+  /** `DELETE /indexes/{uid}`: answered once enqueued; the deletion itself runs after the index's earlier tasks. */
   deleteTask(uid: string): Promise<IndexTask>;
+  /**
+   * Resolves when this process's pending deletion of `uid` is done; undefined when none is
+   * pending. A write enqueued after a deletion waits for it, so it lands in the next generation.
+   */
+  deletionOf(uid: string): Promise<void> | undefined;
 }
 
 function stamp(): EventStamp {
@@ -69,6 +82,8 @@ export function createIndexLifecycle(deps: IndexLifecycleDeps): IndexLifecycle {
     return run;
   };
   const find = (uid: string): IndexRecord | undefined => topology.state().indexes[uid];
+  /** Deletions this process answered and still runs, by index uid. */
+  const pendingDeletions = new Map<string, Promise<void>>();
 
   const appendControlAndWait = async (event: Parameters<LogWriter['appendControl']>[0]): Promise<void> => {
     const offset = await writer.appendControl(event);
@@ -108,32 +123,77 @@ export function createIndexLifecycle(deps: IndexLifecycleDeps): IndexLifecycle {
     throw miroirError('index_creation_failed', `Index \`${uid}\` could not be created.`);
   };
 
-  /** Runs an index task: enqueue, decide, then succeed or fail it in the log. */
-  const runTask = async (
-    taskType: 'indexCreation' | 'indexUpdate' | 'indexDeletion',
+  /** Decides an enqueued index task and appends its outcome. */
+  const settle = async (
     uid: string,
-    details: { primaryKey?: string | null },
+    taskUid: number,
+    s: EventStamp,
     work: (taskUid: number, s: EventStamp) => Promise<{ deletedDocuments?: number } | MiroirError>,
-  ): Promise<IndexTask> => {
-    const s = stamp();
-    const task = { taskUid: 0, enqueuedAt: s.timestamp };
-    const taskUid = await writer.appendTask(
-      indexTaskEnqueued(s, taskType, uid, details, deps.replicationFactor),
-    );
+  ): Promise<void> => {
     let outcome: { deletedDocuments?: number } | MiroirError;
     try {
       outcome = await serialized(() => work(taskUid, s));
     } catch (err) {
-      await writer.appendTask(
-        taskFailed({ writeId: s.writeId, timestamp: Date.now() }, taskUid, uid, errorBody(err)),
-      );
-      return { ...task, taskUid };
+      outcome = isMiroirError(err)
+        ? err
+        : miroirError('internal', err instanceof Error ? err.message : String(err));
     }
     // The outcome carries its own time, so the task shows how long it took.
     const done = { writeId: s.writeId, timestamp: Date.now() };
     if (outcome instanceof Error) await writer.appendTask(taskFailed(done, taskUid, uid, errorBody(outcome)));
     else await writer.appendTask(taskSucceeded(done, taskUid, uid, outcome));
-    return { ...task, taskUid };
+  };
+
+  /**
+   * Runs an index task: enqueue, decide, then succeed or fail it in the log. A task that may wait
+   * (a deletion waits for the index's earlier tasks) is answered once enqueued, as Meilisearch
+   * answers 202 at once; the ones after it in this process still run after it.
+   */
+  const runTask = async (
+    taskType: 'indexCreation' | 'indexUpdate' | 'indexDeletion',
+    uid: string,
+    details: { primaryKey?: string | null },
+    work: (taskUid: number, s: EventStamp) => Promise<{ deletedDocuments?: number } | MiroirError>,
+    opts: { background?: boolean } = {},
+  ): Promise<IndexTask> => {
+    const s = stamp();
+    const taskUid = await writer.appendTask(
+      indexTaskEnqueued(s, taskType, uid, details, deps.replicationFactor),
+    );
+    const settled = settle(uid, taskUid, s, work);
+    if (opts.background === true) {
+      const tracked = settled.catch((err: unknown) => deps.onBackgroundError?.(err, taskUid));
+      pendingDeletions.set(uid, tracked);
+      void tracked.finally(() => {
+        if (pendingDeletions.get(uid) === tracked) pendingDeletions.delete(uid);
+      });
+    } else {
+      await settled;
+    }
+    return { taskUid, enqueuedAt: s.timestamp };
+  };
+
+  /**
+   * Waits (bounded) until the index's tasks enqueued before `taskUid` are final, as Meilisearch
+   * runs them before the deletion; returns the ones still open when the wait ends.
+   */
+  const drainEarlierTasks = async (uid: string, taskUid: number): Promise<number[]> => {
+    const tasks = deps.tasks;
+    if (tasks === undefined) return [];
+    const open = (): number[] => openTasksBefore(tasks.state(), uid, taskUid);
+    if (open().length === 0) return [];
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, deps.deletionDrainMs ?? 30_000);
+      const unsubscribe = tasks.onChange(() => {
+        if (open().length === 0) done();
+      });
+      function done(): void {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve();
+      }
+    });
+    return open();
   };
 
   const notFound = (uid: string): MiroirError =>
@@ -141,6 +201,7 @@ export function createIndexLifecycle(deps: IndexLifecycleDeps): IndexLifecycle {
 
   return {
     find,
+    deletionOf: (uid) => pendingDeletions.get(uid),
     // A document write creates the index if needed and succeeds whoever created it.
     ensure: (uid, primaryKey) =>
       serialized(async () => {
@@ -182,11 +243,29 @@ export function createIndexLifecycle(deps: IndexLifecycleDeps): IndexLifecycle {
         return {};
       }),
     deleteTask: (uid) =>
-      runTask('indexDeletion', uid, {}, async (taskUid, s) => {
-        const index = find(uid);
-        if (index === undefined) return notFound(uid);
-        await appendControlAndWait(indexDeleted(s, uid, index.generation, taskUid));
-        return {};
-      }),
+      runTask(
+        'indexDeletion',
+        uid,
+        {},
+        async (taskUid, s) => {
+          if (find(uid) === undefined) return notFound(uid);
+          const stillOpen = await drainEarlierTasks(uid, taskUid);
+          const index = find(uid);
+          if (index === undefined) return notFound(uid);
+          await appendControlAndWait(indexDeleted(s, uid, index.generation, taskUid));
+          // Tasks the replicas could not finish in time (a node down): their index is gone now.
+          for (const open of stillOpen) {
+            const error = miroirError(
+              'index_not_found',
+              `Index \`${uid}\` was deleted (task ${taskUid}) before this task was applied on every shard.`,
+            );
+            await writer.appendTask(
+              taskFailed({ writeId: randomUUID(), timestamp: Date.now() }, open, uid, errorBody(error)),
+            );
+          }
+          return {};
+        },
+        { background: true },
+      ),
   };
 }

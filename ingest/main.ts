@@ -34,6 +34,9 @@ export async function start(ctx: RoleContext): Promise<RoleHandle> {
     shards: config.cluster.shards,
     replicationFactor: config.cluster.replicationFactor,
     documentRecords,
+    tasks: models.tasks,
+    onBackgroundError: (err, taskUid) =>
+      logger.error({ err, taskUid }, 'could not record the outcome of an index task'),
   });
   const writes = createWrites({
     writer,

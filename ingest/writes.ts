@@ -93,6 +93,7 @@ export function createWrites(deps: WritesDeps): Writes {
     primaryKey: string | null,
     skipCreation = false,
   ): Promise<IndexRecord> => {
+    await lifecycle.deletionOf(uid);
     const index = lifecycle.find(uid);
     if (index !== undefined) return index;
     if (!deps.autoCreateIndex || skipCreation) throw indexNotFound(uid);
@@ -195,19 +196,24 @@ export function createWrites(deps: WritesDeps): Writes {
 
   return {
     async documents(uid, write) {
+      // A write after a deletion this process is still running goes to the next generation.
+      await lifecycle.deletionOf(uid);
       // Validation is synchronous and hands on only what the append needs; this function never
       // suspends, so the parsed documents (the heaviest objects of a request) are garbage before
       // the first Kafka round trip instead of surviving all of them and every young-generation GC.
       return appendValidated(uid, validateDocuments(uid, write));
     },
     async deleteIds(uid, ids) {
+      await lifecycle.deletionOf(uid);
       const index = existing(uid);
       return append(index, { kind: 'deleteIds', ids, shards: shardsOfIds(ids, index.shards) });
     },
     async deleteByFilter(uid, filter) {
+      await lifecycle.deletionOf(uid);
       return append(existing(uid), { kind: 'deleteByFilter', filter });
     },
     async clear(uid) {
+      await lifecycle.deletionOf(uid);
       return append(existing(uid), { kind: 'clear' });
     },
     async settings(uid, patch) {

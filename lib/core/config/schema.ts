@@ -151,6 +151,11 @@ export const ConfigSchema = z
           .default(200)
           .describe('First back-off after a failed node call; doubles each retry.'),
         retryMaxMs: positiveInt.default(30_000).describe('Longest back-off between retries of a node call.'),
+        maxAnsweredAttempts: positiveInt
+          .default(5)
+          .describe(
+            'Attempts of a request that a reachable node keeps failing (5xx, its own task error) before the task fails with that error; an unreachable node is retried without limit.',
+          ),
       })
       .prefault({}),
     query: z
