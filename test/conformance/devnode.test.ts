@@ -14,8 +14,8 @@ import {
 } from './nodes.ts';
 import { compareAll, send, summarize } from './run.ts';
 
-const REPLAY_FLOOR = 0.8;
-const DIFFERENTIAL_FLOOR = 0.73;
+const REPLAY_FLOOR = 0.81;
+const DIFFERENTIAL_FLOOR = 0.77;
 const GENERATED = 1_200;
 const SEED = 1_500;
 
