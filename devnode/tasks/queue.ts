@@ -9,7 +9,13 @@ import { executeTask, type ExecutionContext } from '#devnode/tasks/execute.ts';
 import type { EnqueuedTaskView, TaskPayload, TaskRecord, TaskType } from '#devnode/tasks/types.ts';
 
 /** Counters Meilisearch sets to 0 when a task fails. */
-const ZEROED_ON_FAILURE = ['indexedDocuments', 'editedDocuments', 'deletedDocuments', 'canceledTasks', 'deletedTasks'];
+const ZEROED_ON_FAILURE = [
+  'indexedDocuments',
+  'editedDocuments',
+  'deletedDocuments',
+  'canceledTasks',
+  'deletedTasks',
+];
 
 export class TaskQueue {
   readonly tasks = new Map<number, TaskRecord>();
@@ -40,7 +46,12 @@ export class TaskQueue {
   }
 
   /** Persists the task, then schedules it. Returns the 202 body. */
-  enqueue(type: TaskType, indexUid: string | null, details: Record<string, unknown>, payload: TaskPayload): EnqueuedTaskView {
+  enqueue(
+    type: TaskType,
+    indexUid: string | null,
+    details: Record<string, unknown>,
+    payload: TaskPayload,
+  ): EnqueuedTaskView {
     const task: TaskRecord = {
       uid: this.nextUid++,
       batchUid: null,
@@ -73,7 +84,10 @@ export class TaskQueue {
   }
 
   isIndexing(indexUid: string): boolean {
-    return this.pending.some((uid) => this.tasks.get(uid)?.indexUid === indexUid) || [...this.tasks.values()].some((t) => t.status === 'processing' && t.indexUid === indexUid);
+    return (
+      this.pending.some((uid) => this.tasks.get(uid)?.indexUid === indexUid) ||
+      [...this.tasks.values()].some((t) => t.status === 'processing' && t.indexUid === indexUid)
+    );
   }
 
   /** Resolves once no task is queued or running. */
@@ -90,7 +104,8 @@ export class TaskQueue {
 
   lastUpdate(): string | null {
     let last: string | null = null;
-    for (const t of this.tasks.values()) if (t.finishedAt && (last === null || t.finishedAt > last)) last = t.finishedAt;
+    for (const t of this.tasks.values())
+      if (t.finishedAt && (last === null || t.finishedAt > last)) last = t.finishedAt;
     return last;
   }
 
@@ -115,7 +130,13 @@ export class TaskQueue {
     task.batchUid = this.nextBatchUid++;
     task.startedAt = nowRfc3339();
     this.store.updateTask(task);
-    const ctx: ExecutionContext = { state: this.state, store: this.store, queue: this, touched: new Set(), task };
+    const ctx: ExecutionContext = {
+      state: this.state,
+      store: this.store,
+      queue: this,
+      touched: new Set(),
+      task,
+    };
     try {
       if (!payload) throw new Error(`the payload of task ${task.uid} is missing from the store`);
       this.store.transaction(() => {
@@ -127,11 +148,24 @@ export class TaskQueue {
       for (const uid of ctx.touched) this.state.reload(uid);
       const details = { ...task.details };
       for (const key of ZEROED_ON_FAILURE) if (key in details) details[key] = 0;
-      this.finish(task, started, 'failed', details, errorBody(err));
+      this.store.transaction(() => {
+        // Meilisearch creates the missing index of a document write even when the write fails
+        // (without a primary key: an inferred one is not kept).
+        const uid = task.indexUid;
+        if (payload?.kind === 'addDocuments' && uid !== null && !this.state.get(uid))
+          this.state.save(this.state.create(uid, null, task.startedAt ?? nowRfc3339()));
+        this.finish(task, started, 'failed', details, errorBody(err));
+      });
     }
   }
 
-  private finish(task: TaskRecord, started: bigint, status: 'succeeded' | 'failed', details: Record<string, unknown>, error: TaskRecord['error']): void {
+  private finish(
+    task: TaskRecord,
+    started: bigint,
+    status: 'succeeded' | 'failed',
+    details: Record<string, unknown>,
+    error: TaskRecord['error'],
+  ): void {
     task.status = status;
     task.details = details;
     task.error = error;

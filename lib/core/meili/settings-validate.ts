@@ -2,7 +2,7 @@
 // `invalid_settings_*` code and shape checks, the sub-route table, and the PATCH merge rule
 // (a sent key replaces, sub-objects merge key by key, `null` resets to the default).
 import { miroirError, type ErrorCode } from '#core/errors.ts';
-import { defaultSettings, type IndexSettings, type SettingsPatch } from './settings.ts';
+import { defaultSettings, type FilterableAttributeRule, type IndexSettings, type SettingsPatch } from './settings.ts';
 import { expectObject, JsonFields, kindOf, typeError, unknownValueError, valueError, type JsonObject } from './deserr.ts';
 
 /** Every key of the settings object, in Meilisearch's order. */
@@ -85,28 +85,51 @@ function rankingRules(value: unknown, path: string): string[] {
   });
 }
 
-/** Strings, or (Meilisearch v1.14+) `{attributePatterns, features}` objects whose patterns devnode keeps. */
-function filterableAttributes(value: unknown, path: string): string[] {
+/** Strings, or `{attributePatterns, features}` objects, kept in the sent order (Meilisearch keeps it). */
+function filterableAttributes(value: unknown, path: string): (string | FilterableAttributeRule)[] {
   const code = settingsCode('filterableAttributes');
   if (!Array.isArray(value)) throw typeError(code, path, ['array'], value);
-  const out: string[] = [];
-  value.forEach((item, i) => {
-    if (typeof item === 'string') out.push(item);
-    else if (kindOf(item) === 'object') {
-      const obj = expectObject(item, ['attributePatterns', 'features'], code, `${path}[${i}]`);
-      const patterns = obj.attributePatterns;
-      if (patterns === undefined) throw miroirError(code, `Missing field \`attributePatterns\` inside \`${path}[${i}]\``);
-      out.push(...stringList(patterns, code, `${path}[${i}].attributePatterns`));
-    } else throw typeError(code, `${path}[${i}]`, ['string', 'object'], item);
+  return value.map((item, i) => {
+    if (typeof item === 'string') return item;
+    if (kindOf(item) !== 'object') throw typeError(code, `${path}[${i}]`, ['string', 'object'], item);
+    const itemPath = `${path}[${i}]`;
+    const obj = expectObject(item, ['attributePatterns', 'features'], code, itemPath);
+    if (obj.attributePatterns === undefined) throw miroirError(code, `Missing field \`attributePatterns\` inside \`${itemPath}\``);
+    const rule: FilterableAttributeRule = {
+      attributePatterns: stringList(obj.attributePatterns, code, `${itemPath}.attributePatterns`),
+      features: { facetSearch: false, filter: { equality: true, comparison: false } },
+    };
+    if (obj.features !== undefined && obj.features !== null) {
+      const featuresPath = `${itemPath}.features`;
+      const features = new JsonFields(expectObject(obj.features, ['facetSearch', 'filter'], code, featuresPath), featuresPath);
+      rule.features.facetSearch = features.bool('facetSearch', code, true) ?? false;
+      if (features.obj.filter !== undefined && features.obj.filter !== null) {
+        const filterPath = `${featuresPath}.filter`;
+        const filter = new JsonFields(expectObject(features.obj.filter, ['equality', 'comparison'], code, filterPath), filterPath);
+        rule.features.filter = { equality: filter.bool('equality', code, true) ?? true, comparison: filter.bool('comparison', code, true) ?? false };
+      }
+    }
+    return rule;
   });
-  return out;
+}
+
+/** The attribute patterns of a `filterableAttributes` list (strings and object rules), in order. */
+export function filterablePatterns(list: readonly (string | FilterableAttributeRule)[]): string[] {
+  return list.flatMap((item) => (typeof item === 'string' ? [item] : item.attributePatterns));
+}
+
+/** Meilisearch keeps these lists as sets: sorted, without duplicates. */
+function sortedSet(list: string[]): string[] {
+  return [...new Set(list)].sort();
 }
 
 function synonyms(value: unknown, path: string): Record<string, string[]> {
   const code = settingsCode('synonyms');
   if (kindOf(value) !== 'object') throw typeError(code, path, ['object'], value);
   const out: Record<string, string[]> = {};
-  for (const [word, list] of Object.entries(value as JsonObject)) out[word] = stringList(list, code, `${path}.${word}`);
+  // Meilisearch keeps synonyms in a sorted map.
+  const entries = Object.entries(value as JsonObject).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [word, list] of entries) out[word] = stringList(list, code, `${path}.${word}`);
   return out;
 }
 
@@ -134,9 +157,9 @@ function typoTolerance(value: unknown, path: string): JsonObject {
     out.minWordSizeForTypos = m;
   }
   const words = f.stringArray('disableOnWords', code);
-  if (words !== undefined) out.disableOnWords = words;
+  if (words !== undefined) out.disableOnWords = sortedSet(words);
   const attrs = f.stringArray('disableOnAttributes', code);
-  if (attrs !== undefined) out.disableOnAttributes = attrs;
+  if (attrs !== undefined) out.disableOnAttributes = sortedSet(attrs);
   const numbers = f.bool('disableOnNumbers', code, true);
   if (numbers !== undefined) out.disableOnNumbers = numbers;
   return out;
@@ -177,12 +200,13 @@ export function validateSetting(key: SettingsKey, value: unknown, path: string):
   switch (key) {
     case 'displayedAttributes':
     case 'searchableAttributes':
+      return stringList(value, code, path);
     case 'sortableAttributes':
     case 'stopWords':
     case 'nonSeparatorTokens':
     case 'separatorTokens':
     case 'dictionary':
-      return stringList(value, code, path);
+      return sortedSet(stringList(value, code, path));
     case 'filterableAttributes':
       return filterableAttributes(value, path);
     case 'rankingRules':
@@ -244,6 +268,7 @@ export function mergeSettings(current: IndexSettings, patch: SettingsPatch): Ind
     const k = key as keyof IndexSettings;
     if (value === null) {
       target[k] = structuredClone(defaults[k]);
+      if (k === 'filterableAttributes') delete next.filterableRules;
     } else if (k === 'typoTolerance') {
       const v = value as Partial<IndexSettings['typoTolerance']>;
       next.typoTolerance = { ...next.typoTolerance, ...v, minWordSizeForTypos: { ...next.typoTolerance.minWordSizeForTypos, ...v.minWordSizeForTypos } };
@@ -252,10 +277,11 @@ export function mergeSettings(current: IndexSettings, patch: SettingsPatch): Ind
       next.faceting = { ...next.faceting, ...v, sortFacetValuesBy: v.sortFacetValuesBy ? { '*': 'alpha', ...v.sortFacetValuesBy } : next.faceting.sortFacetValuesBy };
     } else if (k === 'pagination') {
       next.pagination = { ...next.pagination, ...(value as Partial<IndexSettings['pagination']>) };
-    } else if (k === 'stopWords') {
-      next.stopWords = [...new Set(value as string[])].sort();
-    } else if (k === 'filterableAttributes' || k === 'sortableAttributes') {
-      target[k] = [...new Set(value as string[])].sort();
+    } else if (k === 'filterableAttributes') {
+      next.filterableRules = value as (string | FilterableAttributeRule)[];
+      next.filterableAttributes = filterablePatterns(next.filterableRules);
+    } else if (k === 'displayedAttributes' || k === 'searchableAttributes') {
+      target[k] = [...new Set(value as string[])];
     } else {
       target[k] = value;
     }
@@ -269,6 +295,7 @@ export function settingsView(settings: IndexSettings): Record<SettingsKey, unkno
   for (const key of SETTINGS_KEYS) {
     if (key === 'embedders') view.embedders = {};
     else if (key === 'localizedAttributes') view.localizedAttributes = null;
+    else if (key === 'filterableAttributes') view.filterableAttributes = settings.filterableRules ?? settings.filterableAttributes;
     else view[key] = settings[key];
   }
   return view;

@@ -10,11 +10,20 @@ export interface TypoToleranceSettings {
   disableOnNumbers: boolean;
 }
 
+/** A `filterableAttributes` entry in object form (Meilisearch v1.14+), features filled with their defaults. */
+export interface FilterableAttributeRule {
+  attributePatterns: string[];
+  features: { facetSearch: boolean; filter: { equality: boolean; comparison: boolean } };
+}
+
 /** The full, normalized settings of one index (every field present, Meilisearch defaults filled). */
 export interface IndexSettings {
   displayedAttributes: string[]; // ['*'] = all
   searchableAttributes: string[]; // ['*'] = all, in order of first appearance
+  /** The attribute patterns of `filterableRules`, flattened: what devnode's engine matches. */
   filterableAttributes: string[];
+  /** `filterableAttributes` as the client set it (strings and object rules, in its order). */
+  filterableRules?: (string | FilterableAttributeRule)[];
   sortableAttributes: string[];
   rankingRules: string[];
   stopWords: string[];

@@ -16,10 +16,19 @@ describe('indexes and settings', () => {
   it('creates, lists, updates and deletes indexes, failing the task on conflicts', async () => {
     const uid = uniqueIndex('idx');
     const created = await t.client.createIndex(uid, { primaryKey: 'sku' }).waitTask();
-    expect(created).toMatchObject({ status: 'succeeded', type: 'indexCreation', details: { primaryKey: 'sku' } });
+    expect(created).toMatchObject({
+      status: 'succeeded',
+      type: 'indexCreation',
+      details: { primaryKey: 'sku' },
+    });
     const again = await t.client.createIndex(uid).waitTask();
     expect(again.status).toBe('failed');
-    expect(again.error).toEqual({ message: `Index \`${uid}\` already exists.`, code: 'index_already_exists', type: 'invalid_request', link: 'https://docs.meilisearch.com/errors#index_already_exists' });
+    expect(again.error).toEqual({
+      message: `Index \`${uid}\` already exists.`,
+      code: 'index_already_exists',
+      type: 'invalid_request',
+      link: 'https://docs.meilisearch.com/errors#index_already_exists',
+    });
     await t.client.updateIndex(uid, { primaryKey: 'ref' }).waitTask();
     expect((await t.client.getIndex(uid)).primaryKey).toBe('ref');
     const list = await t.client.getIndexes({ limit: 100 });
@@ -36,11 +45,51 @@ describe('indexes and settings', () => {
     const defaults = await idx.getSettings();
     expect(Object.keys(defaults)).toHaveLength(20);
     expect(defaults.typoTolerance?.minWordSizeForTypos).toEqual({ oneTypo: 5, twoTypos: 9 });
-    const task = await idx.updateSettings({ filterableAttributes: ['b', 'a'], stopWords: ['the'], typoTolerance: { enabled: false } }).waitTask();
-    expect(task.details).toMatchObject({ filterableAttributes: ['b', 'a'], stopWords: ['the'], typoTolerance: { enabled: false } });
+    const task = await idx
+      .updateSettings({
+        filterableAttributes: ['b', 'a'],
+        stopWords: ['the'],
+        typoTolerance: { enabled: false },
+      })
+      .waitTask();
+    expect(task.details).toMatchObject({
+      filterableAttributes: ['b', 'a'],
+      stopWords: ['the'],
+      typoTolerance: { enabled: false },
+    });
     const after = await idx.getSettings();
-    expect(after.filterableAttributes).toEqual(['a', 'b']);
-    expect(after.typoTolerance).toMatchObject({ enabled: false, minWordSizeForTypos: { oneTypo: 5, twoTypos: 9 } });
+    // Meilisearch keeps filterableAttributes in the order sent (sortableAttributes and the token lists are sorted sets).
+    expect(after.filterableAttributes).toEqual(['b', 'a']);
+    const rules = await idx
+      .updateSettings({
+        filterableAttributes: [
+          'z',
+          {
+            attributePatterns: ['c*'],
+            features: { facetSearch: true, filter: { equality: true, comparison: false } },
+          },
+          'z',
+        ],
+        sortableAttributes: ['y', 'x', 'y'],
+      })
+      .waitTask();
+    const rule = {
+      attributePatterns: ['c*'],
+      features: { facetSearch: true, filter: { equality: true, comparison: false } },
+    };
+    expect(rules.details).toMatchObject({
+      filterableAttributes: ['z', rule, 'z'],
+      sortableAttributes: ['x', 'y'],
+    });
+    expect(await idx.getSettings()).toMatchObject({
+      filterableAttributes: ['z', rule, 'z'],
+      sortableAttributes: ['x', 'y'],
+    });
+    await idx.updateSettings({ filterableAttributes: ['b', 'a'], sortableAttributes: [] }).waitTask();
+    expect(after.typoTolerance).toMatchObject({
+      enabled: false,
+      minWordSizeForTypos: { oneTypo: 5, twoTypos: 9 },
+    });
     await idx.updateRankingRules(['words', 'year:desc']).waitTask();
     expect(await idx.getRankingRules()).toEqual(['words', 'year:desc']);
     await idx.updatePagination({ maxTotalHits: 50 }).waitTask();
@@ -56,8 +105,14 @@ describe('indexes and settings', () => {
   it('swaps two indexes', async () => {
     const a = uniqueIndex('swap');
     const b = uniqueIndex('swap');
-    await t.client.index(a).addDocuments([{ id: 1, side: 'a' }]).waitTask();
-    await t.client.index(b).addDocuments([{ id: 1, side: 'b' }]).waitTask();
+    await t.client
+      .index(a)
+      .addDocuments([{ id: 1, side: 'a' }])
+      .waitTask();
+    await t.client
+      .index(b)
+      .addDocuments([{ id: 1, side: 'b' }])
+      .waitTask();
     const task = await t.client.swapIndexes([{ indexes: [a, b], rename: false }]).waitTask();
     expect(task).toMatchObject({ status: 'succeeded', type: 'indexSwap', indexUid: null });
     expect((await t.client.index(a).getDocument(1)).side).toBe('b');
@@ -68,7 +123,11 @@ describe('indexes and settings', () => {
     const idx = t.client.index(uniqueIndex('stats'));
     await idx.addDocuments([{ id: 1, a: 'x' }, { id: 2 }]).waitTask();
     const stats = await idx.getStats();
-    expect(stats).toMatchObject({ numberOfDocuments: 2, isIndexing: false, fieldDistribution: { id: 2, a: 1 } });
+    expect(stats).toMatchObject({
+      numberOfDocuments: 2,
+      isIndexing: false,
+      fieldDistribution: { id: 2, a: 1 },
+    });
     expect((await t.client.getStats()).indexes[idx.uid]?.numberOfDocuments).toBe(2);
     expect(await t.client.health()).toEqual({ status: 'available' });
     expect((await t.client.getVersion()).pkgVersion).toMatch(/^1\./);
@@ -86,13 +145,34 @@ describe('tasks API', () => {
     expect(byIndex).toMatchObject({ total: 3, limit: 2, from: tasks[2]!.taskUid, next: tasks[0]!.taskUid });
     const reversed = await t.client.tasks.getTasks({ indexUids: [uid], reverse: true });
     expect(reversed.results.map((x) => x.uid)).toEqual(tasks.map((x) => x.taskUid));
-    const byUid = await t.client.tasks.getTasks({ uids: [tasks[1]!.taskUid], statuses: ['succeeded'], types: ['documentAdditionOrUpdate'] });
+    const byUid = await t.client.tasks.getTasks({
+      uids: [tasks[1]!.taskUid],
+      statuses: ['succeeded'],
+      types: ['documentAdditionOrUpdate'],
+    });
     expect(byUid.results.map((x) => x.uid)).toEqual([tasks[1]!.taskUid]);
     expect((await t.client.tasks.getTasks({ indexUids: [uid], statuses: ['failed'] })).total).toBe(0);
     const one = await t.client.tasks.getTask(tasks[0]!.taskUid);
-    expect(Object.keys(one)).toEqual(['uid', 'batchUid', 'indexUid', 'status', 'type', 'canceledBy', 'details', 'error', 'duration', 'enqueuedAt', 'startedAt', 'finishedAt']);
+    expect(Object.keys(one)).toEqual([
+      'uid',
+      'batchUid',
+      'indexUid',
+      'status',
+      'type',
+      'canceledBy',
+      'details',
+      'error',
+      'duration',
+      'enqueuedAt',
+      'startedAt',
+      'finishedAt',
+    ]);
     await expectApiError(() => t.client.tasks.getTask(999_999), 'task_not_found', 404);
-    await expectApiError(() => t.client.tasks.getTasks({ statuses: ['doggo' as 'failed'] }), 'invalid_task_statuses', 400);
+    await expectApiError(
+      () => t.client.tasks.getTasks({ statuses: ['doggo' as 'failed'] }),
+      'invalid_task_statuses',
+      400,
+    );
   });
 });
 
@@ -100,12 +180,26 @@ describe('errors for bad input', () => {
   it('validates search parameters', async () => {
     const idx = t.client.index(uniqueIndex('err'));
     await idx.addDocuments([{ id: 1, title: 'x' }]).waitTask();
-    const msg = await expectApiError(() => idx.search('x', { limit: 'doggo' as unknown as number }), 'invalid_search_limit', 400);
-    expect(msg).toContain('Invalid value type at `.limit`: expected a positive integer, but found a string: `"doggo"`');
+    const msg = await expectApiError(
+      () => idx.search('x', { limit: 'doggo' as unknown as number }),
+      'invalid_search_limit',
+      400,
+    );
+    expect(msg).toContain(
+      'Invalid value type at `.limit`: expected a positive integer, but found a string: `"doggo"`',
+    );
     await expectApiError(() => idx.search('x', { filter: 'title = x' }), 'invalid_search_filter', 400);
     await expectApiError(() => idx.search('x', { sort: ['title:asc'] }), 'invalid_search_sort', 400);
-    await expectApiError(() => idx.search('x', { matchingStrategy: 'most' as 'all' }), 'invalid_search_matching_strategy', 400);
-    await expectApiError(() => idx.search('x', { doggo: 1 } as unknown as Parameters<typeof idx.search>[1]), 'bad_request', 400);
+    await expectApiError(
+      () => idx.search('x', { matchingStrategy: 'most' as 'all' }),
+      'invalid_search_matching_strategy',
+      400,
+    );
+    await expectApiError(
+      () => idx.search('x', { doggo: 1 } as unknown as Parameters<typeof idx.search>[1]),
+      'bad_request',
+      400,
+    );
     await expectApiError(() => t.client.index('missing_index_x').search('x'), 'index_not_found', 404);
   });
 
@@ -113,11 +207,27 @@ describe('errors for bad input', () => {
     await expectApiError(() => t.client.createIndex('bad uid!'), 'invalid_index_uid', 400);
     await expectApiError(() => t.client.index('bad uid!').getDocuments(), 'invalid_index_uid', 400);
     const idx = t.client.index(uniqueIndex('err'));
-    await expectApiError(() => idx.updateSettings({ rankingRules: ['custom'] }), 'invalid_settings_ranking_rules', 400);
-    await expectApiError(() => idx.updateSettings({ filterableAttributes: 'genre' as unknown as string[] }), 'invalid_settings_filterable_attributes', 400);
-    await expectApiError(() => idx.addDocumentsFromString('[{"id":1}', 'application/json'), 'malformed_payload', 400);
+    await expectApiError(
+      () => idx.updateSettings({ rankingRules: ['custom'] }),
+      'invalid_settings_ranking_rules',
+      400,
+    );
+    await expectApiError(
+      () => idx.updateSettings({ filterableAttributes: 'genre' as unknown as string[] }),
+      'invalid_settings_filterable_attributes',
+      400,
+    );
+    await expectApiError(
+      () => idx.addDocumentsFromString('[{"id":1}', 'application/json'),
+      'malformed_payload',
+      400,
+    );
     await expectApiError(() => idx.addDocumentsFromString('', 'application/json'), 'missing_payload', 400);
-    await expectApiError(() => idx.addDocumentsFromString('id\n1', 'text/plain' as 'text/csv'), 'invalid_content_type', 415);
+    await expectApiError(
+      () => idx.addDocumentsFromString('id\n1', 'text/plain' as 'text/csv'),
+      'invalid_content_type',
+      415,
+    );
     await expectApiError(() => idx.deleteDocuments({ filter: '' }), 'invalid_document_filter', 400);
     await expectApiError(() => idx.getDocuments({ limit: -1 }), 'invalid_document_limit', 400);
   });
@@ -133,9 +243,17 @@ describe('errors for bad input', () => {
       const keys = await secured.client.getKeys();
       const search = keys.results.find((k) => k.name === 'Default Search API Key')!;
       const searchClient = new Meilisearch({ host: secured.node.url, apiKey: search.key });
-      await secured.client.index('k').addDocuments([{ id: 1 }]).waitTask();
+      await secured.client
+        .index('k')
+        .addDocuments([{ id: 1 }])
+        .waitTask();
       expect((await searchClient.index('k').search('')).hits).toHaveLength(1);
-      await expectApiError(() => searchClient.index('k').addDocuments([{ id: 2 }]), 'invalid_api_key', 403, 'auth');
+      await expectApiError(
+        () => searchClient.index('k').addDocuments([{ id: 2 }]),
+        'invalid_api_key',
+        403,
+        'auth',
+      );
     } finally {
       await secured.stop();
     }
@@ -144,6 +262,13 @@ describe('errors for bad input', () => {
 
   it('answers payload_too_large over the size limit', async () => {
     const big = 'x'.repeat(100_000_001);
-    await expectApiError(() => t.client.index(uniqueIndex('big')).addDocumentsFromString(`[{"id":1,"v":"${big}"}]`, 'application/json'), 'payload_too_large', 413);
+    await expectApiError(
+      () =>
+        t.client
+          .index(uniqueIndex('big'))
+          .addDocumentsFromString(`[{"id":1,"v":"${big}"}]`, 'application/json'),
+      'payload_too_large',
+      413,
+    );
   });
 });

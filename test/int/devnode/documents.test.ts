@@ -25,7 +25,9 @@ describe('documents', () => {
     await idx.updateDisplayedAttributes(['id', 'title']).waitTask();
     expect(await idx.getDocument(1)).toEqual({ id: 1, title: 'Dune' });
     expect((await idx.getDocuments({ limit: 1 })).results).toEqual([{ id: 1, title: 'Dune' }]);
-    expect((await idx.getDocuments({ limit: 1, fields: ['title', 'author'] })).results).toEqual([{ title: 'Dune' }]);
+    expect((await idx.getDocuments({ limit: 1, fields: ['title', 'author'] })).results).toEqual([
+      { title: 'Dune' },
+    ]);
     expect((await idx.getDocuments({ ids: [2] })).results).toEqual([{ id: 2, title: 'Emma' }]);
   });
 
@@ -57,9 +59,15 @@ describe('documents', () => {
   it('accepts NDJSON and CSV (with a custom delimiter and typed headers)', async () => {
     const uid = uniqueIndex('mixed');
     const idx = t.client.index(uid);
-    const nd = await idx.addDocumentsFromString('{"id":"a","n":1}\n{"id":"b","n":2}\n', 'application/x-ndjson').waitTask();
+    const nd = await idx
+      .addDocumentsFromString('{"id":"a","n":1}\n{"id":"b","n":2}\n', 'application/x-ndjson')
+      .waitTask();
     expect(nd.status).toBe('succeeded');
-    const csv = await idx.addDocumentsFromString('id;price:number;name\nc;3.5;gamma\nd;4;delta\n', 'text/csv', { csvDelimiter: ';' }).waitTask();
+    const csv = await idx
+      .addDocumentsFromString('id;price:number;name\nc;3.5;gamma\nd;4;delta\n', 'text/csv', {
+        csvDelimiter: ';',
+      })
+      .waitTask();
     expect(csv.status).toBe('succeeded');
     expect(csv.details?.receivedDocuments).toBe(2);
     expect(await idx.getDocument('c')).toEqual({ id: 'c', price: 3.5, name: 'gamma' });
@@ -90,7 +98,11 @@ describe('documents', () => {
     const batch = await idx.deleteDocuments([2, 99]).waitTask();
     expect(batch.details).toMatchObject({ providedIds: 2, deletedDocuments: 1 });
     const byFilter = await idx.deleteDocuments({ filter: 'genre = scifi' }).waitTask();
-    expect(byFilter.details).toMatchObject({ providedIds: 0, deletedDocuments: 1, originalFilter: '"genre = scifi"' });
+    expect(byFilter.details).toMatchObject({
+      providedIds: 0,
+      deletedDocuments: 1,
+      originalFilter: '"genre = scifi"',
+    });
     expect((await idx.getDocuments()).results).toEqual([books[3]]);
     const all = await idx.deleteAllDocuments().waitTask();
     expect(all.details).toMatchObject({ deletedDocuments: 1 });
@@ -102,7 +114,10 @@ describe('documents', () => {
     const uid = uniqueIndex('books');
     const idx = t.client.index(uid);
     const good1 = await idx.addDocuments([{ id: 'a1', v: 1 }]);
-    const bad = await idx.addDocuments([{ id: 'b1', v: 2 }, { id: 'bad id!', v: 3 }]);
+    const bad = await idx.addDocuments([
+      { id: 'b1', v: 2 },
+      { id: 'bad id!', v: 3 },
+    ]);
     const good2 = await idx.addDocuments([{ id: 'c1', v: 4 }]);
     const [t1, t2, t3] = await t.client.tasks.waitForTasks([good1, bad, good2]);
     expect(t1?.status).toBe('succeeded');
@@ -114,16 +129,43 @@ describe('documents', () => {
   });
 
   it('reports primary key problems in the task', async () => {
-    const none = await t.client.index(uniqueIndex('pk')).addDocuments([{ name: 'x' }]).waitTask();
+    const noneUid = uniqueIndex('pk');
+    const none = await t.client
+      .index(noneUid)
+      .addDocuments([{ name: 'x' }])
+      .waitTask();
     expect(none.error?.code).toBe('index_primary_key_no_candidate_found');
-    const many = await t.client.index(uniqueIndex('pk')).addDocuments([{ id: 1, object_id: 2 }]).waitTask();
+    // As in Meilisearch, the failed write still created its index, without a primary key.
+    expect(await t.client.getIndex(noneUid)).toMatchObject({ uid: noneUid, primaryKey: null });
+    expect(await t.client.index(noneUid).getStats()).toEqual({
+      numberOfDocuments: 0,
+      rawDocumentDbSize: 0,
+      avgDocumentSize: 0,
+      isIndexing: false,
+      numberOfEmbeddings: 0,
+      numberOfEmbeddedDocuments: 0,
+      fieldDistribution: {},
+    });
+    const many = await t.client
+      .index(uniqueIndex('pk'))
+      .addDocuments([{ id: 1, object_id: 2 }])
+      .waitTask();
     expect(many.error?.code).toBe('index_primary_key_multiple_candidates_found');
     const uid = uniqueIndex('pk');
-    await t.client.index(uid).addDocuments([{ id: 1 }]).waitTask();
-    const missing = await t.client.index(uid).addDocuments([{ name: 'no id' }]).waitTask();
+    await t.client
+      .index(uid)
+      .addDocuments([{ id: 1 }])
+      .waitTask();
+    const missing = await t.client
+      .index(uid)
+      .addDocuments([{ name: 'no id' }])
+      .waitTask();
     expect(missing.error?.code).toBe('missing_document_id');
     expect(missing.error?.message).toBe('Document doesn\'t have a `id` attribute: `{"name":"no id"}`.');
-    const other = await t.client.index(uid).addDocuments([{ id: 2 }], { primaryKey: 'name' }).waitTask();
+    const other = await t.client
+      .index(uid)
+      .addDocuments([{ id: 2 }], { primaryKey: 'name' })
+      .waitTask();
     expect(other.error?.code).toBe('index_primary_key_already_exists');
   });
 });
