@@ -108,7 +108,14 @@ export class ScratchPool {
       this.free = [];
     }
     const c = this.capacity;
-    return this.free.pop() ?? { presence: new Uint8Array(c), exact: new Uint8Array(c), head: new Int32Array(c).fill(-1), docList: new Int32Array(c) };
+    return (
+      this.free.pop() ?? {
+        presence: new Uint8Array(c),
+        exact: new Uint8Array(c),
+        head: new Int32Array(c).fill(-1),
+        docList: new Int32Array(c),
+      }
+    );
   }
 
   release(match: TermMatch): void {
@@ -189,18 +196,36 @@ export class QueryMatcher {
     this.opts.scratch.releaseEntries(this.pool);
   }
 
-  private filterPositions(list: number[], offset: number, count: number, typo: number): [number[], number, number] | null {
+  /**
+   * A derivation's positions in one document, or null when it does not make the document match:
+   * positions in `noTypoFields` never match through a typo, and the document must hold one in an
+   * allowed field (attributesToSearchOn). The positions in other fields are kept: Meilisearch's
+   * proximity, wordPosition and exactness rules read word positions from every field.
+   */
+  private filterPositions(
+    list: number[],
+    offset: number,
+    count: number,
+    typo: number,
+  ): [number[], number, number] | null {
     const allowed = this.opts.allowedFields;
     const noTypo = typo > 0 ? this.opts.noTypoFields : null;
     if (!allowed && !noTypo) return [list, offset, count];
     const kept: number[] = [];
+    let inAllowed = allowed === null;
     for (let j = offset; j < offset + count; j++) {
       const field = Math.floor((list[j] as number) / POSITION_BITS);
-      if (allowed && allowed[field] !== 1) continue;
       if (noTypo && noTypo[field] === 1) continue;
+      if (allowed && allowed[field] === 1) inAllowed = true;
       kept.push(list[j] as number);
     }
-    return kept.length === 0 ? null : [kept, 0, kept.length];
+    return kept.length === 0 || !inAllowed ? null : [kept, 0, kept.length];
+  }
+
+  /** True when a match in `field` counts for the attributeRank and exactness rules. */
+  fieldAllowed(field: number): boolean {
+    const allowed = this.opts.allowedFields;
+    return allowed === null || allowed[field] === 1;
   }
 
   private scatter(match: TermMatch, list: number[], typo: number, flags: number): void {
@@ -212,7 +237,7 @@ export class QueryMatcher {
       source = pool.sources.length;
       pool.sources.push(list);
     }
-    for (let i = 0; i < list.length; ) {
+    for (let i = 0; i < list.length;) {
       const doc = list[i] as number;
       const n = list[i + 1] as number;
       let src = source;
@@ -248,7 +273,7 @@ export class QueryMatcher {
     }
     const perWord: Map<number, Set<number>>[] = lists.slice(1).map((list) => {
       const m = new Map<number, Set<number>>();
-      for (let i = 0; i < list.length; ) {
+      for (let i = 0; i < list.length;) {
         const n = list[i + 1] as number;
         const set = new Set<number>();
         for (let j = i + 2; j < i + 2 + n; j++) set.add(list[j] as number);
@@ -258,7 +283,7 @@ export class QueryMatcher {
       return m;
     });
     const first = lists[0] as number[];
-    for (let i = 0; i < first.length; ) {
+    for (let i = 0; i < first.length;) {
       const doc = first[i] as number;
       const n = first[i + 1] as number;
       const starts: number[] = [];
@@ -325,7 +350,10 @@ export class QueryMatcher {
         const numeric = /^[\p{N}\p{P}]+$/u;
         const accept = numbersOff ? (i: number) => !numeric.test(words[i] as string) : () => true;
         const found = typoDerivations(words, word, term.maxTypos, term.prefix, accept);
-        return { ids: Int32Array.from(found, (m) => ids[m.index] as number), typos: Uint8Array.from(found, (m) => m.typos) };
+        return {
+          ids: Int32Array.from(found, (m) => ids[m.index] as number),
+          typos: Uint8Array.from(found, (m) => m.typos),
+        };
       });
       for (let k = 0; k < derived.ids.length; k++) {
         const id = derived.ids[k] as number;
@@ -364,7 +392,13 @@ export class QueryMatcher {
    * `minOverPositions` for the wordPosition rule: the cost of a word position comes from `table`
    * (positions below its length) or `far` (the rare later positions), with no call per position.
    */
-  minTableCost(match: TermMatch, doc: number, table: Uint8Array, far: (position: number) => number, worst: number): number {
+  minTableCost(
+    match: TermMatch,
+    doc: number,
+    table: Uint8Array,
+    far: (position: number) => number,
+    worst: number,
+  ): number {
     const pool = this.pool;
     const best = (match.presence[doc] as number) - 1;
     const size = table.length;

@@ -141,7 +141,13 @@ export class DocRanker {
     for (const t of this.ctx.steps[step] as number[]) {
       const m = this.ctx.matches[t] as TermMatch;
       const q = m.term.position;
-      cost += this.ctx.matcher.minTableCost(m, doc, this.positionTable(t), (p) => positionCost(Math.abs(bucketPosition(p) - q)), 10);
+      cost += this.ctx.matcher.minTableCost(
+        m,
+        doc,
+        this.positionTable(t),
+        (p) => positionCost(Math.abs(bucketPosition(p) - q)),
+        10,
+      );
     }
     return cost;
   }
@@ -176,7 +182,9 @@ export class DocRanker {
 
   /** Typo counts of a group's documents into `out`, from the presence arrays of each step's terms. */
   typoCountsInto(group: Int32Array, step: Uint8Array, out: Float64Array): void {
-    const presence = this.ctx.steps.map((terms) => terms.map((t) => (this.ctx.matches[t] as TermMatch).presence));
+    const presence = this.ctx.steps.map((terms) =>
+      terms.map((t) => (this.ctx.matches[t] as TermMatch).presence),
+    );
     for (let x = 0; x < group.length; x++) {
       const doc = group[x] as number;
       const arrays = presence[step[doc] as number] as Uint8Array[];
@@ -200,7 +208,8 @@ export class DocRanker {
 
   typoCount(doc: number, step: number): number {
     let typo = 0;
-    for (const t of this.ctx.steps[step] as number[]) typo += ((this.ctx.matches[t] as TermMatch).presence[doc] as number) - 1;
+    for (const t of this.ctx.steps[step] as number[])
+      typo += ((this.ctx.matches[t] as TermMatch).presence[doc] as number) - 1;
     return typo;
   }
 
@@ -234,7 +243,12 @@ export class DocRanker {
       const b = this.ctx.matches[terms[i + 1] as number] as TermMatch;
       if (b.term.position - a.term.lastPosition !== 1) continue;
       pairs++;
-      cost += pairCost(this.termPositions(terms[i] as number, ev.doc), this.termPositions(terms[i + 1] as number, ev.doc), a.term.lastPosition - a.term.position, this.ctx.byAttribute);
+      cost += pairCost(
+        this.termPositions(terms[i] as number, ev.doc),
+        this.termPositions(terms[i + 1] as number, ev.doc),
+        a.term.lastPosition - a.term.position,
+        this.ctx.byAttribute,
+      );
     }
     const max = 1 + 3 * pairs;
     ev.proximity = { rank: max - cost, max };
@@ -251,11 +265,14 @@ export class DocRanker {
     let cost = 0;
     const weights = this.ctx.fieldWeights;
     const worst = this.ctx.weightCount - 1;
+    const matcher = this.ctx.matcher;
     const weightOf = (p: number): number => {
-      const w = weights[(p / POSITION_BITS) | 0] ?? -1;
-      return w < 0 ? worst : w;
+      const field = (p / POSITION_BITS) | 0;
+      const w = weights[field] ?? -1;
+      return w < 0 || !matcher.fieldAllowed(field) ? worst : w;
     };
-    for (const t of terms) cost += this.ctx.matcher.minOverPositions(this.ctx.matches[t] as TermMatch, ev.doc, weightOf, worst);
+    for (const t of terms)
+      cost += this.ctx.matcher.minOverPositions(this.ctx.matches[t] as TermMatch, ev.doc, weightOf, worst);
     const max = 1 + terms.length * (this.ctx.weightCount - 1);
     ev.attributeRank = { rank: max - cost, max };
     return ev.attributeRank;
@@ -268,7 +285,12 @@ export class DocRanker {
     for (const t of terms) {
       const m = this.ctx.matches[t] as TermMatch;
       const q = m.term.position;
-      cost += this.ctx.matcher.minOverPositions(m, ev.doc, (p) => positionCost(Math.abs(bucketPosition(p % POSITION_BITS) - q)), 10);
+      cost += this.ctx.matcher.minOverPositions(
+        m,
+        ev.doc,
+        (p) => positionCost(Math.abs(bucketPosition(p % POSITION_BITS) - q)),
+        10,
+      );
     }
     const max = 1 + 10 * terms.length;
     ev.wordPosition = { rank: max - cost, max };
@@ -276,7 +298,8 @@ export class DocRanker {
   }
 
   exactness(ev: DocEvaluation): { attribute: 1 | 2 | 3; words: Rank } {
-    if (ev.exactAttribute !== undefined && ev.exactWords) return { attribute: ev.exactAttribute, words: ev.exactWords };
+    if (ev.exactAttribute !== undefined && ev.exactWords)
+      return { attribute: ev.exactAttribute, words: ev.exactWords };
     const terms = this.ctx.steps[ev.step] as number[];
     let exact = 0;
     for (const t of terms) {
@@ -288,25 +311,37 @@ export class DocRanker {
     return { attribute: ev.exactAttribute, words: ev.exactWords };
   }
 
+  /**
+   * milli's exact_attribute.rs: each remaining term (the query's first terms, each present as
+   * itself) must stand at its query position (bucketed) in some field, any field; then a document
+   * whose searchable field (within attributesToSearchOn) holds all the words matches the start, and
+   * is an exact match when that field has as many words as the terms cover.
+   */
   private exactAttribute(doc: number, terms: number[]): 1 | 2 | 3 {
-    // Only attempted when the remaining terms are the query's first terms, each present as itself.
     for (let i = 0; i < terms.length; i++) {
       const m = this.ctx.matches[terms[i] as number] as TermMatch;
       if (terms[i] !== i || (!m.term.phrase && m.exact[doc] !== 1)) return 1;
     }
     const first = (this.ctx.matches[0] as TermMatch).term.position;
-    const lastTerm = (this.ctx.matches[terms[terms.length - 1] as number] as TermMatch).term;
     let fields: Set<number> | null = null;
+    let wordCount = 0;
     for (const t of terms) {
       const m = this.ctx.matches[t] as TermMatch;
-      const want = m.term.position - first;
+      const want = bucketPosition(m.term.position - first);
       const here = new Set<number>();
-      for (const p of this.ctx.matcher.positions(m, doc, true)) if (p % POSITION_BITS === want) here.add(Math.floor(p / POSITION_BITS));
+      let placed = false;
+      for (const p of this.ctx.matcher.positions(m, doc, true)) {
+        if (bucketPosition(p % POSITION_BITS) === want) placed = true;
+        const field = Math.floor(p / POSITION_BITS);
+        if (this.ctx.matcher.fieldAllowed(field) && (this.ctx.fieldWeights[field] ?? -1) >= 0)
+          here.add(field);
+      }
+      if (!placed) return 1;
       fields = fields === null ? here : new Set([...fields].filter((f: number) => here.has(f)));
       if (fields.size === 0) return 1;
+      wordCount += m.term.lastPosition - m.term.position + 1;
     }
-    const length = lastTerm.lastPosition - first + 1;
-    for (const f of fields ?? []) if (this.ctx.fieldWordCount(doc, f) === length) return 3;
+    for (const f of fields ?? []) if (this.ctx.fieldWordCount(doc, f) === wordCount) return 3;
     return 2;
   }
 
