@@ -1,0 +1,130 @@
+// Create an index, then write to it: the first thing every tutorial does. Measures, over N new
+// indexes (default 200), the time from `POST /indexes` to the first document write's task
+// `succeeded`, as a client sees it (create, wait for its task, add one document, wait for its
+// task; tasks polled every 5 ms). Miroir runs as `miroir dev` does (3 devnodes, the default shard
+// count, RF 1). Baseline, same run: the same sequence against one devnode directly.
+// Args: --indexes=N (default 200). Target: p99 < 200 ms.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initRouting } from '#core/routing/index.ts';
+import { startDevnode } from '#devnode/server.ts';
+import { startLocalCluster } from '../cli/local-cluster.ts';
+import { percentile, type BenchResult } from './harness.ts';
+import { benchBroker } from './local-kafka.ts';
+
+function numArg(args: string[], name: string, fallback: number): number {
+  const raw = args.find((a) => a.startsWith(`--${name}=`));
+  return raw === undefined ? fallback : Number(raw.slice(name.length + 3));
+}
+
+async function call(url: string, method = 'GET', body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(url, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  const answer = (await res.json()) as Record<string, unknown>;
+  if (res.status >= 400) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+async function succeeded(base: string, enqueued: Record<string, unknown>): Promise<void> {
+  const uid = enqueued.taskUid as number;
+  for (;;) {
+    const task = await call(`${base}/tasks/${uid}`);
+    if (task.status === 'succeeded') return;
+    if (task.status === 'failed' || task.status === 'canceled')
+      throw new Error(`task ${uid}: ${JSON.stringify(task.error)}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+interface Round {
+  readonly totalMs: number;
+  readonly createMs: number;
+  readonly writeMs: number;
+}
+
+/** One index: create it, wait, write one document, wait. */
+async function round(base: string, uid: string): Promise<Round> {
+  const started = performance.now();
+  await succeeded(base, await call(`${base}/indexes`, 'POST', { uid, primaryKey: 'id' }));
+  const created = performance.now();
+  await succeeded(base, await call(`${base}/indexes/${uid}/documents`, 'POST', [{ id: 1, title: 'first' }]));
+  const done = performance.now();
+  return { totalMs: done - started, createMs: created - started, writeMs: done - created };
+}
+
+async function rounds(base: string, prefix: string, count: number): Promise<Round[]> {
+  // A few untimed rounds first: JIT, connections, the broker's first topic creations.
+  for (let i = 0; i < 5; i++) await round(base, `${prefix}warm${i}`);
+  const out: Round[] = [];
+  for (let i = 0; i < count; i++) out.push(await round(base, `${prefix}${i}`));
+  return out;
+}
+
+function stats(values: readonly number[]): { p50: number; p99: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const round1 = (x: number): number => Math.round(x * 10) / 10;
+  return {
+    p50: round1(percentile(sorted, 50)),
+    p99: round1(percentile(sorted, 99)),
+    max: round1(sorted[sorted.length - 1] ?? 0),
+  };
+}
+
+export async function run(args: string[]): Promise<BenchResult> {
+  const count = numArg(args, 'indexes', 200);
+  await initRouting();
+  const log = (line: string): void => void process.stderr.write(`[first-write bench] ${line}\n`);
+  const broker = await benchBroker(log);
+  const dirs: string[] = [];
+  const tempDir = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'miroir-first-write-'));
+    dirs.push(dir);
+    return dir;
+  };
+  try {
+    const direct = await startDevnode({ port: 0, dataDir: tempDir() });
+    let baseline: Round[];
+    try {
+      baseline = await rounds(direct.url, 'direct', count);
+    } finally {
+      await direct.close();
+    }
+    log(`direct devnode: p99 ${stats(baseline.map((r) => r.totalMs)).p99} ms`);
+    const cluster = await startLocalCluster({
+      brokers: broker.brokers,
+      nodes: 3,
+      dataDir: tempDir(),
+      port: 0,
+      overrides: { logging: { level: 'warn' }, metrics: { enabled: false } },
+    });
+    let measured: Round[];
+    try {
+      measured = await rounds(cluster.url, 'miroir', count);
+    } finally {
+      await cluster.close();
+    }
+    const total = stats(measured.map((r) => r.totalMs));
+    const base = stats(baseline.map((r) => r.totalMs));
+    return {
+      bench: 'first-write',
+      value: total.p99,
+      unit: 'ms p99 create-index-to-first-write-succeeded',
+      baseline: base.p99,
+      ratio: Math.round((total.p99 / Math.max(base.p99, 0.1)) * 100) / 100,
+      indexes: count,
+      miroir: total,
+      miroirCreate: stats(measured.map((r) => r.createMs)),
+      miroirWrite: stats(measured.map((r) => r.writeMs)),
+      direct: base,
+      target: 'p99 < 200 ms',
+    };
+  } finally {
+    await broker.stop();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
+}
