@@ -3,7 +3,8 @@
 // result is the task uid once Kafka acknowledged every record of the request.
 import { randomUUID } from 'node:crypto';
 import type { Document } from '#core/documents/payload.ts';
-import { miroirError } from '#core/errors.ts';
+import { errorBody, isMiroirError, miroirError, type ErrorCode } from '#core/errors.ts';
+import { taskEnqueued, taskFailed, taskSucceeded } from '#core/ingest/index-events.ts';
 import { shardOwnersOf } from '#core/ingest/owners.ts';
 import { assertNoReservedAttributes } from '#core/ingest/reserved-fields.ts';
 import { choosePrimaryKey, type PrimaryKeyChoice } from '#core/ingest/primary-key.ts';
@@ -45,7 +46,7 @@ export interface DocumentWrite {
   readonly bodies?: readonly (Buffer | string)[];
   readonly primaryKey?: string;
   readonly customMetadata?: string;
-  /** Skip the write when the index does not exist (Meilisearch's `skipCreation`). */
+  /** Meilisearch's `skipCreation`: documents the index does not hold are skipped (see `documents`). */
   readonly skipCreation?: boolean;
 }
 
@@ -71,8 +72,19 @@ interface ValidatedDocuments {
   readonly shardCount: number;
   readonly prepared: PreparedDocuments;
   readonly customMetadata: string | undefined;
-  readonly skipCreation: boolean | undefined;
 }
+
+/**
+ * Problems Meilisearch finds when it runs a document task, not when it receives the request: it
+ * answers 202 and the task fails with the error, so Miroir does the same.
+ */
+const TASK_TIME_DOCUMENT_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'missing_document_id',
+  'invalid_document_id',
+  'index_primary_key_no_candidate_found',
+  'index_primary_key_multiple_candidates_found',
+  'index_primary_key_already_exists',
+]);
 
 function indexNotFound(uid: string): Error {
   return miroirError('index_not_found', `Index \`${uid}\` not found.`);
@@ -88,15 +100,11 @@ export function createWrites(deps: WritesDeps): Writes {
   };
 
   /** Indexes that writes may create (documents, settings) exist afterwards; others must exist already. */
-  const resolveOrCreate = async (
-    uid: string,
-    primaryKey: string | null,
-    skipCreation = false,
-  ): Promise<IndexRecord> => {
+  const resolveOrCreate = async (uid: string, primaryKey: string | null): Promise<IndexRecord> => {
     await lifecycle.deletionOf(uid);
     const index = lifecycle.find(uid);
     if (index !== undefined) return index;
-    if (!deps.autoCreateIndex || skipCreation) throw indexNotFound(uid);
+    if (!deps.autoCreateIndex) throw indexNotFound(uid);
     return lifecycle.ensure(uid, primaryKey);
   };
 
@@ -148,10 +156,52 @@ export function createWrites(deps: WritesDeps): Writes {
     };
   };
 
+  /**
+   * A document task that ends without touching a partition: `TaskEnqueued`, then `TaskFailed` with
+   * the task-time error or `TaskSucceeded`. A missing index is created first, as Meilisearch
+   * creates it before it looks at the documents.
+   */
+  const settleWithoutDocuments = async (
+    uid: string,
+    write: DocumentWrite,
+    outcome: { error: unknown } | { indexedDocuments: number },
+    primaryKey: string | null,
+  ): Promise<WriteResult> => {
+    let index = lifecycle.find(uid) ?? (await lifecycle.ensure(uid, primaryKey));
+    if (primaryKey !== null && index.primaryKey === null)
+      index = await lifecycle.setPrimaryKey(index, primaryKey);
+    const stamp = { writeId: randomUUID(), timestamp: Date.now() };
+    const enqueued = taskEnqueued(
+      stamp,
+      'documentAdditionOrUpdate',
+      uid,
+      { receivedDocuments: write.documents.length },
+      index.rf,
+      write.customMetadata ?? null,
+    );
+    const taskUid = await writer.appendTask(enqueued);
+    const done = { writeId: stamp.writeId, timestamp: Date.now() };
+    await writer.appendTask(
+      'error' in outcome
+        ? taskFailed(done, taskUid, uid, errorBody(outcome.error))
+        : taskSucceeded(done, taskUid, uid, { indexedDocuments: outcome.indexedDocuments }),
+    );
+    deps.metrics?.ingest_tasks_appended_total.inc({ type: enqueued.taskType, source: 'http' });
+    return {
+      taskUid,
+      enqueued: {
+        type: enqueued.taskType,
+        indexUid: uid,
+        enqueuedAt: stamp.timestamp,
+        customMetadata: enqueued.customMetadata,
+      },
+      settingsVersion: null,
+    };
+  };
+
   const validateDocuments = (uid: string, write: DocumentWrite): ValidatedDocuments => {
     const known = lifecycle.find(uid);
-    if (known === undefined && (!deps.autoCreateIndex || write.skipCreation === true))
-      throw indexNotFound(uid);
+    if (known === undefined && !deps.autoCreateIndex) throw indexNotFound(uid);
     // Everything is validated against the index as it is (or will be) before anything is appended.
     const choice = choosePrimaryKey(known?.primaryKey ?? null, write.primaryKey, write.documents[0]);
     const shardCount = known?.shards ?? deps.shards;
@@ -165,13 +215,12 @@ export function createWrites(deps: WritesDeps): Writes {
       shardCount,
       prepared,
       customMetadata: write.customMetadata,
-      skipCreation: write.skipCreation,
     };
   };
 
   const appendValidated = async (uid: string, v: ValidatedDocuments): Promise<WriteResult> => {
     const { choice, shardCount, prepared } = v;
-    let index = await resolveOrCreate(uid, choice.setsIndexKey ? choice.primaryKey : null, v.skipCreation);
+    let index = await resolveOrCreate(uid, choice.setsIndexKey ? choice.primaryKey : null);
     if (index.shards !== shardCount)
       throw miroirError('internal', `Index \`${uid}\` changed its layout during the request; retry it.`);
     if (choice.setsIndexKey && choice.primaryKey !== null && index.primaryKey === null)
@@ -201,7 +250,24 @@ export function createWrites(deps: WritesDeps): Writes {
       // Validation is synchronous and hands on only what the append needs; this function never
       // suspends, so the parsed documents (the heaviest objects of a request) are garbage before
       // the first Kafka round trip instead of surviving all of them and every young-generation GC.
-      return appendValidated(uid, validateDocuments(uid, write));
+      let validated: ValidatedDocuments;
+      try {
+        validated = validateDocuments(uid, write);
+      } catch (err) {
+        if (!isMiroirError(err) || !TASK_TIME_DOCUMENT_ERRORS.has(err.code)) throw err;
+        return settleWithoutDocuments(uid, write, { error: err }, null);
+      }
+      // `skipCreation` skips the documents an index does not hold yet: a new index holds none, so
+      // the task creates the index (and sets its key) and succeeds, counting the documents as
+      // Meilisearch 1.50 does. On an existing index the documents are appended as usual.
+      if (write.skipCreation === true && lifecycle.find(uid) === undefined)
+        return settleWithoutDocuments(
+          uid,
+          write,
+          { indexedDocuments: write.documents.length },
+          validated.choice.setsIndexKey ? validated.choice.primaryKey : null,
+        );
+      return appendValidated(uid, validated);
     },
     async deleteIds(uid, ids) {
       await lifecycle.deletionOf(uid);

@@ -38,6 +38,21 @@ export function indexTaskEnqueued(
   details: Partial<TaskEnqueuedDetails>,
   replicationFactor: number,
 ): TaskEnqueuedEvent {
+  return taskEnqueued(stamp, taskType, indexUid, details, replicationFactor);
+}
+
+/**
+ * `TaskEnqueued` of a task without shard work of any type (a document write refused at task time,
+ * a task cancelation or deletion, an index swap): completed by `TaskSucceeded` or `TaskFailed`.
+ */
+export function taskEnqueued(
+  stamp: EventStamp,
+  taskType: string,
+  indexUid: string | null,
+  details: Partial<TaskEnqueuedDetails>,
+  replicationFactor: number,
+  customMetadata: string | null = null,
+): TaskEnqueuedEvent {
   return {
     eventId: `${stamp.writeId}:enqueued`,
     type: 'TaskEnqueued',
@@ -50,7 +65,7 @@ export function indexTaskEnqueued(
     replicationFactor,
     shards: [],
     details: { ...emptyTaskDetails(), ...details },
-    customMetadata: null,
+    customMetadata,
   };
 }
 

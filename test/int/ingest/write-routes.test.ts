@@ -340,6 +340,86 @@ describe('settings', () => {
   });
 });
 
+describe('problems Meilisearch finds when the task runs: 202, then a failed task', () => {
+  const cases: { name: string; path: string; body: unknown; code: string; message: string }[] = [
+    {
+      name: 'missing document id',
+      path: '/indexes/movies/documents',
+      body: [{ id: 1 }, { title: 'x' }],
+      code: 'missing_document_id',
+      message: 'Document doesn\'t have a `id` attribute: `{"title":"x"}`.',
+    },
+    {
+      name: 'invalid document id',
+      path: '/indexes/movies/documents',
+      body: [{ id: 'a b' }],
+      code: 'invalid_document_id',
+      message:
+        'Document identifier `"a b"` is invalid. A document identifier can be of type integer or string, only composed of alphanumeric characters (a-z A-Z 0-9), hyphens (-) and underscores (_), and can not be more than 511 bytes.',
+    },
+    {
+      name: 'other primary key on a keyed index',
+      path: '/indexes/movies/documents?primaryKey=title',
+      body: [{ id: 1, title: 'a' }],
+      code: 'index_primary_key_already_exists',
+      message: 'Index already has a primary key: `id`.',
+    },
+    {
+      name: 'no primary key candidate',
+      path: '/indexes/fresh1/documents?customMetadata=m1',
+      body: [{ title: 'a' }],
+      code: 'index_primary_key_no_candidate_found',
+      message:
+        'The primary key inference failed as the engine did not find any field ending with `id` in its name. Please specify the primary key manually using the `primaryKey` query parameter.',
+    },
+    {
+      name: 'several primary key candidates',
+      path: '/indexes/fresh2/documents',
+      body: [{ id: 1, uid: 2 }],
+      code: 'index_primary_key_multiple_candidates_found',
+      message:
+        "The primary key inference failed as the engine found 2 fields ending with `id` in their names: 'id' and 'uid'. Please specify the primary key manually using the `primaryKey` query parameter.",
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: 202, the task fails with ${c.code} and no document is appended`, async () => {
+      const uid = c.path.split('/')[2] as string;
+      const docsBefore = await totalRecords(cluster.admin, topics().docs(uid, 0));
+      const res = await inject('POST', c.path, c.body);
+      expect(res.statusCode).toBe(202);
+      const enqueued = res.json();
+      expect(enqueued).toMatchObject({ indexUid: uid, status: 'enqueued', type: 'documentAdditionOrUpdate' });
+      const task = await finished(enqueued.taskUid);
+      expect(task).toMatchObject({
+        status: 'failed',
+        details: { receivedDocuments: (c.body as unknown[]).length, indexedDocuments: 0 },
+        error: { code: c.code, message: c.message, type: 'invalid_request' },
+      });
+      if (c.path.includes('customMetadata=m1')) {
+        expect(enqueued.customMetadata).toBe('m1');
+        expect(task.customMetadata).toBe('m1');
+      }
+      // As in Meilisearch, the index exists afterwards even though its first task failed.
+      expect((await cluster.app.inject({ method: 'GET', url: `/indexes/${uid}` })).statusCode).toBe(200);
+      expect(await totalRecords(cluster.admin, topics().docs(uid, 0))).toBe(docsBefore);
+    });
+  }
+
+  it('skipCreation=true on a missing index creates it with its key and succeeds without documents', async () => {
+    const res = await inject('POST', '/indexes/ghost2/documents?skipCreation=true', [{ id: 1 }, { id: 2 }]);
+    expect(res.statusCode).toBe(202);
+    const task = await finished(res.json().taskUid);
+    expect(task).toMatchObject({
+      status: 'succeeded',
+      indexUid: 'ghost2',
+      details: { receivedDocuments: 2, indexedDocuments: 2 },
+    });
+    const index = await cluster.app.inject({ method: 'GET', url: '/indexes/ghost2' });
+    expect(index.json()).toMatchObject({ uid: 'ghost2', primaryKey: 'id' });
+    expect(await totalRecords(cluster.admin, topics().docs('ghost2', 0))).toBe(0);
+  });
+});
+
 describe('bad inputs are rejected before anything is appended', () => {
   const cases: {
     name: string;
@@ -377,53 +457,12 @@ describe('bad inputs are rejected before anything is appended', () => {
       code: 'invalid_content_type',
     },
     {
-      name: 'missing document id',
-      method: 'POST',
-      path: '/indexes/movies/documents',
-      body: [{ id: 1 }, { title: 'x' }],
-      status: 400,
-      code: 'missing_document_id',
-      message: 'Document doesn\'t have a `id` attribute: `{"title":"x"}`.',
-    },
-    {
-      name: 'invalid document id',
-      method: 'POST',
-      path: '/indexes/movies/documents',
-      body: [{ id: 'a b' }],
-      status: 400,
-      code: 'invalid_document_id',
-    },
-    {
       name: 'reserved field',
       method: 'POST',
       path: '/indexes/movies/documents',
       body: [{ id: 1, _miroir_shard: 2 }],
       status: 400,
       code: 'miroir_reserved_field',
-    },
-    {
-      name: 'other primary key on a keyed index',
-      method: 'POST',
-      path: '/indexes/movies/documents?primaryKey=title',
-      body: [{ id: 1, title: 'a' }],
-      status: 400,
-      code: 'index_primary_key_already_exists',
-    },
-    {
-      name: 'no primary key candidate',
-      method: 'POST',
-      path: '/indexes/fresh1/documents',
-      body: [{ title: 'a' }],
-      status: 400,
-      code: 'index_primary_key_no_candidate_found',
-    },
-    {
-      name: 'several primary key candidates',
-      method: 'POST',
-      path: '/indexes/fresh2/documents',
-      body: [{ id: 1, uid: 2 }],
-      status: 400,
-      code: 'index_primary_key_multiple_candidates_found',
     },
     {
       name: 'bad csv delimiter',
@@ -449,14 +488,6 @@ describe('bad inputs are rejected before anything is appended', () => {
       body: JSON.stringify([{ id: 1, blob: 'x'.repeat(250_000) }]),
       status: 413,
       code: 'payload_too_large',
-    },
-    {
-      name: 'skipCreation on a missing index',
-      method: 'POST',
-      path: '/indexes/ghost/documents?skipCreation=true',
-      body: [{ id: 1 }],
-      status: 404,
-      code: 'index_not_found',
     },
     {
       name: 'delete in a missing index',
