@@ -299,12 +299,33 @@ export class QueryMatcher {
     return out;
   }
 
-  private scatterPhrase(match: TermMatch, words: string[], flags: number): void {
+  private scatterPhrase(match: TermMatch, words: string[], flags: number, typo = 0): void {
     const positions = this.phrasePositions(words);
     for (const [doc, starts] of positions) {
       const list = [doc, starts.length, ...starts];
-      this.scatter(match, list, 0, flags);
+      this.scatter(match, list, typo, flags);
     }
+  }
+
+  /**
+   * milli's split_best_frequency: the cut of `word` into two indexed words that most documents
+   * hold side by side (the first such cut on a tie), or null.
+   */
+  private bestSplit(word: string): [string, string] | null {
+    const chars = [...word];
+    let best: [string, string] | null = null;
+    let bestCount = 0;
+    for (let i = 1; i < chars.length; i++) {
+      const left = chars.slice(0, i).join('');
+      const right = chars.slice(i).join('');
+      if (this.index.wordId(left) === undefined || this.index.wordId(right) === undefined) continue;
+      const count = this.phrasePositions([left, right]).size;
+      if (count > bestCount) {
+        best = [left, right];
+        bestCount = count;
+      }
+    }
+    return best;
   }
 
   matchTerm(term: QueryTerm): TermMatch {
@@ -363,6 +384,13 @@ export class QueryMatcher {
         this.scatter(match, index.postings[id] as number[], typos, 0);
         match.matchedWords.set(index.words[id] as string, { typo: typos, flags: 0 });
       }
+    }
+    // Split words ("filesystem" -> "file system") are a one-typo derivation in milli, whatever the
+    // word's typo budget.
+    const split = index.cachedSplit(word, () => this.bestSplit(word));
+    if (split) {
+      this.scatterPhrase(match, split, 0, 1);
+      for (const w of split) if (!match.matchedWords.has(w)) match.matchedWords.set(w, { typo: 1, flags: 0 });
     }
     return match;
   }

@@ -9,7 +9,6 @@ export const POSITION_BITS = 65_536;
 
 const NO_TYPOS = new Uint8Array(0);
 
-
 export class WordIndex {
   private readonly ids = new Map<string, number>();
   readonly words: string[] = [];
@@ -22,6 +21,8 @@ export class WordIndex {
   /** Word ids that became live (new, or back from zero documents) since the last sort. */
   private pendingWords: number[] = [];
   private readonly derivations = new Map<string, { ids: Int32Array; typos: Uint8Array }>();
+  /** Best split of a query word into two adjacent words, per word; depends on postings, so any write drops it. */
+  private readonly splits = new Map<string, [string, string] | null>();
 
   wordId(word: string): number | undefined {
     return this.ids.get(word);
@@ -29,6 +30,7 @@ export class WordIndex {
 
   /** Adds one document's postings: word -> packed positions (ascending). */
   addDocument(doc: number, words: Map<string, number[]>): void {
+    if (this.splits.size > 0) this.splits.clear();
     for (const [word, positions] of words) {
       let id = this.ids.get(word);
       if (id === undefined) {
@@ -51,13 +53,14 @@ export class WordIndex {
 
   /** Drops the postings of `docs` from the given words (the words those documents contained). */
   removeDocuments(docs: Set<number>, words: Iterable<string>): void {
+    if (this.splits.size > 0) this.splits.clear();
     for (const word of words) {
       const id = this.ids.get(word);
       if (id === undefined) continue;
       const list = this.postings[id] as number[];
       const kept: number[] = [];
       let count = 0;
-      for (let i = 0; i < list.length; ) {
+      for (let i = 0; i < list.length;) {
         const doc = list[i] as number;
         const n = list[i + 1] as number;
         if (!docs.has(doc)) {
@@ -82,6 +85,7 @@ export class WordIndex {
     this.sortedDirty = false;
     this.pendingWords = [];
     this.derivations.clear();
+    this.splits.clear();
   }
 
   /** Live words in UTF-16 order (the order typo/prefix walks need). */
@@ -89,7 +93,9 @@ export class WordIndex {
     if (this.sortedDirty) {
       // Merge the batch's new words (sorted alone: the default string sort is UTF-16 order) into
       // the live list, dropping words left without documents: linear in the vocabulary.
-      const fresh = [...new Set(this.pendingWords)].filter((id) => (this.docCounts[id] as number) > 0).map((id) => this.words[id] as string);
+      const fresh = [...new Set(this.pendingWords)]
+        .filter((id) => (this.docCounts[id] as number) > 0)
+        .map((id) => this.words[id] as string);
       fresh.sort();
       const old = this.sortedWords;
       const oldIds = this.sortedIds;
@@ -126,13 +132,27 @@ export class WordIndex {
   }
 
   /** Cached typo derivations (word ids and typo counts) of one query word, computed by `compute` on a miss. */
-  cachedDerivations(key: string, compute: () => { ids: Int32Array; typos: Uint8Array }): { ids: Int32Array; typos: Uint8Array } {
+  cachedDerivations(
+    key: string,
+    compute: () => { ids: Int32Array; typos: Uint8Array },
+  ): { ids: Int32Array; typos: Uint8Array } {
     this.sorted();
     let hit = this.derivations.get(key);
     if (!hit) {
       if (this.derivations.size >= 50_000) this.derivations.clear();
       hit = compute();
       this.derivations.set(key, hit);
+    }
+    return hit;
+  }
+
+  /** The cached split of `word`, computed by `compute` on a miss. */
+  cachedSplit(word: string, compute: () => [string, string] | null): [string, string] | null {
+    let hit = this.splits.get(word);
+    if (hit === undefined) {
+      if (this.splits.size >= 50_000) this.splits.clear();
+      hit = compute();
+      this.splits.set(word, hit);
     }
     return hit;
   }
