@@ -32,6 +32,8 @@ export interface InboxRouterDeps {
   readonly ensureTopic: (spec: TopicSpec) => Promise<boolean>;
   readonly logger: Logger;
   readonly maxWaitTimeMs?: number;
+  /** Delay before following the index list again after a failure (default 1 s). */
+  readonly retryMs?: number;
   readonly metrics?: IngestMetrics;
 }
 
@@ -55,6 +57,7 @@ export function createInboxRouter(deps: InboxRouterDeps): InboxRouter {
   let consumer: PartitionConsumer | undefined;
   let wanted = '';
   let chain: Promise<void> = Promise.resolve();
+  let retryTimer: NodeJS.Timeout | undefined;
   let unsubscribe: (() => void) | undefined;
   let stopped = false;
   const dlqReady = new Set<string>();
@@ -164,7 +167,13 @@ export function createInboxRouter(deps: InboxRouterDeps): InboxRouter {
     });
     chain = run.catch((err: unknown) => {
       wanted = '';
-      logger.error({ err }, 'inbox consumer could not follow the index list');
+      logger.error({ err }, 'inbox consumer could not follow the index list; retrying');
+      // A new index's inbox topic may still be being created: try again shortly.
+      retryTimer ??= setTimeout(() => {
+        retryTimer = undefined;
+        if (!stopped) void reconcile(deps.topology.state()).catch(() => undefined);
+      }, deps.retryMs ?? 1000);
+      retryTimer.unref();
     });
     return run;
   };
@@ -176,6 +185,7 @@ export function createInboxRouter(deps: InboxRouterDeps): InboxRouter {
     },
     async stop() {
       stopped = true;
+      clearTimeout(retryTimer);
       unsubscribe?.();
       await chain;
       await consumer?.stop();

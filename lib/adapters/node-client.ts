@@ -80,7 +80,10 @@ export type Json = Record<string, unknown>;
 export interface WaitForTaskOptions {
   /** Give up (retriable `remote_timeout`) after this long; default 5 minutes. */
   timeoutMs?: number;
-  /** First poll delay; doubles up to `maxIntervalMs`. Defaults 10 ms and 500 ms. */
+  /**
+   * First poll delay; doubles up to `maxIntervalMs`. Defaults 2 ms and 500 ms: a small batch is
+   * done within a few ms, and the indexer's report (and so the client's task) waits on this poll.
+   */
   intervalMs?: number;
   maxIntervalMs?: number;
 }
@@ -117,13 +120,24 @@ export interface NodeClient {
   deleteIndex(uid: string): Promise<EnqueuedTask>;
   updatePrimaryKey(uid: string, primaryKey: string): Promise<EnqueuedTask>;
   /** `POST /documents` (add or replace). `documents` is a JSON array, as bytes or as values. */
-  addDocuments(uid: string, documents: Buffer | readonly unknown[], opts?: { primaryKey?: string | null }): Promise<EnqueuedTask>;
+  addDocuments(
+    uid: string,
+    documents: Buffer | readonly unknown[],
+    opts?: { primaryKey?: string | null },
+  ): Promise<EnqueuedTask>;
   /** `PUT /documents` (add or update: partial merge). */
-  updateDocuments(uid: string, documents: Buffer | readonly unknown[], opts?: { primaryKey?: string | null }): Promise<EnqueuedTask>;
+  updateDocuments(
+    uid: string,
+    documents: Buffer | readonly unknown[],
+    opts?: { primaryKey?: string | null },
+  ): Promise<EnqueuedTask>;
   /** `POST /documents/delete-batch`. */
   deleteDocuments(uid: string, ids: readonly (string | number)[]): Promise<EnqueuedTask>;
   /** `POST /documents/delete` with a filter string or array. */
-  deleteDocumentsByFilter(uid: string, filter: string | readonly (string | readonly string[])[]): Promise<EnqueuedTask>;
+  deleteDocumentsByFilter(
+    uid: string,
+    filter: string | readonly (string | readonly string[])[],
+  ): Promise<EnqueuedTask>;
   /** `DELETE /documents`: every document of the node's index. */
   clearDocuments(uid: string): Promise<EnqueuedTask>;
   getSettings(uid: string): Promise<Json>;
@@ -229,7 +243,8 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onComplete(): void {
     const chunks = this.chunks;
-    const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    const text =
+      chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
     this.end({ status: this.status, text });
   }
 
@@ -245,10 +260,17 @@ export function createNodeClient(opts: NodeClientOptions): NodeClient {
   try {
     origin = new URL(opts.url);
   } catch (cause) {
-    throw miroirError('miroir_invalid_config', `Node \`${opts.nodeId}\` has an invalid url \`${opts.url}\`.`, { cause });
+    throw miroirError(
+      'miroir_invalid_config',
+      `Node \`${opts.nodeId}\` has an invalid url \`${opts.url}\`.`,
+      { cause },
+    );
   }
   if (origin.protocol !== 'http:' && origin.protocol !== 'https:') {
-    throw miroirError('miroir_invalid_config', `Node \`${opts.nodeId}\` url \`${opts.url}\` must use http or https.`);
+    throw miroirError(
+      'miroir_invalid_config',
+      `Node \`${opts.nodeId}\` url \`${opts.url}\` must use http or https.`,
+    );
   }
   // A base path (node behind a reverse proxy under a prefix) is kept in front of every route.
   const basePath = origin.pathname.replace(/\/+$/, '');
@@ -265,9 +287,16 @@ export function createNodeClient(opts: NodeClientOptions): NodeClient {
 
   function transportError(method: string, path: string, err: unknown, timedOut: boolean): MiroirError {
     const what = `${method} ${path} on node \`${nodeId}\``;
-    if (timedOut) return miroirError('remote_timeout', `${what} timed out after ${timeoutMs} ms.`, { retriable: true, cause: err });
+    if (timedOut)
+      return miroirError('remote_timeout', `${what} timed out after ${timeoutMs} ms.`, {
+        retriable: true,
+        cause: err,
+      });
     const reason = err instanceof Error ? err.message : String(err);
-    return miroirError('remote_could_not_send_request', `${what} failed: ${reason}.`, { retriable: true, cause: err });
+    return miroirError('remote_could_not_send_request', `${what} failed: ${reason}.`, {
+      retriable: true,
+      cause: err,
+    });
   }
 
   function request<T>(
@@ -317,15 +346,29 @@ export function createNodeClient(opts: NodeClientOptions): NodeClient {
         parsed = JSON.parse(text);
       } catch (cause) {
         if (status < 400) {
-          throw miroirError('remote_bad_response', `${method} ${path} on node \`${nodeId}\` answered ${status} with a body that is not JSON.`, { retriable: true, cause });
+          throw miroirError(
+            'remote_bad_response',
+            `${method} ${path} on node \`${nodeId}\` answered ${status} with a body that is not JSON.`,
+            { retriable: true, cause },
+          );
         }
       }
     }
     if (status >= 400) {
       const errorBody: NodeErrorBody = isErrorBody(parsed)
-        ? { message: parsed.message, code: parsed.code, type: parsed.type, link: typeof parsed.link === 'string' ? parsed.link : '' }
+        ? {
+            message: parsed.message,
+            code: parsed.code,
+            type: parsed.type,
+            link: typeof parsed.link === 'string' ? parsed.link : '',
+          }
         : // A proxy or a crashed node may answer without a Meilisearch error object.
-          { message: `Node \`${nodeId}\` answered ${status} to ${method} ${path}.`, code: 'remote_bad_response', type: 'system', link: '' };
+          {
+            message: `Node \`${nodeId}\` answered ${status} to ${method} ${path}.`,
+            code: 'remote_bad_response',
+            type: 'system',
+            link: '',
+          };
       throw new NodeApiError(nodeId, status, errorBody);
     }
     return parsed as T;
@@ -333,7 +376,8 @@ export function createNodeClient(opts: NodeClientOptions): NodeClient {
 
   const json = (value: unknown): string => JSON.stringify(value);
   const jsonBody = (value: JsonBody): string => (typeof value === 'string' ? value : JSON.stringify(value));
-  const documentsBody = (documents: Buffer | readonly unknown[]): Buffer | string => (Buffer.isBuffer(documents) ? documents : json(documents));
+  const documentsBody = (documents: Buffer | readonly unknown[]): Buffer | string =>
+    Buffer.isBuffer(documents) ? documents : json(documents);
   const pkQuery = (primaryKey: string | null | undefined): Record<string, string> | undefined =>
     primaryKey === undefined || primaryKey === null ? undefined : { primaryKey };
 
@@ -362,35 +406,52 @@ export function createNodeClient(opts: NodeClientOptions): NodeClient {
     getIndex: (uid) => request('GET', pathOf('indexes', uid)),
     deleteIndex: (uid) => request('DELETE', pathOf('indexes', uid)),
     updatePrimaryKey: (uid, primaryKey) => request('PATCH', pathOf('indexes', uid), json({ primaryKey })),
-    addDocuments: (uid, documents, o) => request('POST', pathOf('indexes', uid, 'documents'), documentsBody(documents), pkQuery(o?.primaryKey)),
-    updateDocuments: (uid, documents, o) => request('PUT', pathOf('indexes', uid, 'documents'), documentsBody(documents), pkQuery(o?.primaryKey)),
-    deleteDocuments: (uid, ids) => request('POST', `${pathOf('indexes', uid, 'documents')}/delete-batch`, json(ids)),
-    deleteDocumentsByFilter: (uid, filter) => request('POST', `${pathOf('indexes', uid, 'documents')}/delete`, json({ filter })),
+    addDocuments: (uid, documents, o) =>
+      request('POST', pathOf('indexes', uid, 'documents'), documentsBody(documents), pkQuery(o?.primaryKey)),
+    updateDocuments: (uid, documents, o) =>
+      request('PUT', pathOf('indexes', uid, 'documents'), documentsBody(documents), pkQuery(o?.primaryKey)),
+    deleteDocuments: (uid, ids) =>
+      request('POST', `${pathOf('indexes', uid, 'documents')}/delete-batch`, json(ids)),
+    deleteDocumentsByFilter: (uid, filter) =>
+      request('POST', `${pathOf('indexes', uid, 'documents')}/delete`, json({ filter })),
     clearDocuments: (uid) => request('DELETE', pathOf('indexes', uid, 'documents')),
     getSettings: (uid) => request('GET', pathOf('indexes', uid, 'settings')),
     updateSettings: (uid, settings) => request('PATCH', pathOf('indexes', uid, 'settings'), json(settings)),
     getTask,
     async waitForTask(taskUid, o = {}) {
       const deadline = Date.now() + (o.timeoutMs ?? 300_000);
-      let interval = o.intervalMs ?? 10;
+      let interval = o.intervalMs ?? 2;
       const maxInterval = o.maxIntervalMs ?? 500;
       for (;;) {
         const task = await getTask(taskUid);
         if (TERMINAL.has(task.status)) return task;
         const left = deadline - Date.now();
         if (left <= 0) {
-          throw miroirError('remote_timeout', `Task ${taskUid} on node \`${nodeId}\` is still ${task.status} after ${o.timeoutMs ?? 300_000} ms.`, { retriable: true });
+          throw miroirError(
+            'remote_timeout',
+            `Task ${taskUid} on node \`${nodeId}\` is still ${task.status} after ${o.timeoutMs ?? 300_000} ms.`,
+            { retriable: true },
+          );
         }
         await delay(Math.min(interval, left));
         interval = Math.min(interval * 2, maxInterval);
       }
     },
-    search: (uid, body, o) => request('POST', searchPath(uid, 'search'), jsonBody(body), undefined, o?.signal),
+    search: (uid, body, o) =>
+      request('POST', searchPath(uid, 'search'), jsonBody(body), undefined, o?.signal),
     multiSearch: (body, o) => request('POST', '/multi-search', jsonBody(body), undefined, o?.signal),
-    facetSearch: (uid, body, o) => request('POST', searchPath(uid, 'facet-search'), jsonBody(body), undefined, o?.signal),
+    facetSearch: (uid, body, o) =>
+      request('POST', searchPath(uid, 'facet-search'), jsonBody(body), undefined, o?.signal),
     getDocument: (uid, id, o) =>
-      request('GET', pathOf('indexes', uid, 'documents', id), undefined, o?.fields === undefined ? undefined : { fields: o.fields.join(',') }, o?.signal),
-    fetchDocuments: (uid, body, o) => request('POST', `${pathOf('indexes', uid, 'documents')}/fetch`, jsonBody(body), undefined, o?.signal),
+      request(
+        'GET',
+        pathOf('indexes', uid, 'documents', id),
+        undefined,
+        o?.fields === undefined ? undefined : { fields: o.fields.join(',') },
+        o?.signal,
+      ),
+    fetchDocuments: (uid, body, o) =>
+      request('POST', `${pathOf('indexes', uid, 'documents')}/fetch`, jsonBody(body), undefined, o?.signal),
     indexStats: (uid, o) => request('GET', pathOf('indexes', uid, 'stats'), undefined, undefined, o?.signal),
     stats: () => request('GET', '/stats'),
     version: () => request('GET', '/version'),
