@@ -318,7 +318,12 @@ export class QueryMatcher {
     for (let i = 1; i < chars.length; i++) {
       const left = chars.slice(0, i).join('');
       const right = chars.slice(i).join('');
-      if (this.index.wordId(left) === undefined || this.index.wordId(right) === undefined) continue;
+      const l = this.index.wordId(left);
+      const r = this.index.wordId(right);
+      if (l === undefined || r === undefined) continue;
+      // A cut whose rarer word is in no more documents than the best pair so far cannot win.
+      if (Math.min(this.index.docCounts[l] as number, this.index.docCounts[r] as number) <= bestCount)
+        continue;
       const count = this.phrasePositions([left, right]).size;
       if (count > bestCount) {
         best = [left, right];

@@ -28,12 +28,13 @@ export const HARD_GAP = 8;
 export const MAX_POSITION = 65_535;
 const MAX_WORD_LENGTH = 255;
 
-// charabia's default separators are, for the BMP Latin range, exactly Unicode's punctuation (P*)
-// and space (Z*) classes plus line breaks; symbols such as `$ + < = > ^ ` | ~ °` stay in words.
+// charabia's default separators are, for the BMP Latin range, Unicode's punctuation (P*) and space
+// (Z*) classes plus line breaks and the backtick (Meilisearch 1.50 matches `process` in
+// "`process.hrtime`"); other symbols such as `$ + < = > ^ | ~ °` stay in words.
 const SEPARATOR_TABLE = new Uint8Array(65_536);
 {
   // eslint-disable-next-line no-control-regex -- vertical tab and form feed separate words too
-  const sep = /[\p{P}\p{Z}\n\r\t\u000b\u000c\u0085]/u;
+  const sep = /[\p{P}\p{Z}\n\r\t\u000b\u000c\u0085`]/u;
   for (let cp = 0; cp < 65_536; cp++) {
     if (cp >= 0xd800 && cp <= 0xdfff) continue;
     if (sep.test(String.fromCharCode(cp))) SEPARATOR_TABLE[cp] = 1;
@@ -42,10 +43,22 @@ const SEPARATOR_TABLE = new Uint8Array(65_536);
 // charabia's CONTEXT_SEPARATORS for Latin and general punctuation. `:` is listed there in some
 // charabia releases, but Meilisearch's ranking snapshots ("returns: Part 1") show it soft, so it
 // stays soft here; `.` and `,` are hard only when followed by a space.
-const HARD_SEPARATORS = new Set([...'!;?¡§¶¿\u037e․‥…※‼‽⁇⁈⁉⁏⁖⁚⸘⸮⹁、。︐︑︒︓︔︕︖︙︰﹅﹐﹑﹒﹔﹕﹖﹗！，．：；？｡､'].map((c) => c.charCodeAt(0)));
+const HARD_SEPARATORS = new Set(
+  [...'!;?¡§¶¿\u037e․‥…※‼‽⁇⁈⁉⁏⁖⁚⸘⸮⹁、。︐︑︒︓︔︕︖︙︰﹅﹐﹑﹒﹔﹕﹖﹗！，．：；？｡､'].map((c) =>
+    c.charCodeAt(0),
+  ),
+);
 
 function isSpace(code: number): boolean {
-  return code === 32 || code === 9 || code === 10 || code === 13 || code === 0xa0 || (code >= 0x2000 && code <= 0x200a) || code === 0x3000;
+  return (
+    code === 32 ||
+    code === 9 ||
+    code === 10 ||
+    code === 13 ||
+    code === 0xa0 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x3000
+  );
 }
 
 export class Tokenizer {
@@ -57,8 +70,12 @@ export class Tokenizer {
   constructor(config: TokenizerConfig) {
     this.stopWords = new Set(config.stopWords.map(decomposeWord));
     // Longest first, so "::" wins over ":".
-    this.customSeparators = [...config.separatorTokens].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
-    this.nonSeparators = new Set(config.nonSeparatorTokens.filter((s) => s.length === 1).map((s) => s.charCodeAt(0)));
+    this.customSeparators = [...config.separatorTokens]
+      .filter((s) => s.length > 0)
+      .sort((a, b) => b.length - a.length);
+    this.nonSeparators = new Set(
+      config.nonSeparatorTokens.filter((s) => s.length === 1).map((s) => s.charCodeAt(0)),
+    );
     this.dictionary = [...config.dictionary].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
   }
 
@@ -115,7 +132,8 @@ export class Tokenizer {
       else {
         i++;
         while (i < n) {
-          if (hasCustom ? this.separatorLength(text, i) > 0 : SEPARATOR_TABLE[text.charCodeAt(i)] === 1) break;
+          if (hasCustom ? this.separatorLength(text, i) > 0 : SEPARATOR_TABLE[text.charCodeAt(i)] === 1)
+            break;
           if (hasDictionary && this.dictionaryMatch(text, i) > 0) break;
           i++;
         }
