@@ -2,7 +2,7 @@
 // model (indexes with their shard layout and client settings, nodes, replica groups, aliases).
 // Pure `{ name, version, initialState, evolve }`; every record is applied at most once (offset
 // guard) and every event is itself idempotent, so replays and duplicates converge.
-import type { ControlEvent } from './events/control-events.ts';
+import type { ControlEvent, IndexSwap } from './events/control-events.ts';
 import type { NodeState, TopologyIndex, TopologyNode, TopologySpec } from './topology.ts';
 
 /** One consumed record of the control topic. */
@@ -42,6 +42,12 @@ export interface IndexRecord {
   readonly generation: number;
   /** Name of the index on every node: one per generation, so a recreated index never sees old data. */
   readonly nodeIndexUid: string;
+  /**
+   * Uid the generation was created under: its document topic is `docs.<logUid>.g<generation>`.
+   * Equal to `uid` until a swap or rename gives the generation another client uid; topics and node
+   * indexes never move, only the client uid that names them does. Absent means `uid`.
+   */
+  readonly logUid?: string;
   /** The client's settings: every key it set, resets removed (Meilisearch PATCH semantics). */
   readonly settings: Readonly<Record<string, unknown>>;
   /** Uid of the task of the last settings change; 0 while the settings are the defaults. */
@@ -172,6 +178,8 @@ function applyEvent(state: TopologyState, event: ControlEvent, rf: number, offse
       // retired generation (its topic and node indexes still hold the deleted documents).
       const retired = state.retiredGenerations[event.indexUid];
       if (retired !== undefined && event.generation <= retired) return state;
+      // Nor may it reuse a generation that a swap or rename handed to another client uid.
+      if (event.generation <= lastLiveGeneration(state, event.indexUid)) return state;
       const index: IndexRecord = {
         uid: event.indexUid,
         primaryKey: event.primaryKey,
@@ -198,10 +206,14 @@ function applyEvent(state: TopologyState, event: ControlEvent, rf: number, offse
       if (index === undefined) return state;
       const { [event.indexUid]: _removed, ...indexes } = state.indexes;
       const span = state.lastCreation[event.indexUid];
+      const logUid = index.logUid ?? index.uid;
       return {
         ...state,
         indexes,
-        retiredGenerations: { ...state.retiredGenerations, [event.indexUid]: index.generation },
+        retiredGenerations: {
+          ...state.retiredGenerations,
+          [logUid]: Math.max(index.generation, state.retiredGenerations[logUid] ?? -1),
+        },
         ...(span !== undefined
           ? { lastCreation: { ...state.lastCreation, [event.indexUid]: { ...span, deletedOffset: offset } } }
           : {}),
@@ -273,7 +285,91 @@ function applyEvent(state: TopologyState, event: ControlEvent, rf: number, offse
       const { [event.alias]: _alias, ...aliases } = state.aliases;
       return { ...state, aliases };
     }
+    case 'IndexesSwapped':
+      return applySwaps(state, event.swaps, event.timestamp, offset);
   }
+}
+
+/** Highest generation of a live index whose topics carry `logUid`; -1 when none. */
+function lastLiveGeneration(state: TopologyState, logUid: string): number {
+  let last = -1;
+  for (const index of Object.values(state.indexes))
+    if ((index.logUid ?? index.uid) === logUid) last = Math.max(last, index.generation);
+  return last;
+}
+
+/**
+ * Whether a swap can apply to `state`, with Meilisearch's task error when not: every swapped index
+ * exists, a renamed index exists and its new uid does not. Ingest checks this on its own projection
+ * before appending; the projection checks it again, so a swap that lost a race changes nothing.
+ */
+export function swapProblem(
+  state: TopologyState,
+  swaps: readonly IndexSwap[],
+): { code: 'index_not_found' | 'index_already_exists'; message: string } | null {
+  const missing = swaps
+    .flatMap((s) => (s.rename ? [s.indexes[0]] : s.indexes))
+    .filter((uid) => state.indexes[uid] === undefined);
+  if (missing.length > 0)
+    return {
+      code: 'index_not_found',
+      message:
+        missing.length === 1
+          ? `Index \`${missing[0]}\` not found.`
+          : `Indexes ${missing.map((uid) => `\`${uid}\``).join(', ')} not found.`,
+    };
+  for (const swap of swaps) {
+    const [from, to] = swap.indexes;
+    if (swap.rename && state.indexes[to] !== undefined)
+      return {
+        code: 'index_already_exists',
+        message: `Cannot rename \`${from}\` to \`${to}\` as the index already exists. Hint: You can remove \`${to}\` first and then do your remove.`,
+      };
+  }
+  return null;
+}
+
+/**
+ * Swaps exchange the records of two client uids (everything but the uid itself: generation, topics,
+ * node index, settings); a rename moves one record to a free uid, which then reads as deleted at
+ * this offset. All pairs apply together or, when one cannot, none does.
+ */
+function applySwaps(
+  state: TopologyState,
+  swaps: readonly IndexSwap[],
+  timestamp: number,
+  offset: number,
+): TopologyState {
+  if (swaps.length === 0 || swapProblem(state, swaps) !== null) return state;
+  const indexes: Record<string, IndexRecord> = { ...state.indexes };
+  const lastCreation: Record<string, IndexCreationSpan> = { ...state.lastCreation };
+  const moved = (record: IndexRecord, uid: string): IndexRecord => ({
+    ...record,
+    uid,
+    logUid: record.logUid ?? record.uid,
+    updatedAt: Math.max(record.updatedAt, timestamp),
+  });
+  for (const swap of swaps) {
+    const [a, b] = swap.indexes;
+    const recordA = indexes[a] as IndexRecord;
+    const spanA = lastCreation[a];
+    if (swap.rename) {
+      indexes[b] = moved(recordA, b);
+      delete indexes[a];
+      if (spanA !== undefined) {
+        lastCreation[b] = spanA;
+        lastCreation[a] = { ...spanA, deletedOffset: offset };
+      }
+      continue;
+    }
+    const recordB = indexes[b] as IndexRecord;
+    const spanB = lastCreation[b];
+    indexes[a] = moved(recordB, a);
+    indexes[b] = moved(recordA, b);
+    if (spanA !== undefined) lastCreation[b] = spanA;
+    if (spanB !== undefined) lastCreation[a] = spanB;
+  }
+  return { ...state, indexes, lastCreation };
 }
 
 export function createTopologyProjection(options: TopologyProjectionOptions): TopologyProjection {
@@ -291,7 +387,8 @@ export function createTopologyProjection(options: TopologyProjectionOptions): To
   return {
     name: 'topology',
     // 2: creations carrying a retired generation are ignored; creation and deletion offsets are kept.
-    version: 2,
+    // 3: swaps and renames (`IndexesSwapped`); retired generations are kept per log uid.
+    version: 3,
     initialState,
     evolve(state, record) {
       // A record at or below the folded offset was already applied: at-least-once delivery is harmless.
@@ -330,9 +427,9 @@ export function creationOutcome(
 
 /** Generation a new index `uid` gets: one past the last generation it ever had. */
 export function nextGeneration(state: TopologyState, uid: string): number {
-  const live = state.indexes[uid]?.generation;
-  const retired = state.retiredGenerations[uid];
-  const last = Math.max(live ?? -1, retired ?? -1);
+  // Topics are named by log uid and generation: skip every generation a live index (possibly
+  // renamed or swapped to another client uid) or a deleted one used under this uid.
+  const last = Math.max(lastLiveGeneration(state, uid), state.retiredGenerations[uid] ?? -1);
   return last + 1;
 }
 
@@ -354,6 +451,7 @@ export function topologySpecOf(state: TopologyState): TopologySpec {
     generation: index.generation,
     state: 'active',
     nodeIndexUid: index.nodeIndexUid,
+    ...((index.logUid ?? index.uid) !== index.uid ? { logUid: index.logUid } : {}),
     ...(Object.keys(index.unready).length > 0 ? { unready: index.unready } : {}),
   }));
   return { groups: state.groups.map((id) => ({ id, state: 'active' })), nodes, indexes };

@@ -48,6 +48,11 @@ export interface TopologyIndex {
   /** The index's name on the nodes (differs from `uid` once an index was deleted and re-created). */
   readonly nodeIndexUid?: string;
   /**
+   * Uid the generation was created under, which names its document topic
+   * (`docs.<logUid>.g<generation>`); differs from `uid` after a swap or rename. Absent means `uid`.
+   */
+  readonly logUid?: string;
+  /**
    * Shards a node owns but has not caught up on yet (assigned, not ready), by node id: such a
    * replica takes writes but serves no reads. Absent means every owner is ready.
    */

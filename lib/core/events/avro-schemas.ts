@@ -286,6 +286,33 @@ export const EVENT_SCHEMAS: readonly EventSchemaEntry[] = [
     version: 1,
     schema: eventRecord('AliasRemoved', 'An alias removed.', CLUSTER_CONTROL, [field('alias', 'string')]),
   },
+  {
+    type: 'IndexesSwapped',
+    version: 1,
+    schema: eventRecord(
+      'IndexesSwapped',
+      'Indexes exchanged their uids, or an index was renamed, all at this record.',
+      CLUSTER_CONTROL,
+      [
+        field(
+          'swaps',
+          arrayOf({
+            type: 'record',
+            name: 'IndexSwap',
+            fields: [
+              field('indexes', arrayOf('string'), 'The two index uids of the pair.'),
+              field(
+                'rename',
+                'boolean',
+                'The first index takes the uid of the second, which does not exist.',
+              ),
+            ],
+          }),
+          'Pairs swapped, in the order the client gave them.',
+        ),
+      ],
+    ),
+  },
   // ---- tasks ----
   {
     type: 'TaskEnqueued',
@@ -360,6 +387,20 @@ export const EVENT_SCHEMAS: readonly EventSchemaEntry[] = [
       TASK,
       countFields(),
     ),
+  },
+  {
+    type: 'TaskCanceled',
+    version: 1,
+    schema: eventRecord('TaskCanceled', 'A taskCancelation task canceled this task.', TASK, [
+      field('canceledBy', 'long', 'Uid of the taskCancelation task.'),
+    ]),
+  },
+  {
+    type: 'TaskDeleted',
+    version: 1,
+    schema: eventRecord('TaskDeleted', 'A taskDeletion task deleted this task.', TASK, [
+      field('deletedBy', 'long', 'Uid of the taskDeletion task.'),
+    ]),
   },
 ];
 

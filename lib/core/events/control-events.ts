@@ -79,6 +79,22 @@ export interface AliasRemovedEvent extends EventEnvelope<'AliasRemoved'> {
   alias: string;
 }
 
+/** One pair of an index swap: `indexes` exchange their contents, or the first is renamed to the second. */
+export interface IndexSwap {
+  indexes: [string, string];
+  /** Meilisearch's `rename`: the second index must not exist; the first takes its uid. */
+  rename: boolean;
+}
+
+/**
+ * Indexes exchanged their uids atomically (`POST /swap-indexes`), or one index was renamed
+ * (`PATCH /indexes/{uid}` with `uid`, or a swap with `rename`). Every process switches at this
+ * record: the client uids map to the other generations (topics and node indexes stay where they are).
+ */
+export interface IndexesSwappedEvent extends EventEnvelope<'IndexesSwapped'> {
+  swaps: IndexSwap[];
+}
+
 export type ControlEvent =
   | IndexCreatedEvent
   | IndexDeletedEvent
@@ -91,7 +107,8 @@ export type ControlEvent =
   | ShardAssignedEvent
   | ShardReadyEvent
   | AliasSetEvent
-  | AliasRemovedEvent;
+  | AliasRemovedEvent
+  | IndexesSwappedEvent;
 
 export const CONTROL_EVENT_TYPES = [
   'IndexCreated',
@@ -106,4 +123,5 @@ export const CONTROL_EVENT_TYPES = [
   'ShardReady',
   'AliasSet',
   'AliasRemoved',
+  'IndexesSwapped',
 ] as const satisfies readonly ControlEvent['type'][];

@@ -82,8 +82,34 @@ export interface TaskSucceededEvent extends EventEnvelope<'TaskSucceeded'>, Task
   taskUid: number;
 }
 
+/**
+ * A `taskCancelation` task canceled this task (`taskUid`). Only a task still enqueued or processing
+ * when the record is folded becomes `canceled`; for any other the record changes nothing.
+ */
+export interface TaskCanceledEvent extends EventEnvelope<'TaskCanceled'> {
+  taskUid: number;
+  /** Uid of the `taskCancelation` task. */
+  canceledBy: number;
+}
+
+/**
+ * A `taskDeletion` task deleted this task (`taskUid`) from the task list. Only a final task is
+ * deleted; for a task still enqueued or processing the record changes nothing.
+ */
+export interface TaskDeletedEvent extends EventEnvelope<'TaskDeleted'> {
+  taskUid: number;
+  /** Uid of the `taskDeletion` task. */
+  deletedBy: number;
+}
+
 export type TaskEvent =
-  TaskEnqueuedEvent | TaskShardAppliedEvent | TaskShardFailedEvent | TaskFailedEvent | TaskSucceededEvent;
+  | TaskEnqueuedEvent
+  | TaskShardAppliedEvent
+  | TaskShardFailedEvent
+  | TaskFailedEvent
+  | TaskSucceededEvent
+  | TaskCanceledEvent
+  | TaskDeletedEvent;
 
 export const TASK_EVENT_TYPES = [
   'TaskEnqueued',
@@ -91,4 +117,6 @@ export const TASK_EVENT_TYPES = [
   'TaskShardFailed',
   'TaskFailed',
   'TaskSucceeded',
+  'TaskCanceled',
+  'TaskDeleted',
 ] as const satisfies readonly TaskEvent['type'][];

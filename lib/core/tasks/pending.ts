@@ -5,7 +5,7 @@
 import type { TaskState } from './task-projection.ts';
 
 export function isFinalTask(state: TaskState): boolean {
-  return state.status === 'succeeded' || state.status === 'failed';
+  return state.status === 'succeeded' || state.status === 'failed' || state.status === 'canceled';
 }
 
 /** Uids of the non-final tasks of `indexUid` enqueued before `beforeUid`, ascending. */

@@ -33,7 +33,7 @@ export interface ShardApplyMark {
   readonly deletedDocuments: number | null;
 }
 
-export type TaskStateStatus = 'enqueued' | 'processing' | 'succeeded' | 'failed';
+export type TaskStateStatus = 'enqueued' | 'processing' | 'succeeded' | 'failed' | 'canceled';
 
 /** Plain data (JSON-serializable), so stores such as Redis can keep it as is. */
 export interface TaskState {
@@ -51,6 +51,10 @@ export interface TaskState {
     readonly indexedDocuments: number | null;
     readonly deletedDocuments: number | null;
   } | null;
+  /** Uid of the `taskCancelation` task that canceled it (absent in states stored before cancelation existed). */
+  readonly canceledBy?: number | null;
+  /** Uid of the `taskDeletion` task that deleted it: a deleted task is kept as a tombstone, never shown. */
+  readonly deletedBy?: number | null;
 }
 
 export interface TaskProjection {
@@ -64,7 +68,7 @@ export interface TaskProjection {
 }
 
 function isTerminal(state: TaskState): boolean {
-  return state.status === 'succeeded' || state.status === 'failed';
+  return state.status === 'succeeded' || state.status === 'failed' || state.status === 'canceled';
 }
 
 function blank(uid: number): TaskState {
@@ -146,12 +150,24 @@ function evolve(current: TaskState | null, record: TaskLogRecord): TaskState {
         error: null,
         outcome: { indexedDocuments: event.indexedDocuments, deletedDocuments: event.deletedDocuments },
       });
+    case 'TaskCanceled': {
+      // Only an open task is canceled; one that finished first keeps its outcome (Meilisearch's
+      // cancelation also leaves finished tasks alone). A canceled task counts no documents.
+      if (isTerminal(state)) return state;
+      const canceled = finish(state, event.timestamp, { status: 'canceled', error: null, outcome: null });
+      return { ...canceled, canceledBy: event.canceledBy };
+    }
+    case 'TaskDeleted':
+      // Only final tasks are deleted; the first deletion wins and the tombstone absorbs later records.
+      if (!isTerminal(state) || state.deletedBy != null) return state;
+      return { ...state, deletedBy: event.deletedBy };
   }
 }
 
 export const taskProjection: TaskProjection = {
   name: 'tasks',
-  version: 1,
+  // 2: TaskCanceled and TaskDeleted.
+  version: 2,
   initialState: null,
   keyOf: (record) => (record.event.type === 'TaskEnqueued' ? record.offset : record.event.taskUid),
   evolve,

@@ -5,7 +5,7 @@ import { miroirError } from '../errors.ts';
 import type { ErrorCode } from '../errors.ts';
 import { TASK_STATUSES, TASK_TYPES, type TaskStatus, type TaskType, type TaskView } from './task-kinds.ts';
 import type { TaskState, TaskTable } from './task-projection.ts';
-import { renderTask } from './task-view.ts';
+import { isDeletedTask, renderTask } from './task-view.ts';
 
 /** Meilisearch's default page size for task lists. */
 export const DEFAULT_TASK_LIMIT = 20;
@@ -313,13 +313,13 @@ function within(value: number | null, after: number | null, before: number | nul
 
 function matches(state: TaskState, query: TasksQuery): boolean {
   const enqueued = state.enqueued;
-  if (enqueued === null) return false;
+  if (enqueued === null || isDeletedTask(state)) return false;
   const batchUid = state.startedAt === null ? null : state.uid;
   return (
     (query.uids === null || query.uids.includes(state.uid)) &&
     (query.batchUids === null || (batchUid !== null && query.batchUids.includes(batchUid))) &&
-    // Miroir never cancels tasks, so a canceledBy filter matches nothing.
-    query.canceledBy === null &&
+    (query.canceledBy === null ||
+      (state.canceledBy != null && query.canceledBy.includes(state.canceledBy))) &&
     (query.types === null || query.types.includes(enqueued.type as TaskType)) &&
     (query.statuses === null || query.statuses.includes(state.status)) &&
     (query.indexUids === null ||

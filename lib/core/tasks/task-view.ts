@@ -136,10 +136,15 @@ export function taskDetails(state: TaskState, enqueued: EnqueuedTask): Record<st
   }
 }
 
-/** The Meilisearch task object of a task, or null when its `TaskEnqueued` was never seen. */
+/** A task a `taskDeletion` removed: kept in the table as a tombstone, answered as not found. */
+export function isDeletedTask(state: TaskState): boolean {
+  return state.deletedBy !== undefined && state.deletedBy !== null;
+}
+
+/** The Meilisearch task object of a task, or null when its `TaskEnqueued` was never seen or it was deleted. */
 export function renderTask(state: TaskState): TaskView | null {
   const enqueued = state.enqueued;
-  if (enqueued === null) return null;
+  if (enqueued === null || isDeletedTask(state)) return null;
   const details = taskDetails(state, enqueued);
   const view: TaskView = {
     uid: state.uid,
@@ -148,7 +153,7 @@ export function renderTask(state: TaskState): TaskView | null {
     indexUid: enqueued.indexUid,
     status: state.status,
     type: enqueued.type,
-    canceledBy: null,
+    canceledBy: state.canceledBy ?? null,
     ...(details === undefined ? {} : { details }),
     error:
       state.error === null

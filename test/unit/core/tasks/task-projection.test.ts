@@ -31,7 +31,7 @@ function statusOf(records: readonly TaskLogRecord[], uid: number): string | unde
 
 describe('task projection', () => {
   it('is a named, versioned projection whose key is the TaskEnqueued offset or the event task uid', () => {
-    expect(taskProjection).toMatchObject({ name: 'tasks', version: 1, initialState: null });
+    expect(taskProjection).toMatchObject({ name: 'tasks', version: 2, initialState: null });
     expect(taskProjection.keyOf(enqueued({ uid: 17 }))).toBe(17);
     expect(taskProjection.keyOf(applied(17, 0, 'n1', 0, T0))).toBe(17);
   });
