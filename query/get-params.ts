@@ -31,8 +31,8 @@ const SEARCH_PARAMS = {
   matchingStrategy: 'string',
   attributesToSearchOn: 'list',
   hybridEmbedder: 'string',
-  hybridSemanticRatio: 'float',
-  rankingScoreThreshold: 'float',
+  hybridSemanticRatio: 'ratio',
+  rankingScoreThreshold: 'ratio',
   locales: 'list',
   personalizeUserContext: 'string',
   useNetwork: 'bool',
@@ -49,7 +49,7 @@ const DOCUMENTS_PARAMS = {
   useNetwork: 'bool',
 } as const;
 
-type Kind = 'string' | 'usize' | 'bool' | 'float' | 'floats' | 'list' | 'filter' | 'sort';
+type Kind = 'string' | 'usize' | 'bool' | 'float' | 'ratio' | 'floats' | 'list' | 'filter' | 'sort';
 
 const camelToSnake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -118,6 +118,16 @@ function convert(
         const value = Number(raw);
         if (raw.trim() === '' || !Number.isFinite(value))
           throw invalid(`could not parse \`${raw}\` as a float`);
+        out[key] = value;
+        break;
+      }
+      case 'ratio': {
+        // A float in [0, 1]; Meilisearch names the body field (`semanticRatio`) whatever went wrong.
+        const value = Number(raw);
+        if (raw.trim() === '' || !(value >= 0 && value <= 1)) {
+          const name = key === 'hybridSemanticRatio' ? 'semanticRatio' : key;
+          throw invalid(`the value of \`${name}\` is invalid, expected a float between \`0.0\` and \`1.0\`.`);
+        }
         out[key] = value;
         break;
       }

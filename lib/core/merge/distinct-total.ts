@@ -35,12 +35,15 @@ function patternMatches(pattern: string, field: string): boolean {
 
 /**
  * The distinct field when shards can count its values (a facet distribution needs a filterable
- * field): always for the request's `distinct`, which nodes accept only when filterable; for the
- * `distinctAttribute` setting, when the index's filterable rules cover it.
+ * field): when the index's filterable rules cover it. A request's `distinct` is accepted by nodes
+ * only when filterable, so without known rules it is trusted; one the rules do not cover is sent
+ * as is, and the node answers Meilisearch's own `invalid_search_distinct` (asking for its facet
+ * would make a node report `invalid_search_facets` first).
  */
 export function countableDistinctField(request: SearchRequest, ctx: MergeContext): string | null {
   const field = distinctFieldOf(request, ctx);
-  if (field === null || typeof request.distinct === 'string') return field;
+  if (field === null) return null;
+  if (typeof request.distinct === 'string' && ctx.filterableAttributes === undefined) return field;
   const rules = ctx.filterableAttributes ?? [];
   const covered = rules.some((rule) => {
     if (typeof rule === 'string') return patternMatches(rule, field);

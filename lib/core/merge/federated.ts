@@ -107,8 +107,8 @@ export function validateFederatedRequest(request: FederatedSearchRequest): void 
   const federation = request.federation;
   readCount(federation.offset, 'federation.offset', 'invalid_search_offset');
   readCount(federation.limit, 'federation.limit', 'invalid_search_limit');
-  readCount(federation.page, 'federation.page', 'invalid_search_page');
-  readCount(federation.hitsPerPage, 'federation.hitsPerPage', 'invalid_search_hits_per_page');
+  readCount(federation.page, 'federation.page', 'invalid_search_page', true);
+  readCount(federation.hitsPerPage, 'federation.hitsPerPage', 'invalid_search_hits_per_page', true);
   request.queries.forEach((query, position) => {
     if (typeof query?.indexUid !== 'string')
       throw miroirError('missing_index_uid', `Missing field \`indexUid\` inside \`.queries[${position}]\``);
@@ -144,6 +144,7 @@ export function validateFederatedRequest(request: FederatedSearchRequest): void 
       federation.mergeFacets.maxValuesPerFacet,
       'federation.mergeFacets.maxValuesPerFacet',
       'invalid_multi_search_max_values_per_facet',
+      true,
     );
   }
 }

@@ -15,7 +15,7 @@ export { mergeFacetSearch } from './facet-search.ts';
 export type { FacetHit, FacetSearchRequest, FacetSearchResponseBody } from './facet-search.ts';
 export { mergeDocumentLists, planShardDocumentsRequest } from './documents.ts';
 export type { DocumentsRequest, DocumentsResponseBody } from './documents.ts';
-export { mergeStats } from './stats.ts';
+export { averageDocumentSize, mergeStats } from './stats.ts';
 export type { IndexStatsBody } from './stats.ts';
 export { mergeFederatedSearch, planFederatedQueries, validateFederatedRequest } from './federated.ts';
 export type {

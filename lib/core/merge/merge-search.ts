@@ -1,6 +1,7 @@
 // Merges the shard answers of one search into the body one node holding every document would
 // return: hits in global order (ties: shard, then the shard's own order), pagination applied after
-// the merge, totals summed and capped, facets summed, distinct across shards, merge-only fields removed.
+// the merge, totals summed (uncapped, as Meilisearch 1.50 reports them), facets summed, distinct
+// across shards, merge-only fields removed.
 import { miroirError } from '#core/errors.ts';
 import { DistinctFilter } from './distinct.ts';
 import {
@@ -23,7 +24,6 @@ import { ScoreMerger } from './score-merge.ts';
 import { facetValuesOf } from './sort-values.ts';
 import {
   DEFAULT_MAX_TOTAL_HITS,
-  NODE_MAX_TOTAL_HITS,
   type Hit,
   type MergeContext,
   type SearchRequest,
@@ -175,7 +175,11 @@ function rankDistinct(
     for (const answer of answers) {
       const hits = answer.body.hits;
       const last = hits[hits.length - 1];
-      if (hits.length >= end && last !== undefined && ranker.compare(ranker.key(last, answer.shard), cut) <= 0)
+      if (
+        hits.length >= end &&
+        last !== undefined &&
+        ranker.compare(ranker.key(last, answer.shard), cut) <= 0
+      )
         cutInside.add(answer.shard);
     }
   }
@@ -236,7 +240,8 @@ export function mergeSearchResults(
       ? pageModeDistinctTotal(shardResponses, field)
       : offsetModeDistinctTotal(shardResponses, field, walk, window.skip, window.take);
   }
-  const hitCount = Math.min(exact ?? Math.max(0, summed - dropped), maxTotalHits);
+  // Meilisearch 1.50 caps the hits at maxTotalHits, never the count.
+  const hitCount = exact ?? Math.max(0, summed - dropped);
 
   const byShard = [...shardResponses].sort((a, b) => a.shard - b.shard);
   const body: SearchResponseBody = {
@@ -250,13 +255,6 @@ export function mergeSearchResults(
   Object.assign(body, paginationFields(window, hitCount));
 
   if (Array.isArray(clientRequest.facets)) {
-    // A shard at the cap may hold more candidates than it reports: treat the total as large.
-    // Nodes are set to NODE_MAX_TOTAL_HITS; one still at the client's cap (settings not yet
-    // pushed) reports exactly that value.
-    const capped = shardResponses.some((answer) => {
-      const count = shardHitCount(answer.body);
-      return count >= NODE_MAX_TOTAL_HITS || count === maxTotalHits;
-    });
     // The distinct field's distribution was asked for the total only, unless the client wants it.
     const hidden = field !== null && !clientFacetsCover(clientRequest, field) ? field : null;
     const facets = mergeFacets(
@@ -269,7 +267,8 @@ export function mergeSearchResults(
       clientRequest.facets,
       ctx,
       // milli counts facets over the candidates left after distinct: the exact count when known.
-      capped ? Number.POSITIVE_INFINITY : (exact ?? summed),
+      // Node counts are never capped (1.50 reports the whole count), so the sum is the candidates.
+      exact ?? summed,
     );
     body.facetDistribution = facets.facetDistribution;
     body.facetStats = facets.facetStats;

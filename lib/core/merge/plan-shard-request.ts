@@ -1,7 +1,7 @@
 // The search each shard owner receives for one client search: always scored, the whole window
 // of the client's page from offset 0 (page mode stays page mode so totals stay exhaustive), and
 // the fields the merge must read. Validates what the merge relies on, with Meilisearch's codes.
-import { miroirError } from '#core/errors.ts';
+import { JsonFields, typeError, valueError } from '#core/meili/deserr.ts';
 import { copyWithout } from '#core/own-copy.ts';
 import { clientFacetsCover, countableDistinctField } from './distinct-total.ts';
 import { fieldsToAdd } from './fields.ts';
@@ -10,59 +10,67 @@ import { pageWindow } from './pagination.ts';
 import { parseSort } from './sort-values.ts';
 import { DEFAULT_MAX_TOTAL_HITS, type MergeContext, type SearchRequest } from './types.ts';
 
-function checkStringList(
+/** A float in [0, 1], as Meilisearch checks `rankingScoreThreshold` and `hybrid.semanticRatio`. */
+function checkUnitInterval(
   value: unknown,
-  field: string,
-  code: 'invalid_search_attributes_to_retrieve' | 'invalid_search_facets',
+  path: string,
+  code: 'invalid_search_ranking_score_threshold' | 'invalid_search_semantic_ratio',
 ): void {
   if (value === undefined || value === null) return;
-  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
-    throw miroirError(
+  if (typeof value !== 'number') throw typeError(code, path, ['integer', 'negativeInteger', 'float'], value);
+  if (!(value >= 0 && value <= 1)) {
+    const name = path.slice(path.lastIndexOf('.') + 1);
+    throw valueError(
       code,
-      `Invalid value type at \`.${field}\`: expected an array of strings, but found \`${JSON.stringify(value)}\`.`,
+      path,
+      `the value of \`${name}\` is invalid, expected a float between \`0.0\` and \`1.0\`.`,
     );
   }
 }
 
-function checkUnitInterval(
-  value: unknown,
-  field: string,
-  code: 'invalid_search_ranking_score_threshold' | 'invalid_search_semantic_ratio',
-): void {
-  if (value === undefined || value === null) return;
-  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-    throw miroirError(
-      code,
-      `Invalid value at \`.${field}\`: the value of \`${field.split('.').pop() ?? field}\` is invalid, expected a float between \`0.0\` and \`1.0\`, but found \`${JSON.stringify(value)}\`.`,
-    );
+/**
+ * Checks one parameter the merge depends on; the others are the nodes' to check. Meilisearch
+ * (deserr) reports the first bad field in the body's key order, so fields are checked in that order.
+ */
+function checkSearchParam(request: SearchRequest, fields: JsonFields, key: string): void {
+  switch (key) {
+    case 'offset':
+      return void fields.usize('offset', 'invalid_search_offset');
+    case 'limit':
+      return void fields.usize('limit', 'invalid_search_limit');
+    case 'page':
+      return void fields.usize('page', 'invalid_search_page', true);
+    case 'hitsPerPage':
+      return void fields.usize('hitsPerPage', 'invalid_search_hits_per_page', true);
+    case 'attributesToRetrieve':
+      return void fields.stringArray('attributesToRetrieve', 'invalid_search_attributes_to_retrieve');
+    case 'facets':
+      return void fields.stringArray('facets', 'invalid_search_facets');
+    case 'sort':
+      return void parseSort(request.sort);
+    case 'distinct':
+      return void fields.string('distinct', 'invalid_search_distinct', true);
+    case 'rankingScoreThreshold':
+      return checkUnitInterval(
+        request.rankingScoreThreshold,
+        '.rankingScoreThreshold',
+        'invalid_search_ranking_score_threshold',
+      );
+    case 'hybrid':
+      return checkUnitInterval(
+        request.hybrid?.semanticRatio,
+        '.hybrid.semanticRatio',
+        'invalid_search_semantic_ratio',
+      );
   }
 }
 
 /** Checks every request parameter the merge depends on; throws a Meilisearch-style 400. */
-export function validateSearchRequest(request: SearchRequest, ctx: MergeContext): void {
-  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
-    throw miroirError('bad_request', 'Invalid value type: expected an object for the search request.');
-  }
-  pageWindow(request, ctx.maxTotalHits ?? DEFAULT_MAX_TOTAL_HITS);
-  parseSort(request.sort);
-  checkStringList(
-    request.attributesToRetrieve,
-    'attributesToRetrieve',
-    'invalid_search_attributes_to_retrieve',
-  );
-  checkStringList(request.facets, 'facets', 'invalid_search_facets');
-  checkUnitInterval(
-    request.rankingScoreThreshold,
-    'rankingScoreThreshold',
-    'invalid_search_ranking_score_threshold',
-  );
-  checkUnitInterval(request.hybrid?.semanticRatio, 'hybrid.semanticRatio', 'invalid_search_semantic_ratio');
-  if (request.distinct !== undefined && request.distinct !== null && typeof request.distinct !== 'string') {
-    throw miroirError(
-      'invalid_search_distinct',
-      `Invalid value type at \`.distinct\`: expected a string, but found \`${JSON.stringify(request.distinct)}\`.`,
-    );
-  }
+export function validateSearchRequest(request: SearchRequest, _ctx: MergeContext): void {
+  if (typeof request !== 'object' || request === null || Array.isArray(request))
+    throw typeError('bad_request', '', ['object'], request);
+  const fields = new JsonFields(request);
+  for (const key of Object.keys(request)) checkSearchParam(request, fields, key);
 }
 
 /** Fields the merge reads from hits: sort fields (when nodes give no score details), distinct, identity. */

@@ -2,6 +2,7 @@
 // order of strings, `sort` expressions (incl. `_geoPoint(lat, lng)`), the values a document
 // holds for a field, and the order of mixed values (milli score_details::compare_sort_values).
 import { miroirError } from '#core/errors.ts';
+import { typeError } from '#core/meili/deserr.ts';
 
 export type SortValue = number | string | null;
 
@@ -69,13 +70,9 @@ export function compareSortValues(asc: boolean, a: SortValue, b: SortValue): num
 const GEO_POINT = /^_geoPoint\(\s*([^,()]+?)\s*,\s*([^,()]+?)\s*\)$/;
 
 /** Parses one `sort` entry the way Meilisearch's `AscDesc::from_str` accepts it. */
-export function parseSortCriterion(expression: unknown): SortCriterion {
-  if (typeof expression !== 'string') {
-    throw miroirError(
-      'invalid_search_sort',
-      `Invalid value type at \`.sort\`: expected an array of strings, but found \`${JSON.stringify(expression)}\`.`,
-    );
-  }
+export function parseSortCriterion(expression: unknown, position = 0): SortCriterion {
+  if (typeof expression !== 'string')
+    throw typeError('invalid_search_sort', `.sort[${position}]`, ['string'], expression);
   const colon = expression.lastIndexOf(':');
   const direction = colon < 0 ? '' : expression.slice(colon + 1);
   if (direction !== 'asc' && direction !== 'desc') {
@@ -115,13 +112,8 @@ export function parseSortCriterion(expression: unknown): SortCriterion {
 
 export function parseSort(sort: unknown): SortCriterion[] {
   if (sort === undefined || sort === null) return [];
-  if (!Array.isArray(sort)) {
-    throw miroirError(
-      'invalid_search_sort',
-      `Invalid value type at \`.sort\`: expected an array, but found \`${JSON.stringify(sort)}\`.`,
-    );
-  }
-  return sort.map(parseSortCriterion);
+  if (!Array.isArray(sort)) throw typeError('invalid_search_sort', '.sort', ['array'], sort);
+  return sort.map((expression, position) => parseSortCriterion(expression, position));
 }
 
 function pushLeaf(value: unknown, out: (number | string)[]): void {

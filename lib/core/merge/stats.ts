@@ -32,6 +32,21 @@ function sumOf(
   return values.length === 0 ? undefined : values.reduce((sum, value) => sum + value, 0);
 }
 
+/**
+ * milli's `DatabaseStats::average_value_size` over the whole index (not a mean of the shards'
+ * averages): the documents database's size less an estimated 8 bytes of key per document, divided
+ * by the documents, in integers.
+ */
+export function averageDocumentSize(rawDocumentDbSize: number, numberOfDocuments: number): number {
+  if (numberOfDocuments === 0) return 0;
+  return Math.floor(
+    Math.max(0, rawDocumentDbSize - KEY_BYTES_PER_DOCUMENT * numberOfDocuments) / numberOfDocuments,
+  );
+}
+
+/** milli's estimate of a documents database key: a u32 document id plus 4 bytes. */
+const KEY_BYTES_PER_DOCUMENT = 8;
+
 /** Merged `GET /indexes/{uid}/stats` (shards asked with the default raw size format). */
 export function mergeStats(shardResponses: readonly ShardAnswer<IndexStatsBody>[]): IndexStatsBody {
   checkShardAnswers(shardResponses, checkStatsBody);
@@ -62,8 +77,7 @@ export function mergeStats(shardResponses: readonly ShardAnswer<IndexStatsBody>[
   const out = { numberOfDocuments } as IndexStatsBody;
   if (raw !== undefined) {
     out.rawDocumentDbSize = raw;
-    // Meilisearch divides integers: the average over all documents, not the mean of the shards' averages.
-    out.avgDocumentSize = numberOfDocuments === 0 ? 0 : Math.floor(raw / numberOfDocuments);
+    out.avgDocumentSize = averageDocumentSize(raw, numberOfDocuments);
   }
   out.isIndexing = shardResponses.some((answer) => answer.body.isIndexing === true);
   if (hasInternal) out.internalDatabaseSizes = internal;

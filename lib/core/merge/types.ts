@@ -96,8 +96,8 @@ export interface MergeContext {
 
 export const DEFAULT_MAX_TOTAL_HITS = 1000;
 /**
- * `pagination.maxTotalHits` Miroir sets on nodes: shard counts stay exact and the merge caps at
- * the client's value. A shard count at or above it is capped.
+ * `pagination.maxTotalHits` Miroir sets on nodes: a node never cuts a shard's window (at most the
+ * client's maxTotalHits hits) below what the merge needs; the merge caps hits at the client's value.
  */
 export const NODE_MAX_TOTAL_HITS = 10_000_000;
 export const DEFAULT_MAX_VALUES_PER_FACET = 100;

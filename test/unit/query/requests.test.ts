@@ -54,6 +54,18 @@ describe('GET search parameters', () => {
     expect(() => searchBodyFromQuery({ hitsPerPage: '-1' })).toThrow(
       expect.objectContaining({ code: 'invalid_search_hits_per_page' }),
     );
+    for (const [param, raw, name, code] of [
+      ['rankingScoreThreshold', 'x', 'rankingScoreThreshold', 'invalid_search_ranking_score_threshold'],
+      ['rankingScoreThreshold', '2', 'rankingScoreThreshold', 'invalid_search_ranking_score_threshold'],
+      ['hybridSemanticRatio', '-0.5', 'semanticRatio', 'invalid_search_semantic_ratio'],
+    ] as const) {
+      expect(() => searchBodyFromQuery({ hybridEmbedder: 'e', [param]: raw })).toThrow(
+        expect.objectContaining({
+          code,
+          message: `Invalid value in parameter \`${param}\`: the value of \`${name}\` is invalid, expected a float between \`0.0\` and \`1.0\`.`,
+        }),
+      );
+    }
     expect(() => searchBodyFromQuery({ nope: '1' })).toThrow(
       expect.objectContaining({ code: 'bad_request' }),
     );

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   mergeDocumentLists,
   mergeFacetSearch,
+  averageDocumentSize,
   mergeStats,
   planShardDocumentsRequest,
   type DocumentsResponseBody,
@@ -255,7 +256,8 @@ describe('mergeStats', () => {
     expect(body).toStrictEqual({
       numberOfDocuments: 3,
       rawDocumentDbSize: 401,
-      avgDocumentSize: 133,
+      // milli: (401 - 8 bytes of key per document) / 3
+      avgDocumentSize: 125,
       isIndexing: true,
       numberOfEmbeddings: 0,
       numberOfEmbeddedDocuments: 0,
@@ -270,6 +272,8 @@ describe('mergeStats', () => {
       'numberOfEmbeddedDocuments',
       'fieldDistribution',
     ]);
+    // The figures of Meilisearch 1.50 on 30,000 npm records.
+    expect(averageDocumentSize(5_234_688, 30_000)).toBe(166);
     expect(mergeStats([])).toStrictEqual({ numberOfDocuments: 0, isIndexing: false, fieldDistribution: {} });
     expect(() => mergeStats([{ shard: 0, body: { numberOfDocuments: 'x' } as never }])).toThrowError(
       expect.objectContaining({ code: 'remote_bad_response' }),

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   mergeSearchResults,
   planShardRequest,
+  validateSearchRequest,
   type Hit,
   type SearchRequest,
   type ShardSearchResponse,
@@ -121,20 +122,20 @@ describe('mergeSearchResults: golden examples', () => {
     expect(first.totalPages).toBe(3);
   });
 
-  it('caps totals and the window by maxTotalHits like one node, page 0 and hitsPerPage 0 included', () => {
+  it('caps the window by maxTotalHits but reports whole counts and echoes the request, as Meilisearch 1.50', () => {
     const answers: ShardSearchResponse[] = [0, 1].map((shard) => ({
       shard,
       body: { hits: [{ id: shard, _rankingScore: 1 }], totalHits: 8, hitsPerPage: 1, page: 1, totalPages: 8 },
     }));
     expect(mergeSearchResults({ hitsPerPage: 3 }, answers, { maxTotalHits: 10 })).toMatchObject({
-      totalHits: 10,
-      totalPages: 4,
+      totalHits: 16,
+      totalPages: 6,
     });
     expect(mergeSearchResults({ page: 0 }, answers, { maxTotalHits: 10 })).toMatchObject({
       hits: [],
       page: 0,
       hitsPerPage: 20,
-      totalHits: 10,
+      totalHits: 16,
       totalPages: 1,
     });
     expect(mergeSearchResults({ hitsPerPage: 0 }, answers)).toMatchObject({
@@ -142,8 +143,10 @@ describe('mergeSearchResults: golden examples', () => {
       totalPages: 0,
       totalHits: 16,
     });
+    // Past the cap: no hits, the offset and limit as asked, the whole count.
     const offsetMode = mergeSearchResults({ offset: 50, limit: 5 }, answers, { maxTotalHits: 10 });
-    expect(offsetMode).toMatchObject({ hits: [], offset: 10, limit: 5, estimatedTotalHits: 10 });
+    expect(offsetMode).toMatchObject({ hits: [], offset: 50, limit: 5, estimatedTotalHits: 16 });
+    expect(mergeSearchResults({ offset: 1, limit: 5 }, answers, { maxTotalHits: 1 }).hits).toStrictEqual([]);
   });
 
   it('sorts by the sort criteria with numbers before strings and missing values last, in both directions', () => {
@@ -369,6 +372,45 @@ describe('mergeSearchResults: golden examples', () => {
     expect(() => mergeSearchResults({ rankingScoreThreshold: 2 }, ok)).toThrowError(
       expect.objectContaining({ code: 'invalid_search_ranking_score_threshold' }),
     );
+    // Meilisearch 1.50's own texts (read from its binary); the first bad field in body order wins.
+    const messageOf = (request: Record<string, unknown>): string => {
+      try {
+        validateSearchRequest(request, {});
+      } catch (err) {
+        return `${(err as { code: string }).code}: ${(err as Error).message}`;
+      }
+      return 'accepted';
+    };
+    expect(messageOf({ q: 'x', limit: -1 })).toBe(
+      'invalid_search_limit: Invalid value type at `.limit`: expected a positive integer, but found a negative integer: `-1`',
+    );
+    expect(messageOf({ limit: 'ten' })).toBe(
+      'invalid_search_limit: Invalid value type at `.limit`: expected a positive integer, but found a string: `"ten"`',
+    );
+    expect(messageOf({ offset: null })).toBe(
+      'invalid_search_offset: Invalid value type at `.offset`: expected a positive integer, but found null',
+    );
+    expect(messageOf({ page: null, hitsPerPage: null, facets: null, distinct: null })).toBe('accepted');
+    expect(messageOf({ facets: 'major' })).toBe(
+      'invalid_search_facets: Invalid value type at `.facets`: expected an array, but found a string: `"major"`',
+    );
+    expect(messageOf({ attributesToRetrieve: [1] })).toBe(
+      'invalid_search_attributes_to_retrieve: Invalid value type at `.attributesToRetrieve[0]`: expected a string, but found a positive integer: `1`',
+    );
+    expect(messageOf({ sort: 'x' })).toBe(
+      'invalid_search_sort: Invalid value type at `.sort`: expected an array, but found a string: `"x"`',
+    );
+    expect(messageOf({ distinct: true })).toBe(
+      'invalid_search_distinct: Invalid value type at `.distinct`: expected a string, but found a boolean: `true`',
+    );
+    expect(messageOf({ rankingScoreThreshold: 2 })).toBe(
+      'invalid_search_ranking_score_threshold: Invalid value at `.rankingScoreThreshold`: the value of `rankingScoreThreshold` is invalid, expected a float between `0.0` and `1.0`.',
+    );
+    expect(messageOf({ hybrid: { embedder: 'e', semanticRatio: 'a' } })).toBe(
+      'invalid_search_semantic_ratio: Invalid value type at `.hybrid.semanticRatio`: expected a number, but found a string: `"a"`',
+    );
+    expect(messageOf({ offset: -1, limit: -1 })).toMatch(/^invalid_search_offset/);
+    expect(messageOf({ limit: -1, offset: -1 })).toMatch(/^invalid_search_limit/);
     expect(() => mergeSearchResults({}, [{ shard: 0, body: { hits: 'nope' } as never }])).toThrowError(
       expect.objectContaining({ code: 'remote_bad_response', status: 502 }),
     );

@@ -181,7 +181,7 @@ export function referenceMergeSearchResults(
   const cleanup = cleanupFor(clientRequest, ctx);
   const hits = page.map((hit) => referenceCleanHit(hit, cleanup));
   const summed = shardResponses.reduce((sum, answer) => sum + shardHitCount(answer.body), 0);
-  const hitCount = Math.min(Math.max(0, summed - dropped), maxTotalHits);
+  const hitCount = Math.max(0, summed - dropped);
   const byShard = [...shardResponses].sort((a, b) => a.shard - b.shard);
   const body: SearchResponseBody = {
     hits,
@@ -193,7 +193,6 @@ export function referenceMergeSearchResults(
     ctx.processingTimeMs ?? Math.max(0, ...shardResponses.map((answer) => answer.body.processingTimeMs ?? 0));
   Object.assign(body, paginationFields(window, hitCount));
   if (Array.isArray(clientRequest.facets)) {
-    const capped = shardResponses.some((answer) => shardHitCount(answer.body) >= maxTotalHits);
     const facets = referenceMergeFacets(
       shardResponses.map((answer) => ({
         shard: answer.shard,
@@ -202,7 +201,7 @@ export function referenceMergeSearchResults(
       })),
       clientRequest.facets,
       ctx,
-      capped ? Number.POSITIVE_INFINITY : summed,
+      summed,
     );
     body.facetDistribution = facets.facetDistribution;
     body.facetStats = facets.facetStats;
