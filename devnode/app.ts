@@ -1,6 +1,7 @@
 // Builds devnode's fastify app (never listens): raw body capture so each route parses JSON,
 // NDJSON or CSV itself, master-key auth, Meilisearch-shaped errors, and every route group.
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { installCorsAndCompression } from '#adapters/http-server.ts';
 import { errorBody, isMiroirError, miroirError } from '#core/errors.ts';
 import { authorize, defaultApiKeys } from '#devnode/auth.ts';
 import type { DevnodeContext } from '#devnode/routes/context.ts';
@@ -16,9 +17,14 @@ import { nowRfc3339 } from '#devnode/tasks/clock.ts';
 /** Meilisearch's default `--http-payload-size-limit`: 100 MB (decimal). */
 export const PAYLOAD_LIMIT_BYTES = 100_000_000;
 
-export function buildDevnodeApp(ctx: DevnodeContext, opts: { payloadLimitBytes?: number } = {}): FastifyInstance {
+export function buildDevnodeApp(
+  ctx: DevnodeContext,
+  opts: { payloadLimitBytes?: number } = {},
+): FastifyInstance {
   const limit = opts.payloadLimitBytes ?? PAYLOAD_LIMIT_BYTES;
   const app = Fastify({ logger: false, bodyLimit: limit, routerOptions: { maxParamLength: 1024 } });
+  // CORS and compression exactly as Meilisearch (and every Miroir role) answers them; preflights come before auth.
+  installCorsAndCompression(app);
   // Routes see the raw bytes: content-type checks and their error messages are Meilisearch's, not fastify's.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -40,7 +46,10 @@ export function buildDevnodeApp(ctx: DevnodeContext, opts: { payloadLimitBytes?:
     if (!isMiroirError(err)) {
       if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         const size = limit % 1024 === 0 ? `${limit / 1048576} MiB` : `${limit / 1_000_000} MB`;
-        error = miroirError('payload_too_large', `The provided payload reached the size limit. The maximum accepted payload size is ${size}.`);
+        error = miroirError(
+          'payload_too_large',
+          `The provided payload reached the size limit. The maximum accepted payload size is ${size}.`,
+        );
       } else if (typeof err.statusCode === 'number' && err.statusCode < 500) {
         error = miroirError('bad_request', err.message);
       }

@@ -1,16 +1,25 @@
 // Settings routes: the whole object (GET, PATCH, DELETE) and every sub-route with the update
 // verb Meilisearch uses for it. Updates are validated now and applied by a settingsUpdate task.
+import { sendJson } from '#adapters/json-reply.ts';
 import type { FastifyInstance } from 'fastify';
 import { jsonBody, pathIndexUid } from '#adapters/meili-request.ts';
 import type { DevnodeContext } from '#devnode/routes/context.ts';
 import type { SettingsPatch } from '#core/meili/settings.ts';
-import { parseSettingsBody, SETTINGS_KEYS, SETTINGS_ROUTES, settingsView, validateSetting } from '#core/meili/settings-validate.ts';
+import {
+  parseSettingsBody,
+  SETTINGS_KEYS,
+  SETTINGS_ROUTES,
+  settingsView,
+  validateSetting,
+} from '#core/meili/settings-validate.ts';
 
 export function registerSettingsRoutes(app: FastifyInstance, ctx: DevnodeContext): void {
   const enqueue = (uid: string, patch: SettingsPatch) =>
     ctx.queue.enqueue('settingsUpdate', uid, { ...patch }, { kind: 'settings', patch });
 
-  app.get('/indexes/:indexUid/settings', async (req) => settingsView(ctx.state.require(pathIndexUid(req)).settings));
+  app.get('/indexes/:indexUid/settings', async (req) =>
+    settingsView(ctx.state.require(pathIndexUid(req)).settings),
+  );
 
   app.patch('/indexes/:indexUid/settings', async (req, reply) => {
     const uid = pathIndexUid(req);
@@ -25,7 +34,10 @@ export function registerSettingsRoutes(app: FastifyInstance, ctx: DevnodeContext
 
   for (const route of SETTINGS_ROUTES) {
     const url = `/indexes/:indexUid/settings/${route.path}`;
-    app.get(url, async (req) => settingsView(ctx.state.require(pathIndexUid(req)).settings)[route.key]);
+    // A bare string setting (`"byWord"`) is still a JSON document, as Meilisearch sends it.
+    app.get(url, async (req, reply) =>
+      sendJson(reply, settingsView(ctx.state.require(pathIndexUid(req)).settings)[route.key]),
+    );
     app.route({
       method: route.verb,
       url,

@@ -134,6 +134,30 @@ describe('indexes and settings', () => {
   });
 });
 
+describe('HTTP as Meilisearch speaks it', () => {
+  it('answers CORS preflights and bare string settings as JSON', async () => {
+    const preflight = await fetch(`${t.node.url}/indexes/any/search`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://elsewhere.test',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type, x-meilisearch-client',
+      },
+    });
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type, x-meilisearch-client');
+    const uid = uniqueIndex('strings');
+    await t.client.createIndex(uid).waitTask();
+    const answer = await fetch(`${t.node.url}/indexes/${uid}/settings/proximity-precision`, {
+      headers: { origin: 'http://elsewhere.test' },
+    });
+    expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(answer.headers.get('access-control-allow-origin')).toBe('*');
+    expect(await answer.json()).toBe('byWord');
+  });
+});
+
 describe('tasks API', () => {
   it('filters by uids, statuses, types and index uids, pages with from/next', async () => {
     const uid = uniqueIndex('tasks');
