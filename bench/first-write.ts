@@ -4,42 +4,23 @@
 // task; tasks polled every 5 ms). Miroir runs as `miroir dev` does (3 devnodes, the default shard
 // count, RF 1). Baseline, same run: the same sequence against one devnode directly.
 // Args: --indexes=N (default 200). Target: p99 < 200 ms.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { initRouting } from '#core/routing/index.ts';
 import { startDevnode } from '#devnode/server.ts';
 import { startLocalCluster } from '../cli/local-cluster.ts';
+import { meiliJson, numArg, taskSucceeded, tempDirs } from './_bench-io.ts';
 import { percentile, type BenchResult } from './harness.ts';
 import { benchBroker } from './local-kafka.ts';
 
-function numArg(args: string[], name: string, fallback: number): number {
-  const raw = args.find((a) => a.startsWith(`--${name}=`));
-  return raw === undefined ? fallback : Number(raw.slice(name.length + 3));
-}
-
-async function call(url: string, method = 'GET', body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+const post = (url: string, body: unknown): Promise<Record<string, unknown>> =>
+  meiliJson(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
   });
-  const answer = (await res.json()) as Record<string, unknown>;
-  if (res.status >= 400) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(answer)}`);
-  return answer;
-}
 
-async function succeeded(base: string, enqueued: Record<string, unknown>): Promise<void> {
-  const uid = enqueued.taskUid as number;
-  for (;;) {
-    const task = await call(`${base}/tasks/${uid}`);
-    if (task.status === 'succeeded') return;
-    if (task.status === 'failed' || task.status === 'canceled')
-      throw new Error(`task ${uid}: ${JSON.stringify(task.error)}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+/** Waits for the task of a 202 answer, polling every 5 ms so the poll adds little to what is measured. */
+const succeeded = (base: string, enqueued: Record<string, unknown>): Promise<void> =>
+  taskSucceeded(base, enqueued.taskUid as number, 5);
 
 interface Round {
   readonly totalMs: number;
@@ -50,9 +31,9 @@ interface Round {
 /** One index: create it, wait, write one document, wait. */
 async function round(base: string, uid: string): Promise<Round> {
   const started = performance.now();
-  await succeeded(base, await call(`${base}/indexes`, 'POST', { uid, primaryKey: 'id' }));
+  await succeeded(base, await post(`${base}/indexes`, { uid, primaryKey: 'id' }));
   const created = performance.now();
-  await succeeded(base, await call(`${base}/indexes/${uid}/documents`, 'POST', [{ id: 1, title: 'first' }]));
+  await succeeded(base, await post(`${base}/indexes/${uid}/documents`, [{ id: 1, title: 'first' }]));
   const done = performance.now();
   return { totalMs: done - started, createMs: created - started, writeMs: done - created };
 }
@@ -80,12 +61,8 @@ export async function run(args: string[]): Promise<BenchResult> {
   await initRouting();
   const log = (line: string): void => void process.stderr.write(`[first-write bench] ${line}\n`);
   const broker = await benchBroker(log);
-  const dirs: string[] = [];
-  const tempDir = (): string => {
-    const dir = mkdtempSync(join(tmpdir(), 'miroir-first-write-'));
-    dirs.push(dir);
-    return dir;
-  };
+  const dirs = tempDirs('miroir-first-write-');
+  const tempDir = (): string => dirs.make();
   try {
     const direct = await startDevnode({ port: 0, dataDir: tempDir() });
     let baseline: Round[];
@@ -125,6 +102,6 @@ export async function run(args: string[]): Promise<BenchResult> {
     };
   } finally {
     await broker.stop();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    dirs.removeAll();
   }
 }

@@ -3,44 +3,19 @@
 // the same batches split by owner and sent straight to 3 fresh devnodes, until every node task
 // succeeded. Args: --docs=N (default 100000: shorter runs measure mostly the pipeline's fill and drain latency), --batch=N
 // (default 5000), --inflight=N (default 4).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { createNodeClient } from '#adapters/node-client.ts';
 import { initRouting, ownersOf, shardOf } from '#core/routing/index.ts';
 import { withShardValue } from '#core/routing/shard-field.ts';
 import { startDevnode } from '#devnode/server.ts';
 import { startLocalCluster } from '../cli/local-cluster.ts';
+import { meiliJson, numArg, taskSucceeded, tempDirs } from './_bench-io.ts';
 import { npmCorpusPath } from './_npm-corpus.ts';
 import type { BenchResult } from './harness.ts';
 import { benchBroker, inFlight } from './local-kafka.ts';
 
 const NODES = 3;
 const SHARDS = 3;
-
-function numArg(args: string[], name: string, fallback: number): number {
-  const raw = args.find((a) => a.startsWith(`--${name}=`));
-  return raw === undefined ? fallback : Number(raw.slice(name.length + 3));
-}
-
-async function json(url: string, init?: RequestInit): Promise<Record<string, unknown>> {
-  const res = await fetch(url, init);
-  const body = (await res.json()) as Record<string, unknown>;
-  if (res.status >= 400)
-    throw new Error(`${init?.method ?? 'GET'} ${url}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
-
-/** Polls a Meilisearch-style task until it is finished; throws unless it succeeded. */
-async function waitTask(base: string, uid: number): Promise<void> {
-  for (;;) {
-    const task = await json(`${base}/tasks/${uid}`);
-    if (task.status === 'succeeded') return;
-    if (task.status === 'failed' || task.status === 'canceled')
-      throw new Error(`task ${uid}: ${JSON.stringify(task.error)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 export async function run(args: string[]): Promise<BenchResult> {
   const total = numArg(args, 'docs', 100_000);
@@ -56,12 +31,8 @@ export async function run(args: string[]): Promise<BenchResult> {
   for (let i = 0; i < docs.length; i += batchSize) batches.push(docs.slice(i, i + batchSize));
   const log = (line: string): void => void process.stderr.write(`[index bench] ${line}\n`);
   const broker = await benchBroker(log);
-  const dirs: string[] = [];
-  const tempDir = (): string => {
-    const dir = mkdtempSync(join(tmpdir(), 'miroir-index-bench-'));
-    dirs.push(dir);
-    return dir;
-  };
+  const dirs = tempDirs('miroir-index-bench-');
+  const tempDir = (): string => dirs.make();
   try {
     // Miroir: ingest -> Kafka -> indexers -> devnodes.
     const cluster = await startLocalCluster({
@@ -75,16 +46,16 @@ export async function run(args: string[]): Promise<BenchResult> {
     });
     let miroirMs: number;
     try {
-      const created = await json(`${cluster.url}/indexes`, {
+      const created = await meiliJson(`${cluster.url}/indexes`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ uid: 'bench', primaryKey: 'id' }),
       });
-      await waitTask(cluster.url, created.taskUid as number);
+      await taskSucceeded(cluster.url, created.taskUid as number);
       const t0 = performance.now();
       const uids = await inFlight(
         batches.map((batch) => async () => {
-          const task = await json(`${cluster.url}/indexes/bench/documents`, {
+          const task = await meiliJson(`${cluster.url}/indexes/bench/documents`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify(batch),
@@ -93,7 +64,7 @@ export async function run(args: string[]): Promise<BenchResult> {
         }),
         width,
       );
-      for (const uid of uids) await waitTask(cluster.url, uid);
+      for (const uid of uids) await taskSucceeded(cluster.url, uid);
       miroirMs = performance.now() - t0;
     } finally {
       await cluster.close();
@@ -161,6 +132,6 @@ export async function run(args: string[]): Promise<BenchResult> {
     };
   } finally {
     await broker.stop();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    dirs.removeAll();
   }
 }

@@ -14,13 +14,9 @@ import { loadRoleModule } from '../cli/role-loader.ts';
 import type { BenchResult } from './harness.ts';
 import { compressFrameSync } from 'lz4-napi';
 import { benchBroker, inFlight, kilobyteDoc, processCpuMs } from './local-kafka.ts';
+import { numArg } from './_bench-io.ts';
 
 const BATCH = 1_000;
-
-function numArg(args: string[], name: string, fallback: number): number {
-  const raw = args.find((a) => a.startsWith(`--${name}=`));
-  return raw === undefined ? fallback : Number(raw.slice(name.length + 3));
-}
 
 export async function run(args: string[]): Promise<BenchResult> {
   const total = numArg(args, 'docs', 200_000);
