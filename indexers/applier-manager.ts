@@ -68,7 +68,7 @@ export function targetsOf(topology: Topology, nodeId: string, topics: TopicNames
       nodeIndexUid: nodeIndexUidOf(index),
       primaryKey: index.primaryKey,
       generation: index.generation,
-      topic: topics.docs(index.uid, index.generation),
+      topic: topics.docs(index.logUid ?? index.uid, index.generation),
       partitions,
       replicaGroup: Math.max(0, index.groups.indexOf(node.group)),
     });

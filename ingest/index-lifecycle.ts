@@ -5,18 +5,21 @@
 // of an index wins, and each process reads the outcome of its own record from the projection.
 import { randomUUID } from 'node:crypto';
 import { errorBody, isMiroirError, miroirError, type MiroirError } from '#core/errors.ts';
+import type { IndexSwap } from '#core/events/control-events.ts';
 import {
   indexCreated,
   indexDeleted,
+  indexesSwapped,
   indexTaskEnqueued,
   primaryKeySet,
+  taskEnqueued,
   taskFailed,
   taskSucceeded,
   type EventStamp,
 } from '#core/ingest/index-events.ts';
 import { docsTopicSpec, inboxTopicSpec, type TopicPolicy, type TopicSpec } from '#core/log/topic-configs.ts';
 import type { TopicNames } from '#core/log/topics.ts';
-import { creationOutcome, nextGeneration, type IndexRecord } from '#core/topology-projection.ts';
+import { creationOutcome, nextGeneration, swapProblem, type IndexRecord } from '#core/topology-projection.ts';
 import type { TaskRunner } from '#adapters/read-models/task-runner.ts';
 import type { TopologyRunner } from '#adapters/read-models/topology-runner.ts';
 import { openTasksBefore } from '#core/tasks/pending.ts';
@@ -55,8 +58,10 @@ export interface IndexLifecycle {
   setPrimaryKey(index: IndexRecord, primaryKey: string): Promise<IndexRecord>;
   /** `POST /indexes`: a task that fails with `index_already_exists` when the index exists. */
   createTask(uid: string, primaryKey: string | null): Promise<IndexTask>;
-  /** `PATCH /indexes/{uid}`. */
-  updateTask(uid: string, primaryKey: string | null): Promise<IndexTask>;
+  /** `PATCH /indexes/{uid}`; `newUid` renames the index. */
+  updateTask(uid: string, primaryKey: string | null, newUid?: string): Promise<IndexTask>;
+  /** `POST /swap-indexes`: one `IndexesSwapped` control record, so every process switches at once. */
+  swapTask(swaps: readonly IndexSwap[]): Promise<IndexTask>;
   /** `DELETE /indexes/{uid}`: answered once enqueued; the deletion itself runs after the index's earlier tasks. */
   deleteTask(uid: string): Promise<IndexTask>;
   /**
@@ -128,7 +133,7 @@ export function createIndexLifecycle(deps: IndexLifecycleDeps): IndexLifecycle {
 
   /** Decides an enqueued index task and appends its outcome. */
   const settle = async (
-    uid: string,
+    uid: string | null,
     taskUid: number,
     s: EventStamp,
     work: (taskUid: number, s: EventStamp) => Promise<{ deletedDocuments?: number } | MiroirError>,
@@ -202,6 +207,36 @@ export function createIndexLifecycle(deps: IndexLifecycleDeps): IndexLifecycle {
   const notFound = (uid: string): MiroirError =>
     miroirError('index_not_found', `Index \`${uid}\` not found.`);
 
+  /** The primary key part of an index update (only while the index never held documents). */
+  const updatePrimaryKey = async (
+    index: IndexRecord,
+    primaryKey: string | null,
+    taskUid: number,
+    s: EventStamp,
+  ): Promise<{ deletedDocuments?: number } | MiroirError> => {
+    if (primaryKey === null || primaryKey === index.primaryKey) return {};
+    if (index.primaryKey !== null && (await deps.documentRecords(index)) > 0) {
+      return miroirError(
+        'index_primary_key_already_exists',
+        `Index already has a primary key: \`${index.primaryKey}\`.`,
+      );
+    }
+    await appendControlAndWait(primaryKeySet(s, index.uid, index.generation, primaryKey, taskUid));
+    return {};
+  };
+
+  /** Appends the swaps once this process's view allows them; the projection checks them again. */
+  const swapNow = async (
+    swaps: readonly IndexSwap[],
+    taskUid: number,
+    s: EventStamp,
+  ): Promise<{ deletedDocuments?: number } | MiroirError> => {
+    const problem = swapProblem(topology.state(), swaps);
+    if (problem !== null) return miroirError(problem.code, problem.message);
+    await appendControlAndWait(indexesSwapped(s, swaps, taskUid));
+    return {};
+  };
+
   return {
     find,
     deletionOf: (uid) => pendingDeletions.get(uid),
@@ -231,20 +266,29 @@ export function createIndexLifecycle(deps: IndexLifecycleDeps): IndexLifecycle {
         if ((await createNow(uid, primaryKey, taskUid, s)).existed) return alreadyExists();
         return {};
       }),
-    updateTask: (uid, primaryKey) =>
-      runTask('indexUpdate', uid, { primaryKey }, async (taskUid, s) => {
-        const index = find(uid);
-        if (index === undefined) return notFound(uid);
-        if (primaryKey === null || primaryKey === index.primaryKey) return {};
-        if (index.primaryKey !== null && (await deps.documentRecords(index)) > 0) {
-          return miroirError(
-            'index_primary_key_already_exists',
-            `Index already has a primary key: \`${index.primaryKey}\`.`,
-          );
-        }
-        await appendControlAndWait(primaryKeySet(s, uid, index.generation, primaryKey, taskUid));
-        return {};
-      }),
+    updateTask: (uid, primaryKey, newUid) =>
+      runTask(
+        'indexUpdate',
+        uid,
+        { primaryKey, ...(newUid !== undefined ? { oldIndexUid: uid, newIndexUid: newUid } : {}) },
+        async (taskUid, s) => {
+          const index = find(uid);
+          if (index === undefined) return notFound(uid);
+          if (newUid !== undefined && newUid !== uid && find(newUid) !== undefined)
+            return miroirError('index_already_exists', `Index \`${newUid}\` already exists.`);
+          const keyDone = await updatePrimaryKey(index, primaryKey, taskUid, s);
+          if (keyDone instanceof Error || newUid === undefined || newUid === uid) return keyDone;
+          return swapNow([{ indexes: [uid, newUid], rename: true }], taskUid, s);
+        },
+      ),
+    swapTask: async (swaps) => {
+      const s = stamp();
+      const taskUid = await writer.appendTask(
+        taskEnqueued(s, 'indexSwap', null, { swaps: JSON.stringify(swaps) }, deps.replicationFactor),
+      );
+      await settle(null, taskUid, s, (uid, st) => swapNow(swaps, uid, st));
+      return { taskUid, enqueuedAt: s.timestamp };
+    },
     deleteTask: (uid) =>
       runTask(
         'indexDeletion',

@@ -9,6 +9,7 @@ import { createIndexLifecycle } from './index-lifecycle.ts';
 import { createLogWriter } from './log-writer.ts';
 import { ingestMetrics } from './metrics.ts';
 import { registerWriteRoutes } from './routes/write-routes.ts';
+import { createTaskAdmin } from './task-admin.ts';
 import { createWrites } from './writes.ts';
 
 export async function start(ctx: RoleContext): Promise<RoleHandle> {
@@ -22,7 +23,9 @@ export async function start(ctx: RoleContext): Promise<RoleHandle> {
   ctx.lifecycle.register('close-clients', 'ingest task producer', () => taskProducer.close());
   const writer = createLogWriter(producer, models.topics, models.codec, logger, taskProducer);
   const documentRecords = async (index: IndexRecord): Promise<number> => {
-    const ends = await models.admin.fetchEndOffsets(models.topics.docs(index.uid, index.generation));
+    const ends = await models.admin.fetchEndOffsets(
+      models.topics.docs(index.logUid ?? index.uid, index.generation),
+    );
     return [...ends.values()].reduce((sum, n) => sum + n, 0);
   };
   const lifecycle = createIndexLifecycle({
@@ -48,7 +51,14 @@ export async function start(ctx: RoleContext): Promise<RoleHandle> {
     replicationFactor: config.cluster.replicationFactor,
     metrics,
   });
-  registerWriteRoutes(ctx.app, { writes, lifecycle });
+  const taskAdmin = createTaskAdmin({
+    writer,
+    tasks: models.tasks,
+    replicationFactor: config.cluster.replicationFactor,
+    onBackgroundError: (err, taskUid) =>
+      logger.error({ err, taskUid }, 'could not record the outcome of a task cancelation or deletion'),
+  });
+  registerWriteRoutes(ctx.app, { writes, lifecycle, taskAdmin });
   const inbox = createInboxRouter({
     kafka: models.kafka,
     writer,

@@ -93,6 +93,13 @@ function indexNotFound(uid: string): Error {
 export function createWrites(deps: WritesDeps): Writes {
   const { writer, topology, lifecycle } = deps;
 
+  /** Topic names for a write to `index`: its documents go to the topic of its log uid (it differs after a swap or rename). */
+  const topicsOf = (index: IndexRecord): TopicNames => {
+    const logUid = index.logUid ?? index.uid;
+    if (logUid === index.uid) return deps.topics;
+    return { ...deps.topics, docs: (_uid, generation) => deps.topics.docs(logUid, generation) };
+  };
+
   const existing = (uid: string): IndexRecord => {
     const index = lifecycle.find(uid);
     if (index === undefined) throw indexNotFound(uid);
@@ -117,7 +124,7 @@ export function createWrites(deps: WritesDeps): Writes {
     const writeId = randomUUID();
     const started = performance.now();
     const plan: WritePlan = planWrite({
-      topics: deps.topics,
+      topics: topicsOf(index),
       indexUid: index.uid,
       generation: index.generation,
       shardCount: index.shards,

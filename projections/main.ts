@@ -2,6 +2,7 @@
 // serves the routes answered from them (index list and settings, tasks, topology).
 import type { RoleContext, RoleHandle } from '#adapters/role.ts';
 import { readModelsFor } from '#adapters/read-models/read-models.ts';
+import { registerExperimentalFeatureRoutes } from './experimental-features.ts';
 import { registerReadRoutes } from './read-routes.ts';
 
 export async function start(ctx: RoleContext): Promise<RoleHandle> {
@@ -13,6 +14,7 @@ export async function start(ctx: RoleContext): Promise<RoleHandle> {
     admin: models.admin,
     topics: models.topics,
   });
+  registerExperimentalFeatureRoutes(ctx.app);
   // The runners are shared with other roles of the process and stopped by the lifecycle.
   return { close: async () => {} };
 }

@@ -1,10 +1,11 @@
 // Read routes answered from this process's read models: `GET /indexes`, `GET /indexes/{uid}`,
-// `GET /indexes/{uid}/settings` (+ sub-routes), `GET /tasks`, `GET /tasks/{uid}` and
-// `GET /_miroir/topology`. Settings show what the client asked for, over Meilisearch's defaults.
+// `GET /indexes/{uid}/settings` (+ sub-routes), `GET /tasks`, `GET /tasks/{uid}`, `GET /batches`,
+// `GET /batches/{uid}` and `GET /_miroir/topology`. Settings show what the client asked for, over Meilisearch's defaults.
 import type { FastifyInstance } from 'fastify';
 import type { LogAdmin } from '#adapters/kafka.ts';
 import { miroirError } from '#core/errors.ts';
 import { getTask, parseTasksQuery, queryTasks, type RawQuery } from '#core/tasks/task-query.ts';
+import { getBatch, queryBatches } from '#core/tasks/batch-view.ts';
 import { formatTaskDate } from '#core/tasks/task-view.ts';
 import type { TopicNames } from '#core/log/topics.ts';
 import type { IndexRecord } from '#core/topology-projection.ts';
@@ -107,6 +108,21 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadRoutesDeps): 
       if (folded) state = (await deps.taskStore.get(uid)) ?? deps.tasks.state().get(uid);
     }
     return getTask(new Map(state === undefined ? [] : [[state.uid, state]]), taskUid);
+  });
+
+  // Meilisearch serves it only with its `getTaskDocumentsRoute` experimental feature, which Miroir does not offer.
+  app.get('/tasks/:taskUid/documents', async () => {
+    throw miroirError(
+      'feature_not_enabled',
+      'Getting the documents of an enqueued task requires enabling the `get task documents route` experimental feature. See https://github.com/orgs/meilisearch/discussions/808',
+    );
+  });
+  app.get('/batches', async (req) =>
+    queryBatches(await deps.taskStore.table(), parseTasksQuery(req.query as RawQuery)),
+  );
+  app.get('/batches/:batchUid', async (req) => {
+    const { batchUid } = req.params as { batchUid: string };
+    return getBatch(await deps.taskStore.table(), batchUid);
   });
 
   app.get('/_miroir/topology', async () =>

@@ -51,7 +51,7 @@ export async function topologyView(
           for (const node of list) shardsOfNode.set(node, [...(shardsOfNode.get(node) ?? []), shard]);
         }
         const lag: Record<string, Record<string, number>> = {};
-        const topic = topics.docs(index.uid, index.generation);
+        const topic = topics.docs(index.logUid ?? index.uid, index.generation);
         await Promise.all(
           [...shardsOfNode].map(async ([node, shards]) => {
             const perPartition = await admin.fetchLag(indexerGroupId(topics.prefix, node, topic), topic);

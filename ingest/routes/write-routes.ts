@@ -5,21 +5,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isUtf8 } from 'node:buffer';
 import { parseDocumentsPayload, payloadFormat, type PayloadFormat } from '#core/documents/payload.ts';
-import {
-  jsonDocumentBodies,
-  ndjsonDocumentBodies,
-} from '#core/ingest/json-spans.ts';
+import { jsonDocumentBodies, ndjsonDocumentBodies } from '#core/ingest/json-spans.ts';
 import { miroirError } from '#core/errors.ts';
 import { parseFilter } from '#core/filter/parse.ts';
 import { renderEnqueuedTask } from '#core/tasks/task-view.ts';
 import { jsonBody, pathIndexUid, queryOf } from '#adapters/meili-request.ts';
-import {
-  expectObject,
-  JsonFields,
-  missingFieldError,
-  QueryFields,
-  typeError,
-} from '#core/meili/deserr.ts';
+import { expectObject, JsonFields, missingFieldError, QueryFields, typeError } from '#core/meili/deserr.ts';
 import { indexUidError, isValidIndexUid } from '#core/meili/index-uid.ts';
 import {
   parseSettingsBody,
@@ -27,7 +18,10 @@ import {
   SETTINGS_ROUTES,
   validateSetting,
 } from '#core/meili/settings-validate.ts';
+import type { IndexSwap } from '#core/events/control-events.ts';
+import { parseTaskFilter } from '#core/tasks/task-query.ts';
 import type { IndexLifecycle, IndexTask } from '../index-lifecycle.ts';
+import type { TaskAdmin } from '../task-admin.ts';
 import type { WriteResult, Writes } from '../writes.ts';
 
 export const SETTINGS_VERSION_HEADER = 'x-miroir-settings-version';
@@ -35,6 +29,8 @@ export const SETTINGS_VERSION_HEADER = 'x-miroir-settings-version';
 export interface WriteRoutesDeps {
   readonly writes: Writes;
   readonly lifecycle: IndexLifecycle;
+  /** Task cancelation and deletion; without it those routes are not served. */
+  readonly taskAdmin?: TaskAdmin;
 }
 
 const DOCUMENT_TYPES = ['application/json', 'application/x-ndjson', 'text/csv'] as const;
@@ -49,7 +45,7 @@ function indexTaskAccepted(
   reply: FastifyReply,
   task: IndexTask,
   type: string,
-  indexUid: string,
+  indexUid: string | null,
 ): FastifyReply {
   return reply
     .code(202)
@@ -65,6 +61,53 @@ function uidField(obj: Record<string, unknown>, key: string): string | undefined
   if (!isValidIndexUid(v))
     throw miroirError('invalid_index_uid', `Invalid value at \`.${key}\`: ${indexUidError(v).message}`);
   return v;
+}
+
+/** `POST /swap-indexes` body, checked as Meilisearch checks it (deserr messages and codes). */
+export function parseSwapsBody(body: unknown): IndexSwap[] {
+  if (!Array.isArray(body)) throw typeError('bad_request', '', ['array'], body);
+  const seen = new Set<string>();
+  return body.map((item: unknown, i) => {
+    const path = `[${i}]`;
+    const obj = expectObject(item, ['indexes', 'rename'], 'bad_request', path);
+    if (obj.indexes === undefined) throw missingFieldError('missing_swap_indexes', 'indexes', path);
+    const indexes = obj.indexes;
+    if (!Array.isArray(indexes))
+      throw typeError('invalid_swap_indexes', `${path}.indexes`, ['array'], indexes);
+    indexes.forEach((uid: unknown, j) => {
+      if (typeof uid !== 'string')
+        throw typeError('invalid_swap_indexes', `${path}.indexes[${j}]`, ['string'], uid);
+      if (!isValidIndexUid(uid))
+        throw miroirError(
+          'invalid_swap_indexes',
+          `Invalid value at \`${path}.indexes[${j}]\`: ${indexUidError(uid).message}`,
+        );
+    });
+    if (indexes.length !== 2)
+      throw miroirError(
+        'invalid_swap_indexes',
+        `Two indexes must be given for each swap. The list \`${JSON.stringify(indexes)}\` contains ${indexes.length} indexes.`,
+      );
+    const rename = obj.rename ?? false;
+    if (typeof rename !== 'boolean')
+      throw typeError('invalid_swap_rename', `${path}.rename`, ['boolean'], rename);
+    const pair = indexes as [string, string];
+    for (const uid of pair) {
+      if (seen.has(uid))
+        throw miroirError(
+          'invalid_swap_duplicate_index_found',
+          `Indexes must be declared only once during a swap. \`${uid}\` was specified several times.`,
+        );
+      seen.add(uid);
+    }
+    return { indexes: pair, rename };
+  });
+}
+
+/** `?` and the raw query string, as Meilisearch shows it in `originalFilter`. */
+function originalFilter(req: FastifyRequest): string {
+  const at = req.url.indexOf('?');
+  return at < 0 ? '?' : req.url.slice(at);
 }
 
 /** Ids sent as JSON: strings stay, other values become their JSON text (as Meilisearch does). */
@@ -117,10 +160,40 @@ export function registerWriteRoutes(app: FastifyInstance, deps: WriteRoutesDeps)
       }
       const obj = expectObject(body, ['primaryKey', 'uid']);
       const primaryKey = new JsonFields(obj).string('primaryKey', 'invalid_index_primary_key', true) ?? null;
-      if (uidField(obj, 'uid') !== undefined)
-        throw miroirError('bad_request', 'Renaming an index (`uid`) is not supported by Miroir.');
-      return indexTaskAccepted(reply, await lifecycle.updateTask(uid, primaryKey), 'indexUpdate', uid);
+      const newUid = uidField(obj, 'uid');
+      return indexTaskAccepted(
+        reply,
+        await lifecycle.updateTask(uid, primaryKey, newUid),
+        'indexUpdate',
+        uid,
+      );
     });
+
+    scope.post('/swap-indexes', async (req, reply) =>
+      indexTaskAccepted(reply, await lifecycle.swapTask(parseSwapsBody(jsonBody(req))), 'indexSwap', null),
+    );
+
+    const taskAdmin = deps.taskAdmin;
+    if (taskAdmin !== undefined) {
+      scope.post('/tasks/cancel', async (req, reply) => {
+        const query = parseTaskFilter(queryOf(req), 'cancel');
+        return indexTaskAccepted(
+          reply,
+          await taskAdmin.cancel(query, originalFilter(req)),
+          'taskCancelation',
+          null,
+        );
+      });
+      scope.delete('/tasks', async (req, reply) => {
+        const query = parseTaskFilter(queryOf(req), 'delete');
+        return indexTaskAccepted(
+          reply,
+          await taskAdmin.delete(query, originalFilter(req)),
+          'taskDeletion',
+          null,
+        );
+      });
+    }
 
     scope.delete('/indexes/:indexUid', async (req, reply) => {
       const uid = pathIndexUid(req);

@@ -2,7 +2,13 @@
 // set): the control event, and the task events of tasks that touch no document partition
 // (`TaskEnqueued` with no shards, completed by `TaskSucceeded` or `TaskFailed`).
 import { currentSchemaVersion } from '../events/avro-schemas.ts';
-import type { IndexCreatedEvent, IndexDeletedEvent, PrimaryKeySetEvent } from '../events/control-events.ts';
+import type {
+  IndexCreatedEvent,
+  IndexDeletedEvent,
+  IndexesSwappedEvent,
+  IndexSwap,
+  PrimaryKeySetEvent,
+} from '../events/control-events.ts';
 import type { EventError } from '../events/envelope.ts';
 import type {
   TaskEnqueuedDetails,
@@ -160,5 +166,22 @@ export function primaryKeySet(
     timestamp: stamp.timestamp,
     taskUid,
     primaryKey,
+  };
+}
+
+export function indexesSwapped(
+  stamp: EventStamp,
+  swaps: readonly IndexSwap[],
+  taskUid: number,
+): IndexesSwappedEvent {
+  return {
+    eventId: `${stamp.writeId}:indexes-swapped`,
+    type: 'IndexesSwapped',
+    schemaVersion: currentSchemaVersion('IndexesSwapped'),
+    indexUid: null,
+    generation: null,
+    timestamp: stamp.timestamp,
+    taskUid,
+    swaps: swaps.map((swap) => ({ indexes: [swap.indexes[0], swap.indexes[1]], rename: swap.rename })),
   };
 }

@@ -216,6 +216,64 @@ export function parseTaskDate(text: string, bound: 'before' | 'after'): number |
   return bound === 'after' ? midnight + 86_400_000 : midnight;
 }
 
+/** Filters of `POST /tasks/cancel` and `DELETE /tasks`, in the order Meilisearch lists them. */
+const FILTER_PARAMETERS = [
+  'uids',
+  'batchUids',
+  'canceledBy',
+  'types',
+  'statuses',
+  'indexUids',
+  'afterEnqueuedAt',
+  'beforeEnqueuedAt',
+  'afterStartedAt',
+  'beforeStartedAt',
+  'afterFinishedAt',
+  'beforeFinishedAt',
+];
+/** The filters the "missing" message names (Meilisearch leaves `batchUids` out of it). */
+const MISSING_FILTER_NAMES = [
+  'uids',
+  'indexUids',
+  'statuses',
+  'types',
+  'canceledBy',
+  'beforeEnqueuedAt',
+  'afterEnqueuedAt',
+  'beforeStartedAt',
+  'afterStartedAt',
+  'beforeFinishedAt',
+  'afterFinishedAt',
+];
+
+/**
+ * Validates the filters of a task cancelation or deletion: the `GET /tasks` filters without
+ * paging, at least one of them. Every task matching counts (`limit` is unbounded).
+ */
+export function parseTaskFilter(raw: RawQuery, action: 'cancel' | 'delete'): TasksQuery {
+  const names = Object.keys(raw).filter((name) => lastValue(raw[name]) !== undefined);
+  for (const name of names) {
+    if (!(FILTER_PARAMETERS as readonly string[]).includes(name))
+      throw miroirError(
+        'bad_request',
+        `Unknown parameter \`${name}\`: ${didYouMean(name, FILTER_PARAMETERS)}expected one of ${FILTER_PARAMETERS.map((p) => `\`${p}\``).join(', ')}`,
+      );
+  }
+  if (names.length === 0)
+    throw miroirError(
+      'missing_task_filters',
+      `Query parameters to filter the tasks to ${action} are missing. Available query parameters are: ${MISSING_FILTER_NAMES.map((p) => `\`${p}\``).join(', ')}.`,
+    );
+  return { ...parseTasksQuery(raw), limit: Number.MAX_SAFE_INTEGER };
+}
+
+/** Every task `query` matches (deleted tasks excluded), ascending by uid. */
+export function matchingTasks(tasks: TaskTable, query: TasksQuery): TaskState[] {
+  const matching: TaskState[] = [];
+  for (const state of tasks.values()) if (matches(state, query)) matching.push(state);
+  return matching.sort((a, b) => a.uid - b.uid);
+}
+
 /** Validates `GET /tasks` query parameters; throws Meilisearch's error for the first bad one. */
 export function parseTasksQuery(raw: RawQuery): TasksQuery {
   const query: { -readonly [K in keyof TasksQuery]: TasksQuery[K] } = {
