@@ -10,8 +10,10 @@ import {
   mergeFederatedSearch,
   mergeSearchResults,
   planDistinctCountRequest,
+  planDistinctFacetFollowUps,
   planDistinctFollowUps,
   withDistinctCounts,
+  withDistinctFacets,
   withDistinctTies,
   mergeStats,
   planFederatedQueries,
@@ -353,6 +355,21 @@ export async function buildQueryService(deps: QueryServiceDeps): Promise<QuerySe
             .catch(() => null)) as SearchResponseBody | null;
           const main = answers[i] as ShardAnswer<SearchResponseBody>;
           if (ties !== null) answers[i] = { shard: main.shard, body: withDistinctTies(main.body, ties) };
+        }),
+      );
+      // With facets, each shard holding values the page examined counts their documents' facets,
+      // so the merge counts facets over the reduced candidates as one node does.
+      const facetFollowUps = planDistinctFacetFollowUps(request, answers, ctx);
+      await Promise.all(
+        result.answers.map(async (answer, i) => {
+          const followUp = facetFollowUps.get(answer.shards[0] as number);
+          if (followUp === undefined) return;
+          const facets = (await clientOf(answer.node)
+            .search(nodeUid, confined(resolved, answer, followUp as Json))
+            .catch(() => null)) as SearchResponseBody | null;
+          const main = answers[i] as ShardAnswer<SearchResponseBody>;
+          if (facets !== null)
+            answers[i] = { shard: main.shard, body: withDistinctFacets(main.body, facets) };
         }),
       );
     }

@@ -5,7 +5,14 @@
 // document without the field. Shards report value counts through a facet distribution of the
 // distinct field (hidden from the client) and, in offset mode, a companion count-only search.
 import { facetValuesOf, normalizeFacet } from './sort-values.ts';
-import type { Hit, MergeContext, SearchRequest, SearchResponseBody, ShardAnswer } from './types.ts';
+import type {
+  FacetDistribution,
+  Hit,
+  MergeContext,
+  SearchRequest,
+  SearchResponseBody,
+  ShardAnswer,
+} from './types.ts';
 
 /** Where the query role puts a shard's companion count answer on the main answer's body. */
 export const DISTINCT_COUNTS_KEY = '_miroirDistinctCounts';
@@ -18,6 +25,8 @@ export interface DistinctCounts {
   candidates: number;
   /** Candidates per value of the distinct field (display key -> count). */
   values: Record<string, number>;
+  /** The client's facets over every candidate, when it asked for facets (see distinct-facets.ts). */
+  facets?: FacetDistribution;
 }
 
 /** The distinct field in effect: the request's `distinct`, else the index setting. */
@@ -87,7 +96,11 @@ export function planDistinctCountRequest(
     showRankingScoreDetails: _details,
     ...rest
   } = shardRequest;
-  return { ...rest, offset: 0, limit: 0, facets: [field], attributesToRetrieve: [] };
+  // The client's facets too: their counts over every candidate, reduced by the merge as milli does.
+  const facets = [field];
+  if (Array.isArray(clientRequest.facets))
+    for (const facet of clientRequest.facets) if (facet !== field) facets.push(facet);
+  return { ...rest, offset: 0, limit: 0, facets, attributesToRetrieve: [] };
 }
 
 /** The main answer with the companion's counts attached for the merge. */
@@ -101,6 +114,8 @@ export function withDistinctCounts(
     candidates: typeof counts.estimatedTotalHits === 'number' ? counts.estimatedTotalHits : 0,
     values: typeof values === 'object' && values !== null ? values : {},
   };
+  if (typeof counts.facetDistribution === 'object' && counts.facetDistribution !== null)
+    attached.facets = counts.facetDistribution;
   return { ...main, [DISTINCT_COUNTS_KEY]: attached };
 }
 
@@ -114,7 +129,7 @@ function distributionOf(body: SearchResponseBody, field: string): Record<string,
   return typeof values === 'object' && values !== null ? values : null;
 }
 
-function countsOf(body: SearchResponseBody): DistinctCounts | null {
+export function countsOf(body: SearchResponseBody): DistinctCounts | null {
   const counts = body[DISTINCT_COUNTS_KEY] as DistinctCounts | undefined;
   return typeof counts === 'object' && counts !== null && typeof counts.candidates === 'number'
     ? counts
@@ -122,7 +137,10 @@ function countsOf(body: SearchResponseBody): DistinctCounts | null {
 }
 
 /** Per value id, summed over shards; and the total of the counts. */
-function sumValues(maps: readonly Record<string, number>[]): { byValue: Map<string, number>; sum: number } {
+export function sumValues(maps: readonly Record<string, number>[]): {
+  byValue: Map<string, number>;
+  sum: number;
+} {
   const byValue = new Map<string, number>();
   let sum = 0;
   for (const map of maps) {
@@ -167,17 +185,24 @@ export interface DistinctWalk {
   cutInside: ReadonlySet<number>;
   /** Whether a hit of `shard` ranks before or with the hit that ended the page. */
   reached: (hit: Hit, shard: number) => boolean;
+  /** Whether a hit of `shard` ties the hit that ended the page. */
+  tiesEnd: (hit: Hit, shard: number) => boolean;
+  /** Per value id, the merged hit that kept it (the first accepted hit holding it) and its shard. */
+  kept: Map<string, { hit: Hit; shard: number }>;
 }
 
 /**
  * Values a shard whose list ends inside the page's last bucket may hold there unseen, and that
  * change the count: one candidate on that shard (its own distribution cannot tell whether it was
  * examined), more elsewhere, not already known to be examined. Keys as the shard spelled them.
+ * With `keepers` (exact facet counts), also the values that shard examined there without showing
+ * the hit that kept them: the follow-up brings that hit, whose facet values stay counted.
  */
 export function unresolvedValues(
   answers: readonly ShardAnswer<SearchResponseBody>[],
   field: string,
   walk: DistinctWalk,
+  keepers = false,
 ): Map<number, string[]> {
   const out = new Map<number, string[]>();
   if (!walk.pageFilled || walk.cutInside.size === 0) return out;
@@ -187,10 +212,19 @@ export function unresolvedValues(
   const examined = examinedValues(answers, field, walk, counts as DistinctCounts[]);
   answers.forEach((answer, i) => {
     if (!walk.cutInside.has(answer.shard)) return;
+    const own = keepers ? (distributionOf(answer.body, field) ?? {}) : {};
     const keys = Object.entries((counts[i] as DistinctCounts).values)
-      .filter(
-        ([key, count]) => count === 1 && (byValue.get(valueId(key)) ?? 0) > 1 && !examined.has(valueId(key)),
-      )
+      .filter(([key, count]) => {
+        const id = valueId(key);
+        const total = byValue.get(id) ?? 0;
+        if (count === 1 && total > 1 && !examined.has(id)) return true;
+        if (!keepers) return false;
+        const keeper = walk.kept.get(id);
+        if (keeper === undefined) return count > 1 && own[key] === 1;
+        // A document of this shard tied with the page end would come before a keeper of a
+        // higher shard tied with it too (ties go by shard).
+        return keeper.shard > answer.shard && walk.tiesEnd(keeper.hit, keeper.shard);
+      })
       .map(([key]) => key);
     if (keys.length > 0) out.set(answer.shard, keys);
   });
@@ -230,7 +264,7 @@ export function withDistinctTies(main: SearchResponseBody, ties: SearchResponseB
 }
 
 /** Values known to be examined: seen in the walk, or shown by a cut shard's own distribution. */
-function examinedValues(
+export function examinedValues(
   answers: readonly ShardAnswer<SearchResponseBody>[],
   field: string,
   walk: DistinctWalk,

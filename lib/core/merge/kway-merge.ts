@@ -20,6 +20,8 @@ export interface Merged<T, K> {
 export interface MergeWalk<T> {
   next(): boolean;
   readonly item: T | undefined;
+  /** The shard of the current item. */
+  readonly shard: number;
 }
 
 interface Cursor<T, K> {

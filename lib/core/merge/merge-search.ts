@@ -14,6 +14,12 @@ import {
   valueId,
   type DistinctWalk,
 } from './distinct-total.ts';
+import {
+  exactDistinctFacets,
+  planDistinctFacetFollowUp,
+  reducedFacetInputs,
+  reducedValuesByShard,
+} from './distinct-facets.ts';
 import { mergeFacets } from './facets.ts';
 import { HitCleaner, type HitCleanup } from './fields.ts';
 import { createHitRanker, isSemanticHit, type RankKey } from './hit-order.ts';
@@ -153,6 +159,7 @@ function rankDistinct(
   let belowThreshold = 0;
   const end = skip + take;
   const examined = new Set<string>();
+  const kept = new Map<string, { hit: Hit; shard: number }>();
   let cut: RankKey | null = null;
   while (merger.next()) {
     const hit = merger.item as Hit;
@@ -162,10 +169,16 @@ function rankDistinct(
     }
     // A node holding everything applies distinct to whole buckets: every hit ranked up to the
     // one ending the page, and every hit tied with it, is examined.
-    if (cut === null || ranker.compare(ranker.key(hit, 0), cut) <= 0) {
-      for (const value of facetValuesOf(hit, distinctField)) examined.add(valueId(value));
-    }
+    const inExamined = cut === null || ranker.compare(ranker.key(hit, 0), cut) <= 0;
+    if (inExamined) for (const value of facetValuesOf(hit, distinctField)) examined.add(valueId(value));
     if (!distinct.accept(hit)) continue;
+    // The hit keeping a value for one node is the first one examined holding it.
+    if (inExamined) {
+      for (const value of facetValuesOf(hit, distinctField)) {
+        const id = valueId(value);
+        if (!kept.has(id)) kept.set(id, { hit, shard: merger.shard });
+      }
+    }
     if (accepted >= skip && accepted < end) page.push(hit);
     accepted += 1;
     if (cut === null && accepted === end) cut = ranker.key(hit, 0);
@@ -189,6 +202,8 @@ function rankDistinct(
     pageFilled: pageEnd !== null,
     cutInside,
     reached: (hit, shard) => pageEnd !== null && ranker.compare(ranker.key(hit, shard), pageEnd) <= 0,
+    tiesEnd: (hit, shard) => pageEnd !== null && ranker.compare(ranker.key(hit, shard), pageEnd) === 0,
+    kept,
   };
   return { page, dropped: distinct.rejected + belowThreshold, walk };
 }
@@ -214,8 +229,39 @@ export function planDistinctFollowUps(
   const { walk } = rankShardHits(clientRequest, shardResponses, ctx, window.skip, window.take);
   if (walk === null) return out;
   const shardRequest = planShardRequest(clientRequest, ctx);
-  for (const [shard, keys] of unresolvedValues(shardResponses, field, walk))
+  const keepers = exactDistinctFacets(clientRequest);
+  for (const [shard, keys] of unresolvedValues(shardResponses, field, walk, keepers))
     out.set(shard, planDistinctFollowUp(shardRequest, field, keys));
+  return out;
+}
+
+/**
+ * Follow-up searches exact facet counts with distinct need, per shard (offset mode with facets):
+ * the shard's count search restricted to the values the merged walk examined that it holds with
+ * other candidates elsewhere. Answers carry their companion counts and, when asked, their ties
+ * (`withDistinctTies`); the follow-up answers go back with `withDistinctFacets`.
+ */
+export function planDistinctFacetFollowUps(
+  clientRequest: SearchRequest,
+  shardResponses: readonly ShardSearchResponseLike[],
+  ctx: MergeContext = {},
+): Map<number, SearchRequest> {
+  const field = countableDistinctField(clientRequest, ctx);
+  const out = new Map<number, SearchRequest>();
+  if (field === null || !exactDistinctFacets(clientRequest)) return out;
+  validateSearchRequest(clientRequest, ctx);
+  checkShardAnswers(shardResponses, checkSearchBody);
+  const window = pageWindow(clientRequest, ctx.maxTotalHits ?? DEFAULT_MAX_TOTAL_HITS);
+  if (window.pageMode) return out;
+  const { walk } = rankShardHits(clientRequest, shardResponses, ctx, window.skip, window.take);
+  if (walk === null) return out;
+  const reduced = reducedValuesByShard(shardResponses, field, walk, window.skip, window.take);
+  if (reduced === null) return out;
+  const shardRequest = planShardRequest(clientRequest, ctx);
+  for (const [shard, keys] of reduced) {
+    const followUp = planDistinctFacetFollowUp(clientRequest, shardRequest, ctx, field, keys);
+    if (followUp !== null) out.set(shard, followUp);
+  }
   return out;
 }
 
@@ -257,12 +303,23 @@ export function mergeSearchResults(
   if (Array.isArray(clientRequest.facets)) {
     // The distinct field's distribution was asked for the total only, unless the client wants it.
     const hidden = field !== null && !clientFacetsCover(clientRequest, field) ? field : null;
-    const facets = mergeFacets(
+    // With distinct, one node counts facets over its reduced candidates: rebuilt when possible.
+    const reduced =
+      field !== null && walk !== null && !window.pageMode && exactDistinctFacets(clientRequest)
+        ? reducedFacetInputs(shardResponses, field, walk, window.skip, window.take)
+        : null;
+    const inputs =
+      reduced ??
       shardResponses.map((answer) => ({
         shard: answer.shard,
-        distribution:
-          hidden === null ? answer.body.facetDistribution : without(answer.body.facetDistribution, hidden),
-        stats: hidden === null ? answer.body.facetStats : without(answer.body.facetStats, hidden),
+        distribution: answer.body.facetDistribution,
+        stats: answer.body.facetStats,
+      }));
+    const facets = mergeFacets(
+      inputs.map((input) => ({
+        shard: input.shard,
+        distribution: hidden === null ? input.distribution : without(input.distribution, hidden),
+        stats: hidden === null ? input.stats : without(input.stats, hidden),
       })),
       clientRequest.facets,
       ctx,

@@ -3,6 +3,7 @@
 // the fields the merge must read. Validates what the merge relies on, with Meilisearch's codes.
 import { JsonFields, typeError, valueError } from '#core/meili/deserr.ts';
 import { copyWithout } from '#core/own-copy.ts';
+import { exactDistinctFacets } from './distinct-facets.ts';
 import { clientFacetsCover, countableDistinctField } from './distinct-total.ts';
 import { fieldsToAdd } from './fields.ts';
 import { needsScoreDetails } from './hit-order.ts';
@@ -79,7 +80,12 @@ export function mergeFieldsNeeded(request: SearchRequest, ctx: MergeContext): st
   for (const criterion of parseSort(request.sort))
     if (criterion.kind === 'field') needed.push(criterion.field);
   const distinct = request.distinct ?? ctx.distinctAttribute;
-  if (typeof distinct === 'string') needed.push(distinct);
+  if (typeof distinct === 'string') {
+    needed.push(distinct);
+    // Exact facet counts with distinct read the facet values of the hits that keep a value.
+    if (exactDistinctFacets(request) && countableDistinctField(request, ctx) !== null)
+      for (const facet of request.facets ?? []) if (!facet.includes('*')) needed.push(facet);
+  }
   if (typeof ctx.primaryKey === 'string') needed.push(ctx.primaryKey);
   return needed;
 }

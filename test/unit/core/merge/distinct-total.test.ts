@@ -1,17 +1,20 @@
-// Totals with distinct: the merged `estimatedTotalHits` / `totalHits` equal those of one node
-// holding every document, simulated here as milli computes them (bucket_sort.rs: distinct applied
-// to whole buckets, every candidate sharing a kept value leaves `all_candidates`; mod.rs: page
-// mode applies distinct to every remaining candidate in internal id order). Shards answer the
-// planned request and its companion count search the same way.
+// Totals and facets with distinct: the merged `estimatedTotalHits` / `totalHits` and facet counts
+// equal those of one node holding every document, simulated here as milli computes them
+// (bucket_sort.rs: distinct applied to whole buckets, every candidate sharing a kept value leaves
+// `all_candidates`; mod.rs: page mode applies distinct to every remaining candidate in internal id
+// order; facets counted over those candidates). Shards answer the planned request, its companion
+// count search and the follow-ups the same way.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DISTINCT_COUNTS_KEY,
   mergeSearchResults,
   planDistinctCountRequest,
+  planDistinctFacetFollowUps,
   planDistinctFollowUps,
   planShardRequest,
   withDistinctCounts,
+  withDistinctFacets,
   withDistinctTies,
   type Hit,
   type SearchRequest,
@@ -23,6 +26,8 @@ interface Doc {
   id: number;
   score: number;
   brand: string | null;
+  /** A facet besides the distinct field. */
+  color?: number;
 }
 
 /** The filters these tests send: none, or the follow-up's `brand IN [...]`. */
@@ -80,12 +85,25 @@ function nodeSearch(docs: readonly Doc[], request: SearchRequest): SearchRespons
     });
   }
   const body: SearchResponseBody = {
-    hits: hits.map((doc): Hit => ({ id: doc.id, brand: doc.brand, _rankingScore: doc.score })),
+    hits: hits.map((doc): Hit => ({
+      id: doc.id,
+      brand: doc.brand,
+      ...(doc.color === undefined ? {} : { color: doc.color }),
+      _rankingScore: doc.score,
+    })),
   };
   if (Array.isArray(request.facets) && request.facets.includes('brand')) {
     const values: Record<string, number> = {};
     for (const doc of counted) if (doc.brand !== null) values[doc.brand] = (values[doc.brand] ?? 0) + 1;
     body.facetDistribution = { brand: values };
+  }
+  if (Array.isArray(request.facets) && request.facets.includes('color')) {
+    const values: Record<string, number> = {};
+    for (const doc of counted) if (doc.color !== undefined) values[doc.color] = (values[doc.color] ?? 0) + 1;
+    body.facetDistribution = { ...body.facetDistribution, color: values };
+    const colors = counted.flatMap((doc) => (doc.color === undefined ? [] : [doc.color]));
+    body.facetStats =
+      colors.length === 0 ? {} : { color: { min: Math.min(...colors), max: Math.max(...colors) } };
   }
   if (pageMode) body.totalHits = counted.length;
   else body.estimatedTotalHits = counted.length;
@@ -110,12 +128,21 @@ function shardAnswersFor(
   });
   if (counting === null) return answers;
   const followUps = planDistinctFollowUps(client, answers);
-  return answers.map((answer) => {
+  const tied = answers.map((answer) => {
     const followUp = followUps.get(answer.shard);
     if (followUp === undefined) return answer;
     return {
       shard: answer.shard,
       body: withDistinctTies(answer.body, nodeSearch(owned[answer.shard] as Doc[], followUp)),
+    };
+  });
+  const facetFollowUps = planDistinctFacetFollowUps(client, tied);
+  return tied.map((answer) => {
+    const followUp = facetFollowUps.get(answer.shard);
+    if (followUp === undefined) return answer;
+    return {
+      shard: answer.shard,
+      body: withDistinctFacets(answer.body, nodeSearch(owned[answer.shard] as Doc[], followUp)),
     };
   });
 }
@@ -133,6 +160,76 @@ const corpus = fc
     docs: rows.map((row, id): Doc => ({ id, score: row.score, brand: row.brand })),
     shardOf: rows.map((row) => row.shard),
   }));
+
+/**
+ * Documents whose internal ids grow shard by shard: a tie inside one bucket then keeps, on one node,
+ * the document the merge keeps (lowest shard, then the shard's order). Otherwise which document of
+ * a value a tie keeps depends on internal ids no shard can compare (see docs/search-merge.md).
+ */
+const facetCorpus = fc
+  .array(
+    fc.record({
+      score: fc.integer({ min: 1, max: 6 }).map((n) => n / 6),
+      brand: fc.option(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'), { nil: null }),
+      color: fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }),
+      shard: fc.integer({ min: 0, max: 2 }),
+    }),
+    { minLength: 0, maxLength: 60 },
+  )
+  .map((rows) => {
+    const ordered = [...rows].sort((a, b) => a.shard - b.shard);
+    return {
+      docs: ordered.map((row, id): Doc => ({
+        id,
+        score: row.score,
+        brand: row.brand,
+        ...(row.color === undefined ? {} : { color: row.color }),
+      })),
+      shardOf: ordered.map((row) => row.shard),
+    };
+  });
+
+describe('distinct facets', () => {
+  it('offset mode: facet counts and stats are the single node ones, over its reduced candidates', () => {
+    fc.assert(
+      fc.property(
+        facetCorpus,
+        fc.integer({ min: 0, max: 12 }),
+        fc.integer({ min: 0, max: 12 }),
+        fc.boolean(),
+        ({ docs, shardOf }, offset, limit, withBrand) => {
+          const client: SearchRequest = {
+            q: 'x',
+            distinct: 'brand',
+            offset,
+            limit,
+            facets: withBrand ? ['color', 'brand'] : ['color'],
+          };
+          const single = nodeSearch(docs, client);
+          const merged = mergeSearchResults(client, shardAnswersFor(docs, shardOf, 3, client));
+          expect(merged.estimatedTotalHits).toBe(single.estimatedTotalHits);
+          expect(merged.facetDistribution).toEqual(single.facetDistribution);
+          expect(merged.facetStats).toEqual(single.facetStats);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('reads the facet values of kept hits a restricted attributesToRetrieve would leave out', () => {
+    const client: SearchRequest = {
+      q: 'x',
+      distinct: 'brand',
+      facets: ['color'],
+      attributesToRetrieve: ['id'],
+    };
+    expect(planShardRequest(client).attributesToRetrieve).toEqual(['id', 'brand', 'color']);
+    // A pattern cannot be retrieved by name: the merge then sums the shards' own counts.
+    const pattern: SearchRequest = { ...client, facets: ['col*'] };
+    expect(planShardRequest(pattern).attributesToRetrieve).toEqual(['id', 'brand']);
+    expect(planDistinctFacetFollowUps(pattern, [])).toEqual(new Map());
+  });
+});
 
 describe('distinct totals', () => {
   it('offset mode: the merged estimatedTotalHits is the single node one', () => {
