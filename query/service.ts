@@ -12,7 +12,9 @@ import {
   planDistinctCountRequest,
   planDistinctFacetFollowUps,
   planDistinctFollowUps,
+  planThresholdCounts,
   withDistinctCounts,
+  withThresholdCandidates,
   withDistinctFacets,
   withDistinctTies,
   mergeStats,
@@ -343,36 +345,36 @@ export async function buildQueryService(deps: QueryServiceDeps): Promise<QuerySe
       return withDistinctCounts(body, countBody, counting.facets?.[0] as string);
     });
     const answers = answersOf(result);
+    /**
+     * One follow-up round: each planned shard's node answers a search, attached to the shard's
+     * answer; a follow-up that fails leaves the answer as is (the merge then estimates).
+     */
+    const followUp = async (
+      plans: Map<number, SearchRequest>,
+      attach: (main: SearchResponseBody, extra: SearchResponseBody) => SearchResponseBody,
+    ): Promise<void> => {
+      if (plans.size === 0) return;
+      await Promise.all(
+        result.answers.map(async (answer, i) => {
+          const plan = plans.get(answer.shards[0] as number);
+          if (plan === undefined) return;
+          const extra = (await clientOf(answer.node)
+            .search(nodeUid, confined(resolved, answer, plan as Json))
+            .catch(() => null)) as SearchResponseBody | null;
+          const main = answers[i] as ShardAnswer<SearchResponseBody>;
+          if (extra !== null) answers[i] = { shard: main.shard, body: attach(main.body, extra) };
+        }),
+      );
+    };
     if (counting !== null) {
       // Rarely, a shard must say where values it left unseen at the page end rank (exact totals).
-      const followUps = planDistinctFollowUps(request, answers, ctx);
-      await Promise.all(
-        result.answers.map(async (answer, i) => {
-          const followUp = followUps.get(answer.shards[0] as number);
-          if (followUp === undefined) return;
-          const ties = (await clientOf(answer.node)
-            .search(nodeUid, confined(resolved, answer, followUp as Json))
-            .catch(() => null)) as SearchResponseBody | null;
-          const main = answers[i] as ShardAnswer<SearchResponseBody>;
-          if (ties !== null) answers[i] = { shard: main.shard, body: withDistinctTies(main.body, ties) };
-        }),
-      );
+      await followUp(planDistinctFollowUps(request, answers, ctx), withDistinctTies);
       // With facets, each shard holding values the page examined counts their documents' facets,
       // so the merge counts facets over the reduced candidates as one node does.
-      const facetFollowUps = planDistinctFacetFollowUps(request, answers, ctx);
-      await Promise.all(
-        result.answers.map(async (answer, i) => {
-          const followUp = facetFollowUps.get(answer.shards[0] as number);
-          if (followUp === undefined) return;
-          const facets = (await clientOf(answer.node)
-            .search(nodeUid, confined(resolved, answer, followUp as Json))
-            .catch(() => null)) as SearchResponseBody | null;
-          const main = answers[i] as ShardAnswer<SearchResponseBody>;
-          if (facets !== null)
-            answers[i] = { shard: main.shard, body: withDistinctFacets(main.body, facets) };
-        }),
-      );
+      await followUp(planDistinctFacetFollowUps(request, answers, ctx), withDistinctFacets);
     }
+    // With a threshold, a filled page counts every candidate: short shards tell theirs.
+    await followUp(planThresholdCounts(request, answers, ctx), withThresholdCandidates);
     const body = mergeSearchResults(request, answers, {
       ...ctx,
       processingTimeMs: Math.floor(performance.now() - started),

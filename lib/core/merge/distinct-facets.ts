@@ -64,9 +64,8 @@ export function reducedValuesByShard(
     counts.push(shardCounts);
   }
   const out = new Map<number, string[]>();
-  const candidates = counts.reduce((sum, shard) => sum + shard.candidates, 0);
-  // milli ranks nothing for an empty page or an offset past every candidate: nothing leaves.
-  if (take === 0 || candidates < skip) return out;
+  // Meilisearch 1.50 ranks up to offset + limit, so only `offset + limit = 0` ranks nothing.
+  if (skip + take === 0) return out;
   const { byValue } = sumValues(counts.map((shard) => shard.values));
   // A page that was not filled ranks every candidate: every value is examined.
   const examined = walk.pageFilled ? examinedValues(answers, field, walk, counts) : null;

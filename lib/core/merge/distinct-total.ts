@@ -310,8 +310,10 @@ export function offsetModeDistinctTotal(
     counts.push(shardCounts);
   }
   const candidates = counts.reduce((sum, shard) => sum + shard.candidates, 0);
-  // milli ranks nothing for an empty page or an offset past every candidate.
-  if (take === 0 || candidates < skip) return candidates;
+  // Meilisearch 1.50 ranks the first offset + limit hits (checked on its binary: an offset past
+  // every candidate, or `limit: 0` after an offset, still ranks), so only `offset + limit = 0`
+  // ranks nothing.
+  if (skip + take === 0) return candidates;
   const { byValue, sum } = sumValues(counts.map((shard) => shard.values));
   if (!walk.pageFilled) return candidates - sum + byValue.size;
   const examined = examinedValues(answers, field, walk, counts);

@@ -2,7 +2,13 @@
 // exact Meilisearch bodies (search, facet search, document lists, stats, federated multi-search).
 // Pure: no I/O, no clock, no randomness; callers pass timings and request uids in the context.
 export { planShardRequest, validateSearchRequest, fieldsAddedForMerge } from './plan-shard-request.ts';
-export { mergeSearchResults, planDistinctFacetFollowUps, planDistinctFollowUps } from './merge-search.ts';
+export {
+  mergeSearchResults,
+  planDistinctFacetFollowUps,
+  planDistinctFollowUps,
+  planThresholdCounts,
+} from './merge-search.ts';
+export { THRESHOLD_CANDIDATES_KEY, withThresholdCandidates } from './threshold-total.ts';
 export { DISTINCT_FACETS_KEY, withDistinctFacets } from './distinct-facets.ts';
 export {
   DISTINCT_COUNTS_KEY,

@@ -7,6 +7,7 @@ import { DistinctFilter } from './distinct.ts';
 import {
   clientFacetsCover,
   countableDistinctField,
+  distinctFieldOf,
   offsetModeDistinctTotal,
   pageModeDistinctTotal,
   planDistinctFollowUp,
@@ -21,6 +22,12 @@ import {
   reducedValuesByShard,
 } from './distinct-facets.ts';
 import { mergeFacets } from './facets.ts';
+import {
+  needsCandidates,
+  planThresholdCountRequest,
+  shortShards,
+  thresholdTotal,
+} from './threshold-total.ts';
 import { HitCleaner, type HitCleanup } from './fields.ts';
 import { createHitRanker, isSemanticHit, type RankKey } from './hit-order.ts';
 import { KWayMerger, type MergeList, type MergeWalk } from './kway-merge.ts';
@@ -96,6 +103,8 @@ export interface RankedHits {
   dropped: number;
   /** With distinct: what the walk examined, for the exact total (see distinct-total.ts). */
   walk: DistinctWalk | null;
+  /** Merged hits kept (up to the page end when the walk stops there). */
+  accepted: number;
 }
 
 /**
@@ -137,7 +146,7 @@ export function rankShardHits(
     accepted += 1;
     if (accepted >= end) break;
   }
-  return { page, dropped: belowThreshold, walk: null };
+  return { page, dropped: belowThreshold, walk: null, accepted };
 }
 
 /**
@@ -205,7 +214,7 @@ function rankDistinct(
     tiesEnd: (hit, shard) => pageEnd !== null && ranker.compare(ranker.key(hit, shard), pageEnd) === 0,
     kept,
   };
-  return { page, dropped: distinct.rejected + belowThreshold, walk };
+  return { page, dropped: distinct.rejected + belowThreshold, walk, accepted };
 }
 
 /**
@@ -265,6 +274,30 @@ export function planDistinctFacetFollowUps(
   return out;
 }
 
+/**
+ * Count searches an offset-mode search with `rankingScoreThreshold` needs (no distinct): when one
+ * node would count every candidate (see threshold-total.ts), each shard that did not fill its own
+ * list tells its candidates. Answers go back with `withThresholdCandidates`.
+ */
+export function planThresholdCounts(
+  clientRequest: SearchRequest,
+  shardResponses: readonly ShardSearchResponseLike[],
+  ctx: MergeContext = {},
+): Map<number, SearchRequest> {
+  const out = new Map<number, SearchRequest>();
+  if (typeof clientRequest.rankingScoreThreshold !== 'number' || distinctFieldOf(clientRequest, ctx) !== null)
+    return out;
+  validateSearchRequest(clientRequest, ctx);
+  checkShardAnswers(shardResponses, checkSearchBody);
+  const window = pageWindow(clientRequest, ctx.maxTotalHits ?? DEFAULT_MAX_TOTAL_HITS);
+  if (window.pageMode) return out;
+  const { accepted } = rankShardHits(clientRequest, shardResponses, ctx, window.skip, window.take);
+  if (!needsCandidates(window.skip, window.take, accepted)) return out;
+  const count = planThresholdCountRequest(planShardRequest(clientRequest, ctx));
+  for (const shard of shortShards(shardResponses, window.skip + window.take)) out.set(shard, count);
+  return out;
+}
+
 export function mergeSearchResults(
   clientRequest: SearchRequest,
   shardResponses: readonly ShardSearchResponseLike[],
@@ -274,7 +307,13 @@ export function mergeSearchResults(
   checkShardAnswers(shardResponses, checkSearchBody);
   const maxTotalHits = ctx.maxTotalHits ?? DEFAULT_MAX_TOTAL_HITS;
   const window = pageWindow(clientRequest, maxTotalHits);
-  const { page, dropped, walk } = rankShardHits(clientRequest, shardResponses, ctx, window.skip, window.take);
+  const { page, dropped, walk, accepted } = rankShardHits(
+    clientRequest,
+    shardResponses,
+    ctx,
+    window.skip,
+    window.take,
+  );
 
   const cleaner = new HitCleaner(cleanupFor(clientRequest, ctx));
   const hits = page.map((hit) => cleaner.clean(hit));
@@ -285,6 +324,8 @@ export function mergeSearchResults(
     exact = window.pageMode
       ? pageModeDistinctTotal(shardResponses, field)
       : offsetModeDistinctTotal(shardResponses, field, walk, window.skip, window.take);
+  } else if (walk === null && !window.pageMode && typeof clientRequest.rankingScoreThreshold === 'number') {
+    exact = thresholdTotal(shardResponses, window.skip, window.take, accepted);
   }
   // Meilisearch 1.50 caps the hits at maxTotalHits, never the count.
   const hitCount = exact ?? Math.max(0, summed - dropped);

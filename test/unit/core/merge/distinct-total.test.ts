@@ -48,12 +48,13 @@ function nodeSearch(docs: readonly Doc[], request: SearchRequest): SearchRespons
   const universe = [...docs].filter(matchesFilter(request.filter)).sort((a, b) => a.id - b.id);
   const candidates = new Set(universe.map((doc) => doc.id));
   const hits: Doc[] = [];
-  if (universe.length >= from && length > 0) {
+  // Meilisearch 1.50 ranks the first offset + limit hits, whatever the universe.
+  if (from + length > 0) {
     const scores = [...new Set(universe.map((doc) => doc.score))].sort((a, b) => b - a);
     const excluded = new Set<number>();
     let seen = 0;
     for (const score of scores) {
-      if (hits.length >= length) break;
+      if (seen >= from + length) break;
       const bucket = universe.filter((doc) => doc.score === score && !excluded.has(doc.id));
       const claimedNow = new Set<number>();
       const kept: Doc[] = [];

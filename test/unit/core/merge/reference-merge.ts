@@ -10,6 +10,7 @@ import { kwayMerge, type MergeList } from '#core/merge/kway-merge.ts';
 import { checkShardAnswers, cleanupFor, shardHitCount } from '#core/merge/merge-search.ts';
 import { pageWindow, paginationFields } from '#core/merge/pagination.ts';
 import { validateSearchRequest } from '#core/merge/plan-shard-request.ts';
+import { thresholdTotal } from '#core/merge/threshold-total.ts';
 import { compareCodePoints, normalizeFacet } from '#core/merge/sort-values.ts';
 import {
   DEFAULT_MAX_TOTAL_HITS,
@@ -139,7 +140,7 @@ export function referenceRank(
   ctx: MergeContext,
   skip: number,
   take: number,
-): { page: Hit[]; dropped: number } {
+): { page: Hit[]; dropped: number; accepted: number } {
   const ranker = createHitRanker(request, ctx);
   const distinctField = request.distinct ?? ctx.distinctAttribute ?? null;
   const distinct = typeof distinctField === 'string' ? new DistinctFilter(distinctField) : null;
@@ -158,7 +159,7 @@ export function referenceRank(
     accepted += 1;
     if (distinct === null && accepted >= skip + take) break;
   }
-  return { page, dropped: (distinct?.rejected ?? 0) + belowThreshold };
+  return { page, dropped: (distinct?.rejected ?? 0) + belowThreshold, accepted };
 }
 
 function referenceCheckBody(body: SearchResponseBody): string | null {
@@ -177,11 +178,24 @@ export function referenceMergeSearchResults(
   checkShardAnswers(shardResponses, referenceCheckBody);
   const maxTotalHits = ctx.maxTotalHits ?? DEFAULT_MAX_TOTAL_HITS;
   const window = pageWindow(clientRequest, maxTotalHits);
-  const { page, dropped } = referenceRank(clientRequest, shardResponses, ctx, window.skip, window.take);
+  const { page, dropped, accepted } = referenceRank(
+    clientRequest,
+    shardResponses,
+    ctx,
+    window.skip,
+    window.take,
+  );
   const cleanup = cleanupFor(clientRequest, ctx);
   const hits = page.map((hit) => referenceCleanHit(hit, cleanup));
   const summed = shardResponses.reduce((sum, answer) => sum + shardHitCount(answer.body), 0);
-  const hitCount = Math.max(0, summed - dropped);
+  // The threshold's count rule is not a fast path: the same pure helper decides it.
+  const thresholdCount =
+    typeof clientRequest.rankingScoreThreshold === 'number' &&
+    !window.pageMode &&
+    typeof (clientRequest.distinct ?? ctx.distinctAttribute) !== 'string'
+      ? thresholdTotal(shardResponses, window.skip, window.take, accepted)
+      : null;
+  const hitCount = thresholdCount ?? Math.max(0, summed - dropped);
   const byShard = [...shardResponses].sort((a, b) => a.shard - b.shard);
   const body: SearchResponseBody = {
     hits,
