@@ -6,8 +6,8 @@ import { loadNpmDocuments, loadTranscripts, type Doc, type TranscriptEntry } fro
 import { meilisearchBinary, report, startLoadedMiroir, type TestServer } from './nodes.ts';
 import { compareAll, summarize } from './run.ts';
 
-const OVER_DEVNODES_FLOOR = 0.6;
-const OVER_MEILISEARCH_FLOOR = 0.69;
+const OVER_DEVNODES_FLOOR = 0.86;
+const OVER_MEILISEARCH_FLOOR = 0.93;
 
 let transcripts: TranscriptEntry[];
 let docs: Doc[];
