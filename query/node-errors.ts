@@ -5,13 +5,19 @@ import { isNodeApiError } from '#adapters/node-client.ts';
 import { isErrorCode, isMiroirError, miroirError, type MiroirError } from '#core/errors.ts';
 import { RESERVED_FIELD_PREFIX } from '#core/ingest/reserved-fields.ts';
 
-/** Removes `` `_miroir_…` `` from comma-separated attribute lists in a node's message. */
+/**
+ * Removes `_miroir_…` names from a node's attribute lists, whether each name is quoted
+ * (`` `a`, `_miroir_shard` ``) or the whole list is (`` `_miroir_shard, a` ``, as the distinct error
+ * lists filterable patterns).
+ */
 export function hideReservedFields(message: string): string {
   if (!message.includes(RESERVED_FIELD_PREFIX)) return message;
   return message
     .replace(/`_miroir_[A-Za-z0-9_.]*`, /g, '')
     .replace(/, `_miroir_[A-Za-z0-9_.]*`/g, '')
-    .replace(/`_miroir_[A-Za-z0-9_.]*`/g, '');
+    .replace(/`_miroir_[A-Za-z0-9_.]*`/g, '')
+    .replace(/`_miroir_[A-Za-z0-9_.]*, /g, '`')
+    .replace(/, _miroir_[A-Za-z0-9_.]*(?=[,`])/g, '');
 }
 
 /** The node's message with the node index name replaced by the client's uid. */

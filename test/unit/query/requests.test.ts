@@ -119,6 +119,12 @@ describe('node errors', () => {
     expect(hideReservedFields('are: `_miroir_shard`, `a`.')).toBe('are: `a`.');
     expect(hideReservedFields('are: `a`, `_miroir_shard.s3`, `b`.')).toBe('are: `a`, `b`.');
     expect(hideReservedFields('nothing here')).toBe('nothing here');
+    // Meilisearch's distinct error quotes the whole list once.
+    expect(hideReservedFields('patterns are: `_miroir_shard, downloads, major, scope`.')).toBe(
+      'patterns are: `downloads, major, scope`.',
+    );
+    expect(hideReservedFields('are: `a, _miroir_shard.s1, b`.')).toBe('are: `a, b`.');
+    expect(hideReservedFields('are: `a, _miroir_shard`.')).toBe('are: `a`.');
   });
 
   it('maps a node code Miroir does not know to remote_remote_error', () => {
