@@ -86,6 +86,10 @@ export async function run(args: string[]): Promise<BenchResult> {
       await cluster.close();
     }
     const total = stats(measured.map((r) => r.totalMs));
+    const quarter = Math.max(1, Math.floor(measured.length / 4));
+    log(
+      `first quarter p50 ${stats(measured.slice(0, quarter).map((r) => r.totalMs)).p50} ms, last quarter p50 ${stats(measured.slice(-quarter).map((r) => r.totalMs)).p50} ms`,
+    );
     const base = stats(baseline.map((r) => r.totalMs));
     return {
       bench: 'first-write',

@@ -63,7 +63,7 @@ export interface NodeApplierOptions {
   /** Creates the index's dead-letter topic if needed (called before the first dead letter). */
   readonly ensureDlqTopic: (indexUid: string) => Promise<void>;
   readonly metrics?: IndexerMetrics;
-  /** Longest fetch wait; also bounds how fast a stop is noticed (default 500 ms). */
+  /** Longest idle fetch wait; also bounds how fast a stop is noticed (default 2 s). */
   readonly maxWaitTimeMs?: number;
   /** The group's commits on a topic with their metadata (the settings version the node got); without it nothing is read back. */
   readonly fetchCommits?: (topic: string) => Promise<Map<number, CommittedOffset>>;
@@ -140,7 +140,9 @@ export class NodeApplier {
         groupId: this.opts.groupId,
         partitions: wants,
         handler: (batch, ctx) => this.handle(batch, ctx),
-        maxWaitTimeMs: this.opts.maxWaitTimeMs ?? 500,
+        // A fetch returns as soon as records arrive; the wait only bounds an idle poll. With one
+        // consumer per node and index generation, idle polls add up, so they are kept long.
+        maxWaitTimeMs: this.opts.maxWaitTimeMs ?? 2000,
         // One member applies all partitions of an index generation: settings barriers of one node index
         // then come from one process, in order (a lagging peer cannot push an older version after a newer one).
         assignment: 'whole-topic',

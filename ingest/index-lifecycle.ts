@@ -110,19 +110,15 @@ export function createIndexLifecycle(deps: IndexLifecycleDeps): IndexLifecycle {
   ): Promise<{ index: IndexRecord | undefined; existed: boolean }> => {
     for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt += 1) {
       const generation = nextGeneration(topology.state(), uid);
-      // Topics exist before the event that makes indexers and producers look for them.
-      // The docs topic exists before the event that makes indexers and ingest look for it. The
-      // inbox topic is created alongside and awaited after the event, so the indexers' group
-      // joins overlap its creation (the inbox router retries a topic it does not find yet).
-      const inbox = deps.ensureTopic(inboxTopicSpec(deps.topics, uid, deps.shards, deps.policy));
-      inbox.catch(() => undefined);
+      // Topics exist before the event that makes indexers, ingest and the inbox router look for
+      // them. One after the other: two creations at once make the broker slower at both.
       await deps.ensureTopic(docsTopicSpec(deps.topics, uid, generation, deps.shards, deps.policy));
+      await deps.ensureTopic(inboxTopicSpec(deps.topics, uid, deps.shards, deps.policy));
       const stampOf = attempt === 0 ? s : { writeId: randomUUID(), timestamp: Date.now() };
       const offset = await writer.appendControl(
         indexCreated(stampOf, uid, generation, deps.shards, primaryKey, taskUid),
       );
       await topology.waitForOffset(offset);
-      await inbox;
       const outcome = creationOutcome(topology.state(), uid, offset);
       if (outcome === 'ignored') continue;
       // The index may be gone again already (a later deletion): the outcome of this record stands.

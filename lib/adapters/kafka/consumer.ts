@@ -62,8 +62,11 @@ export function createPartitionConsumer(
     timeout.catch(() => {});
     try {
       await guard('consumer connect', () => consumer.connect());
-      for (const w of wants)
-        await guard('subscribe', () => consumer.subscribe({ topic: w.topic, fromBeginning: true }));
+      // One subscribe for every topic: kafkajs refreshes metadata once per call, so a consumer of
+      // many topics (the inbox router has one per index) would otherwise restart in O(topics) round trips.
+      await guard('subscribe', () =>
+        consumer.subscribe({ topics: wants.map((w) => w.topic), fromBeginning: true }),
+      );
       await guard('consumer run', () =>
         consumer.run({
           autoCommit: false,
