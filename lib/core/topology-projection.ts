@@ -50,7 +50,10 @@ export interface IndexRecord {
   readonly logUid?: string;
   /** The client's settings: every key it set, resets removed (Meilisearch PATCH semantics). */
   readonly settings: Readonly<Record<string, unknown>>;
-  /** Uid of the task of the last settings change; 0 while the settings are the defaults. */
+  /**
+   * Uid of the task of the last settings change; -1 while the settings are the defaults (task
+   * uids start at 0, so the first task of a cluster can be a settings change).
+   */
   readonly settingsVersion: number;
   readonly createdAt: number;
   readonly updatedAt: number;
@@ -189,7 +192,7 @@ function applyEvent(state: TopologyState, event: ControlEvent, rf: number, offse
         generation: event.generation,
         nodeIndexUid: nodeIndexUidFor(event.indexUid, event.generation),
         settings: {},
-        settingsVersion: 0,
+        settingsVersion: -1,
         createdAt: event.timestamp,
         updatedAt: event.timestamp,
         unready: {},

@@ -82,8 +82,22 @@ describe('topology projection', () => {
       groups: ['g1'],
       generation: 0,
       nodeIndexUid: 'movies--g0',
-      settingsVersion: 0,
+      settingsVersion: -1,
     });
+  });
+
+  it('given a new index, a settings change from the very first task (uid 0) applies', () => {
+    const change: ControlEvent = {
+      ...base,
+      eventId: 's0',
+      type: 'SettingsChanged',
+      indexUid: 'movies',
+      settingsVersion: 0,
+      settings: JSON.stringify({ searchableAttributes: ['title', 'genre'] }),
+    } as ControlEvent;
+    const state = fold([created('movies', 0, 'id'), change]);
+    expect(state.indexes.movies?.settingsVersion).toBe(0);
+    expect(state.indexes.movies?.settings).toMatchObject({ searchableAttributes: ['title', 'genre'] });
   });
 
   it('ignores a second creation of a live index (the first wins)', () => {
@@ -222,15 +236,13 @@ const controlEvent: fc.Arbitrary<ControlEvent> = fc.oneof(
     .tuple(uid, fc.nat(3), fc.option(fc.constantFrom('id', 'sku'), { nil: null }))
     .map(([u, g, pk]) => created(u, g, pk)),
   uid.map((u): ControlEvent => ({ ...base, eventId: 'd', type: 'IndexDeleted', indexUid: u })),
-  fc
-    .tuple(uid, fc.constantFrom('id', 'sku'))
-    .map(([u, pk]): ControlEvent => ({
-      ...base,
-      eventId: 'p',
-      type: 'PrimaryKeySet',
-      indexUid: u,
-      primaryKey: pk,
-    })),
+  fc.tuple(uid, fc.constantFrom('id', 'sku')).map(([u, pk]): ControlEvent => ({
+    ...base,
+    eventId: 'p',
+    type: 'PrimaryKeySet',
+    indexUid: u,
+    primaryKey: pk,
+  })),
   fc
     .tuple(
       uid,
@@ -238,42 +250,36 @@ const controlEvent: fc.Arbitrary<ControlEvent> = fc.oneof(
       fc.constantFrom({ stopWords: ['a'] }, { stopWords: null }, { typoTolerance: { enabled: false } }),
     )
     .map(([u, v, p]) => settings(u, v, p)),
-  fc
-    .tuple(node, fc.nat(2))
-    .map(([n, g]): ControlEvent => ({
-      ...base,
-      eventId: 'j',
-      type: 'NodeJoined',
-      nodeId: n,
-      url: `http://${n}`,
-      replicaGroup: g,
-    })),
+  fc.tuple(node, fc.nat(2)).map(([n, g]): ControlEvent => ({
+    ...base,
+    eventId: 'j',
+    type: 'NodeJoined',
+    nodeId: n,
+    url: `http://${n}`,
+    replicaGroup: g,
+  })),
   node.map((n): ControlEvent => ({ ...base, eventId: 'f', type: 'NodeFailed', nodeId: n, reason: 'x' })),
-  fc
-    .tuple(uid, node, fc.nat(3))
-    .map(([u, n, s]): ControlEvent => ({
-      ...base,
-      eventId: 'a',
-      type: 'ShardAssigned',
-      indexUid: u,
-      generation: 0,
-      nodeId: n,
-      replicaGroup: 0,
-      shard: s,
-    })),
-  fc
-    .tuple(uid, node, fc.nat(3))
-    .map(([u, n, s]): ControlEvent => ({
-      ...base,
-      eventId: 'r',
-      type: 'ShardReady',
-      indexUid: u,
-      generation: 0,
-      nodeId: n,
-      replicaGroup: 0,
-      shard: s,
-      offset: 1,
-    })),
+  fc.tuple(uid, node, fc.nat(3)).map(([u, n, s]): ControlEvent => ({
+    ...base,
+    eventId: 'a',
+    type: 'ShardAssigned',
+    indexUid: u,
+    generation: 0,
+    nodeId: n,
+    replicaGroup: 0,
+    shard: s,
+  })),
+  fc.tuple(uid, node, fc.nat(3)).map(([u, n, s]): ControlEvent => ({
+    ...base,
+    eventId: 'r',
+    type: 'ShardReady',
+    indexUid: u,
+    generation: 0,
+    nodeId: n,
+    replicaGroup: 0,
+    shard: s,
+    offset: 1,
+  })),
 );
 
 describe('topology projection idempotence', () => {
