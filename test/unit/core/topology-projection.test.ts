@@ -94,7 +94,7 @@ describe('topology projection', () => {
       indexUid: 'movies',
       settingsVersion: 0,
       settings: JSON.stringify({ searchableAttributes: ['title', 'genre'] }),
-    } as ControlEvent;
+    };
     const state = fold([created('movies', 0, 'id'), change]);
     expect(state.indexes.movies?.settingsVersion).toBe(0);
     expect(state.indexes.movies?.settings).toMatchObject({ searchableAttributes: ['title', 'genre'] });
