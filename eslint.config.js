@@ -3,9 +3,28 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const ioModules = [
-  'kafkajs', 'fastify', 'undici', 'ioredis', 'pino', 'prom-client', 'better-sqlite3',
-  'node:net', 'node:fs', 'node:fs/promises', 'node:http', 'node:https', 'node:child_process',
-  'node:dgram', 'node:dns', 'node:tls', 'net', 'fs', 'fs/promises', 'http', 'https', 'child_process',
+  'kafkajs',
+  'fastify',
+  'undici',
+  'ioredis',
+  'pino',
+  'prom-client',
+  'better-sqlite3',
+  'node:net',
+  'node:fs',
+  'node:fs/promises',
+  'node:http',
+  'node:https',
+  'node:child_process',
+  'node:dgram',
+  'node:dns',
+  'node:tls',
+  'net',
+  'fs',
+  'fs/promises',
+  'http',
+  'https',
+  'child_process',
 ];
 
 export default tseslint.config(
@@ -14,7 +33,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bin/*.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', 'bin/*.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -32,8 +54,15 @@ export default tseslint.config(
   {
     files: ['lib/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: ioModules.map((name) => ({ name, message: 'lib/core is pure: do I/O in lib/adapters.' })) }],
-      'no-restricted-globals': ['error', { name: 'process', message: 'lib/core is pure: read configuration in main.ts.' }, { name: 'fetch', message: 'lib/core is pure.' }],
+      'no-restricted-imports': [
+        'error',
+        { paths: ioModules.map((name) => ({ name, message: 'lib/core is pure: do I/O in lib/adapters.' })) },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'lib/core is pure: read configuration in main.ts.' },
+        { name: 'fetch', message: 'lib/core is pure.' },
+      ],
     },
   },
   {

@@ -1,9 +1,21 @@
 // The `miroir` command: one dispatcher, one module per subcommand under cli/commands/.
 // Each command module exports `run(argv: string[]): Promise<number | void>`.
-const commands: Record<string, { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number | void> }> }> = {
-  dev: { summary: 'run the whole pipeline locally (Kafka, devnodes, all roles) on one port', load: () => import('./commands/dev.ts') },
-  serve: { summary: 'run a set of roles (--roles ingest,query,indexer,projections)', load: () => import('./commands/serve.ts') },
-  devnode: { summary: 'run one Meilisearch-compatible development node', load: () => import('./commands/devnode.ts') },
+const commands: Record<
+  string,
+  { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number | void> }> }
+> = {
+  dev: {
+    summary: 'run the whole pipeline locally (Kafka, devnodes, all roles) on one port',
+    load: () => import('./commands/dev.ts'),
+  },
+  serve: {
+    summary: 'run a set of roles (--roles ingest,query,indexer,projections)',
+    load: () => import('./commands/serve.ts'),
+  },
+  devnode: {
+    summary: 'run one Meilisearch-compatible development node',
+    load: () => import('./commands/devnode.ts'),
+  },
 };
 
 function usage(): string {

@@ -49,7 +49,11 @@ export async function loadRoleModule(role: Role, logger: Logger): Promise<RoleMo
   if (role !== 'indexer') return { start };
   return {
     async start(ctx: RoleContext) {
-      const models = await readModelsFor({ config: ctx.config, logger: ctx.logger, lifecycle: ctx.lifecycle });
+      const models = await readModelsFor({
+        config: ctx.config,
+        logger: ctx.logger,
+        lifecycle: ctx.lifecycle,
+      });
       return start({ ...ctx, topology: topologyFeedOf(models.topology) } as RoleContext);
     },
   };

@@ -7,7 +7,8 @@ export function engineCall<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof EngineError) throw miroirError(isErrorCode(err.code) ? err.code : 'internal', err.message);
+    if (err instanceof EngineError)
+      throw miroirError(isErrorCode(err.code) ? err.code : 'internal', err.message);
     throw err;
   }
 }

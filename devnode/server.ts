@@ -23,7 +23,10 @@ export async function startDevnode(opts: DevnodeOptions): Promise<RunningDevnode
   const store = new DevnodeStore(opts.dataDir);
   const state = new DevnodeState(store);
   const queue = new TaskQueue(store, state);
-  const app = buildDevnodeApp({ state, queue, store, masterKey: opts.masterKey ?? null }, { payloadLimitBytes: opts.payloadLimitBytes });
+  const app = buildDevnodeApp(
+    { state, queue, store, masterKey: opts.masterKey ?? null },
+    { payloadLimitBytes: opts.payloadLimitBytes },
+  );
   const host = opts.host ?? '127.0.0.1';
   try {
     await app.listen({ port: opts.port, host });

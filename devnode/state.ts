@@ -51,13 +51,26 @@ export class DevnodeState {
   /** A new empty index, persisted by the caller's transaction through `save`. */
   create(uid: string, primaryKey: string | null, now: string): IndexState {
     const settings = defaultSettings();
-    const index: IndexState = { uid, primaryKey, settings, createdAt: now, updatedAt: now, engine: createIndexEngine(primaryKey, settings, { indexUid: uid }) };
+    const index: IndexState = {
+      uid,
+      primaryKey,
+      settings,
+      createdAt: now,
+      updatedAt: now,
+      engine: createIndexEngine(primaryKey, settings, { indexUid: uid }),
+    };
     this.indexes.set(uid, index);
     return index;
   }
 
   save(index: IndexState): void {
-    this.store.putIndex({ uid: index.uid, primaryKey: index.primaryKey, settings: index.settings, createdAt: index.createdAt, updatedAt: index.updatedAt });
+    this.store.putIndex({
+      uid: index.uid,
+      primaryKey: index.primaryKey,
+      settings: index.settings,
+      createdAt: index.createdAt,
+      updatedAt: index.updatedAt,
+    });
   }
 
   /** Drops the in-memory engine and rebuilds it from the store: the way back after a failed write. */

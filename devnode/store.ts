@@ -66,7 +66,9 @@ export class DevnodeStore {
     this.db.exec(SCHEMA);
     const db = this.db;
     this.stmts = {
-      indexes: db.prepare('SELECT uid, primary_key, settings, created_at, updated_at FROM indexes ORDER BY uid'),
+      indexes: db.prepare(
+        'SELECT uid, primary_key, settings, created_at, updated_at FROM indexes ORDER BY uid',
+      ),
       putIndex: db.prepare(
         `INSERT INTO indexes (uid, primary_key, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(uid) DO UPDATE SET primary_key = excluded.primary_key, settings = excluded.settings, updated_at = excluded.updated_at`,
@@ -80,7 +82,9 @@ export class DevnodeStore {
       deleteDocument: db.prepare('DELETE FROM documents WHERE index_uid = ? AND doc_id = ?'),
       clearDocuments: db.prepare('DELETE FROM documents WHERE index_uid = ?'),
       renameDocuments: db.prepare('UPDATE documents SET index_uid = ? WHERE index_uid = ?'),
-      documentBytes: db.prepare('SELECT COALESCE(SUM(LENGTH(body)), 0) AS bytes, COUNT(*) AS count FROM documents WHERE index_uid = ?'),
+      documentBytes: db.prepare(
+        'SELECT COALESCE(SUM(LENGTH(body)), 0) AS bytes, COUNT(*) AS count FROM documents WHERE index_uid = ?',
+      ),
       tasks: db.prepare('SELECT * FROM tasks ORDER BY uid'),
       insertTask: db.prepare(
         `INSERT INTO tasks (uid, batch_uid, index_uid, status, type, canceled_by, details, error, duration, enqueued_at, started_at, finished_at)
@@ -103,13 +107,31 @@ export class DevnodeStore {
   }
 
   loadIndexes(): IndexRow[] {
-    return (this.stmts.indexes.all() as { uid: string; primary_key: string | null; settings: string; created_at: string; updated_at: string }[]).map(
-      (r) => ({ uid: r.uid, primaryKey: r.primary_key, settings: JSON.parse(r.settings) as IndexSettings, createdAt: r.created_at, updatedAt: r.updated_at }),
-    );
+    return (
+      this.stmts.indexes.all() as {
+        uid: string;
+        primary_key: string | null;
+        settings: string;
+        created_at: string;
+        updated_at: string;
+      }[]
+    ).map((r) => ({
+      uid: r.uid,
+      primaryKey: r.primary_key,
+      settings: JSON.parse(r.settings) as IndexSettings,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    }));
   }
 
   putIndex(row: IndexRow): void {
-    this.stmts.putIndex.run(row.uid, row.primaryKey, JSON.stringify(row.settings), row.createdAt, row.updatedAt);
+    this.stmts.putIndex.run(
+      row.uid,
+      row.primaryKey,
+      JSON.stringify(row.settings),
+      row.createdAt,
+      row.updatedAt,
+    );
   }
 
   deleteIndex(uid: string): void {
@@ -133,7 +155,8 @@ export class DevnodeStore {
   }
 
   *documents(uid: string): IterableIterator<Document> {
-    for (const row of this.stmts.documents.iterate(uid) as IterableIterator<{ body: string }>) yield JSON.parse(row.body) as Document;
+    for (const row of this.stmts.documents.iterate(uid) as IterableIterator<{ body: string }>)
+      yield JSON.parse(row.body) as Document;
   }
 
   upsertDocuments(uid: string, docs: Iterable<{ id: string; body: Document }>): void {

@@ -32,11 +32,20 @@ interface OpBase {
 }
 
 export type NodeOp =
-  | (OpBase & { readonly kind: 'upsert' | 'update'; readonly primaryKey: string; readonly items: readonly DocumentItem[]; readonly bytes: number })
+  | (OpBase & {
+      readonly kind: 'upsert' | 'update';
+      readonly primaryKey: string;
+      readonly items: readonly DocumentItem[];
+      readonly bytes: number;
+    })
   | (OpBase & { readonly kind: 'deleteIds'; readonly items: readonly IdItem[] })
   /** Delete by filter, and clear (the filter is then only the shard clause). */
   | (OpBase & { readonly kind: 'deleteByFilter'; readonly filter: NodeFilter; readonly clear: boolean })
-  | (OpBase & { readonly kind: 'settings'; readonly settings: SettingsPatch; readonly settingsVersion: number });
+  | (OpBase & {
+      readonly kind: 'settings';
+      readonly settings: SettingsPatch;
+      readonly settingsVersion: number;
+    });
 
 export interface BatchLimits {
   /** Most documents (or ids) in one node request; one event larger than this still goes alone. */
@@ -84,10 +93,20 @@ function payloadBytes(count: number, itemBytes: number): number {
 }
 
 type OpenOp =
-  | { kind: 'upsert' | 'update'; primaryKey: string; items: DocumentItem[]; records: PartitionRecord[]; itemBytes: number }
+  | {
+      kind: 'upsert' | 'update';
+      primaryKey: string;
+      items: DocumentItem[];
+      records: PartitionRecord[];
+      itemBytes: number;
+    }
   | { kind: 'deleteIds'; items: IdItem[]; records: PartitionRecord[]; itemBytes: number };
 
-export function planNodeOps(records: readonly PartitionRecord[], partition: number, limits: BatchLimits): NodeOp[] {
+export function planNodeOps(
+  records: readonly PartitionRecord[],
+  partition: number,
+  limits: BatchLimits,
+): NodeOp[] {
   const ops: NodeOp[] = [];
   // Widened on purpose: `close()` resets it from a closure, which control-flow narrowing cannot see.
   let open = null as OpenOp | null;
@@ -95,13 +114,21 @@ export function planNodeOps(records: readonly PartitionRecord[], partition: numb
   const close = (): void => {
     if (open === null) return;
     if (open.kind === 'deleteIds') ops.push({ kind: 'deleteIds', items: open.items, records: open.records });
-    else ops.push({ kind: open.kind, primaryKey: open.primaryKey, items: open.items, records: open.records, bytes: payloadBytes(open.items.length, open.itemBytes) });
+    else
+      ops.push({
+        kind: open.kind,
+        primaryKey: open.primaryKey,
+        items: open.items,
+        records: open.records,
+        bytes: payloadBytes(open.items.length, open.itemBytes),
+      });
     open = null;
   };
 
   /** Whether `count` more items of `bytes` still fit the open request. */
   const fits = (current: OpenOp, count: number, bytes: number): boolean =>
-    current.items.length + count <= limits.maxDocs && payloadBytes(current.items.length + count, current.itemBytes + bytes) <= limits.maxBytes;
+    current.items.length + count <= limits.maxDocs &&
+    payloadBytes(current.items.length + count, current.itemBytes + bytes) <= limits.maxBytes;
 
   for (const record of records) {
     const { event } = record;
@@ -109,15 +136,24 @@ export function planNodeOps(records: readonly PartitionRecord[], partition: numb
       case 'DocumentsUpserted':
       case 'DocumentsUpdated': {
         const kind = event.type === 'DocumentsUpserted' ? 'upsert' : 'update';
-        const items = event.documents.map((doc, i) => ({ id: event.ids[i] ?? '', body: withShardField(doc, partition), record }));
+        const items = event.documents.map((doc, i) => ({
+          id: event.ids[i] ?? '',
+          body: withShardField(doc, partition),
+          record,
+        }));
         const bytes = items.reduce((sum, item) => sum + item.body.length, 0);
         let current: OpenOp | null = open;
-        if (current === null || current.kind !== kind || current.primaryKey !== event.primaryKey || !fits(current, items.length, bytes)) {
+        if (
+          current === null ||
+          current.kind !== kind ||
+          current.primaryKey !== event.primaryKey ||
+          !fits(current, items.length, bytes)
+        ) {
           close();
           current = { kind, primaryKey: event.primaryKey, items: [], records: [], itemBytes: 0 };
           open = current;
         }
-        (current.items).push(...items);
+        current.items.push(...items);
         current.records.push(record);
         current.itemBytes += bytes;
         break;
@@ -132,14 +168,19 @@ export function planNodeOps(records: readonly PartitionRecord[], partition: numb
           current = { kind: 'deleteIds', items: [], records: [], itemBytes: 0 };
           open = current;
         }
-        (current.items).push(...items);
+        current.items.push(...items);
         current.records.push(record);
         current.itemBytes += bytes;
         break;
       }
       case 'DocumentsDeletedByFilter':
         close();
-        ops.push({ kind: 'deleteByFilter', filter: shardFilter(event.filter, partition), clear: false, records: [record] });
+        ops.push({
+          kind: 'deleteByFilter',
+          filter: shardFilter(event.filter, partition),
+          clear: false,
+          records: [record],
+        });
         break;
       case 'DocumentsCleared':
         // Never DELETE /documents: the node holds other shards whose events may not be applied yet.
@@ -148,7 +189,12 @@ export function planNodeOps(records: readonly PartitionRecord[], partition: numb
         break;
       case 'SettingsBarrier':
         close();
-        ops.push({ kind: 'settings', settings: nodeSettingsOf(parseSettings(event.settings)), settingsVersion: event.settingsVersion, records: [record] });
+        ops.push({
+          kind: 'settings',
+          settings: nodeSettingsOf(parseSettings(event.settings)),
+          settingsVersion: event.settingsVersion,
+          records: [record],
+        });
         break;
     }
   }
@@ -162,4 +208,3 @@ export function commitOffsetAfter(op: NodeOp): number {
   if (last === undefined) throw new Error('a node op covers at least one record');
   return last.offset + 1;
 }
-

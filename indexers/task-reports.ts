@@ -30,7 +30,8 @@ interface TaskProgress {
 /** Header of a dead-letter record naming the node's error code, so tools can filter without parsing. */
 export const HEADER_DLQ_REASON = 'miroir-dlq-reason';
 
-const addCount = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a + b);
+const addCount = (a: number | null, b: number | null): number | null =>
+  a === null || b === null ? null : a + b;
 
 /**
  * Per partition: counters of the tasks in progress (a task's parts may span several node
@@ -127,7 +128,12 @@ export class PartitionTaskTracker {
     return taskMessage(event, this.topics, this.codec);
   }
 
-  private deadLetter(record: PartitionRecord, item: DocumentItem | IdItem | null, error: EventError, now: number): LogMessage {
+  private deadLetter(
+    record: PartitionRecord,
+    item: DocumentItem | IdItem | null,
+    error: EventError,
+    now: number,
+  ): LogMessage {
     const { event } = record;
     const value: Record<string, unknown> = {
       indexUid: this.identity.indexUid,

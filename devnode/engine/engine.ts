@@ -68,7 +68,12 @@ export class MemoryIndexEngine implements IndexEngine {
 
   private buildTokenizer(): Tokenizer {
     const s = this.settings;
-    return new Tokenizer({ stopWords: s.stopWords, separatorTokens: s.separatorTokens, nonSeparatorTokens: s.nonSeparatorTokens, dictionary: s.dictionary });
+    return new Tokenizer({
+      stopWords: s.stopWords,
+      separatorTokens: s.separatorTokens,
+      nonSeparatorTokens: s.nonSeparatorTokens,
+      dictionary: s.dictionary,
+    });
   }
 
   setPrimaryKey(primaryKey: string): void {
@@ -90,7 +95,8 @@ export class MemoryIndexEngine implements IndexEngine {
       JSON.stringify(before.dictionary) !== JSON.stringify(settings.dictionary);
     this.fieldWeights.fill(-2);
     this.sortKeyCache.clear();
-    if (JSON.stringify(before.filterableAttributes) !== JSON.stringify(settings.filterableAttributes)) this.filters.invalidate();
+    if (JSON.stringify(before.filterableAttributes) !== JSON.stringify(settings.filterableAttributes))
+      this.filters.invalidate();
     if (!reindex) return;
     this.tokenizer = this.buildTokenizer();
     this.words.clear();
@@ -101,7 +107,11 @@ export class MemoryIndexEngine implements IndexEngine {
     let id = this.fieldIds.get(name);
     if (id === undefined) {
       id = this.fieldNames.length;
-      if (id > MAX_FIELDS) throw new EngineError('max_fields_limit_exceeded', `A document cannot contain more than ${MAX_FIELDS} fields.`);
+      if (id > MAX_FIELDS)
+        throw new EngineError(
+          'max_fields_limit_exceeded',
+          `A document cannot contain more than ${MAX_FIELDS} fields.`,
+        );
       this.fieldIds.set(name, id);
       this.fieldNames.push(name);
     }
@@ -204,10 +214,17 @@ export class MemoryIndexEngine implements IndexEngine {
 
   private externalId(doc: Document): string {
     const pk = this.primaryKey;
-    if (pk === null) throw new EngineError('index_primary_key_no_candidate_found', 'The primary key inference failed as the engine did not find any field ending with `id` in its name. Please specify the primary key manually using the `primaryKey` query parameter.');
+    if (pk === null)
+      throw new EngineError(
+        'index_primary_key_no_candidate_found',
+        'The primary key inference failed as the engine did not find any field ending with `id` in its name. Please specify the primary key manually using the `primaryKey` query parameter.',
+      );
     const value = doc[pk];
     if (typeof value === 'string' || typeof value === 'number') return String(value);
-    throw new EngineError('missing_document_id', `Document doesn't have a \`${pk}\` attribute: \`${JSON.stringify(doc)}\`.`);
+    throw new EngineError(
+      'missing_document_id',
+      `Document doesn't have a \`${pk}\` attribute: \`${JSON.stringify(doc)}\`.`,
+    );
   }
 
   addDocuments(documents: Document[], mode: 'replace' | 'update'): { indexedDocuments: number } {
@@ -261,7 +278,11 @@ export class MemoryIndexEngine implements IndexEngine {
   }
 
   /** Bitmap of documents matching `filter`, checking filterability with the given error code. */
-  filterBitmap(filter: FilterExpr, code: 'invalid_search_filter' | 'invalid_document_filter', into?: Uint8Array): Uint8Array {
+  filterBitmap(
+    filter: FilterExpr,
+    code: 'invalid_search_filter' | 'invalid_document_filter',
+    into?: Uint8Array,
+  ): Uint8Array {
     try {
       checkFilterable(filter, this.settings.filterableAttributes, this.errorPrefix);
     } catch (err) {
@@ -274,7 +295,8 @@ export class MemoryIndexEngine implements IndexEngine {
   deleteByFilter(filter: FilterExpr): { deletedDocuments: number } {
     const bitmap = this.filterBitmap(filter, 'invalid_document_filter');
     const ids: string[] = [];
-    for (let id = 0; id < bitmap.length; id++) if (bitmap[id] === 1) ids.push(this.store.externalIds[id] as string);
+    for (let id = 0; id < bitmap.length; id++)
+      if (bitmap[id] === 1) ids.push(this.store.externalIds[id] as string);
     return this.deleteDocuments(ids);
   }
 
@@ -323,7 +345,10 @@ export class MemoryIndexEngine implements IndexEngine {
         const field = m?.[1] ?? s;
         if (!this.settings.sortableAttributes.some((a) => a === field || field.startsWith(`${a}.`))) {
           const list = this.settings.sortableAttributes;
-          throw new EngineError('invalid_document_sort', `${this.errorPrefix}Attribute \`${field}\` is not sortable. ${list.length === 0 ? 'This index does not have configured sortable attributes.' : `Available sortable attributes are: \`${list.join(', ')}\`.`}`);
+          throw new EngineError(
+            'invalid_document_sort',
+            `${this.errorPrefix}Attribute \`${field}\` is not sortable. ${list.length === 0 ? 'This index does not have configured sortable attributes.' : `Available sortable attributes are: \`${list.join(', ')}\`.`}`,
+          );
         }
         const k = this.sortKeys(field);
         return m?.[2] === 'desc' ? k.desc : k.asc;
@@ -357,7 +382,8 @@ export class MemoryIndexEngine implements IndexEngine {
 
   stats(): { numberOfDocuments: number; fieldDistribution: Record<string, number> } {
     const fieldDistribution: Record<string, number> = {};
-    for (const key of [...this.topLevelCounts.keys()].sort()) fieldDistribution[key] = this.topLevelCounts.get(key) as number;
+    for (const key of [...this.topLevelCounts.keys()].sort())
+      fieldDistribution[key] = this.topLevelCounts.get(key) as number;
     return { numberOfDocuments: this.store.count, fieldDistribution };
   }
 

@@ -13,7 +13,14 @@ export interface FieldValues {
   isEmpty: boolean;
 }
 
-const NONE: FieldValues = { strings: [], originals: [], numbers: [], exists: false, isNull: false, isEmpty: false };
+const NONE: FieldValues = {
+  strings: [],
+  originals: [],
+  numbers: [],
+  exists: false,
+  isNull: false,
+  isEmpty: false,
+};
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -66,7 +73,14 @@ function walkPath(value: unknown, path: string, out: FieldValues): void {
 }
 
 export function fieldValues(doc: Document, field: string): FieldValues {
-  const out: FieldValues = { strings: [], originals: [], numbers: [], exists: false, isNull: false, isEmpty: false };
+  const out: FieldValues = {
+    strings: [],
+    originals: [],
+    numbers: [],
+    exists: false,
+    isNull: false,
+    isEmpty: false,
+  };
   walkPath(doc, field, out);
   return out.exists ? out : NONE;
 }
@@ -94,10 +108,14 @@ export interface FacetCountIndex {
 export function alphaOrder(index: FacetCountIndex): Int32Array {
   if (!index.alphaOrder) {
     const ids = Array.from({ length: index.numbers.length }, (_, id) => id);
-    const nums = ids.filter((id) => index.numbers[id] !== null).sort((a, b) => (index.numbers[a] as number) - (index.numbers[b] as number));
+    const nums = ids
+      .filter((id) => index.numbers[id] !== null)
+      .sort((a, b) => (index.numbers[a] as number) - (index.numbers[b] as number));
     const strs = ids.filter((id) => index.numbers[id] === null);
     const text = index.normalized;
-    strs.sort((a, b) => ((text[a] as string) < (text[b] as string) ? -1 : (text[a] as string) > (text[b] as string) ? 1 : 0));
+    strs.sort((a, b) =>
+      (text[a] as string) < (text[b] as string) ? -1 : (text[a] as string) > (text[b] as string) ? 1 : 0,
+    );
     index.alphaOrder = Int32Array.from([...nums, ...strs]);
   }
   return index.alphaOrder;
@@ -146,7 +164,11 @@ export class FacetValueStore {
       const docs = this.docs();
       values = new Array<FieldValues | undefined>(docs.length);
       this.fields.set(field, values);
-      this.docIds.set(field, { single: new Int32Array(Math.max(1024, docs.length)).fill(NONE_ID), spelling: [], multi: new Map() });
+      this.docIds.set(field, {
+        single: new Int32Array(Math.max(1024, docs.length)).fill(NONE_ID),
+        spelling: [],
+        multi: new Map(),
+      });
       for (let id = 0; id < docs.length; id++) {
         const doc = docs[id];
         values[id] = doc === undefined ? undefined : fieldValues(doc, field);

@@ -15,7 +15,10 @@ interface Bucket {
  * Documents per value id among the candidates, and 1 + the entry whose spelling shows each value:
  * candidates arrive in ascending internal id, so the lowest id's spelling.
  */
-function countValues(index: ReturnType<FacetValueStore['countIndex']>, candidates: ArrayLike<number>): { counts: Int32Array; firstEntry: Int32Array } {
+function countValues(
+  index: ReturnType<FacetValueStore['countIndex']>,
+  candidates: ArrayLike<number>,
+): { counts: Int32Array; firstEntry: Int32Array } {
   const counts = new Int32Array(index.numbers.length);
   const firstEntry = new Int32Array(index.numbers.length);
   const { start, ids } = index;
@@ -32,7 +35,11 @@ function countValues(index: ReturnType<FacetValueStore['countIndex']>, candidate
   return { counts, firstEntry };
 }
 
-function collectBuckets(store: FacetValueStore, field: string, candidates: ArrayLike<number>): { buckets: Bucket[]; min: number; max: number; hasNumbers: boolean } {
+function collectBuckets(
+  store: FacetValueStore,
+  field: string,
+  candidates: ArrayLike<number>,
+): { buckets: Bucket[]; min: number; max: number; hasNumbers: boolean } {
   const index = store.countIndex(field);
   const { counts, firstEntry } = countValues(index, candidates);
   const buckets: Bucket[] = [];
@@ -53,7 +60,12 @@ function collectBuckets(store: FacetValueStore, field: string, candidates: Array
     const count = counts[id] as number;
     if (count === 0 || index.numbers[id] !== null) continue;
     const normalized = index.normalized[id] as string;
-    buckets.push({ key: index.spellings[(firstEntry[id] as number) - 1] ?? normalized, count, number: null, normalized });
+    buckets.push({
+      key: index.spellings[(firstEntry[id] as number) - 1] ?? normalized,
+      count,
+      number: null,
+      normalized,
+    });
   }
   return { buckets, min, max, hasNumbers };
 }
@@ -95,7 +107,13 @@ export function facetOrder(sortBy: Record<string, 'alpha' | 'count'>, field: str
  * Gives exactly what `sortBuckets(collectBuckets(...))` gives (the unit tests compare both); small
  * candidate sets take that reference path directly.
  */
-function fieldDistribution(store: FacetValueStore, field: string, candidates: ArrayLike<number>, maxValues: number, order: 'alpha' | 'count'): { values: Record<string, number>; stats: { min: number; max: number } | null } {
+function fieldDistribution(
+  store: FacetValueStore,
+  field: string,
+  candidates: ArrayLike<number>,
+  maxValues: number,
+  order: 'alpha' | 'count',
+): { values: Record<string, number>; stats: { min: number; max: number } | null } {
   const index = store.countIndex(field);
   const valueCount = index.numbers.length;
   const { counts, firstEntry } = countValues(index, candidates);
@@ -111,8 +129,15 @@ function fieldDistribution(store: FacetValueStore, field: string, candidates: Ar
   }
   // Few candidates: milli's document-by-document count (numbers ordered as text) and building every
   // bucket is cheap. The packed count-order key needs counts and value ranks below 2^21.
-  if (candidates.length <= LINEAR_SCAN_CANDIDATES_THRESHOLD || valueCount >= 2 ** 21 || candidates.length >= 2 ** 21) {
-    return { values: facetDistributionReference(store, field, candidates, maxValues, order), stats: hasNumbers ? { min, max } : null };
+  if (
+    candidates.length <= LINEAR_SCAN_CANDIDATES_THRESHOLD ||
+    valueCount >= 2 ** 21 ||
+    candidates.length >= 2 ** 21
+  ) {
+    return {
+      values: facetDistributionReference(store, field, candidates, maxValues, order),
+      stats: hasNumbers ? { min, max } : null,
+    };
   }
   const alpha = alphaOrder(index);
   let picked: number[] = [];
@@ -131,7 +156,9 @@ function fieldDistribution(store: FacetValueStore, field: string, candidates: Ar
     for (let x = 0; x < present.length; x++) {
       const id = present[x] as number;
       const group = index.numbers[id] === null ? 1 : 0;
-      keys[x] = (group * 2 ** 21 + (2 ** 21 - (counts[id] as number))) * 2 ** 21 + (2 ** 21 - 1 - (rank[id] as number));
+      keys[x] =
+        (group * 2 ** 21 + (2 ** 21 - (counts[id] as number))) * 2 ** 21 +
+        (2 ** 21 - 1 - (rank[id] as number));
     }
     keys.sort();
     picked = Array.from(keys.subarray(0, maxValues), (key) => alpha[2 ** 21 - 1 - (key % 2 ** 21)] as number);
@@ -152,11 +179,20 @@ export function facetDistribution(
   candidates: ArrayLike<number>,
   maxValues: number,
   sortBy: Record<string, 'alpha' | 'count'>,
-): { distribution: Record<string, Record<string, number>>; stats: Record<string, { min: number; max: number }> } {
+): {
+  distribution: Record<string, Record<string, number>>;
+  stats: Record<string, { min: number; max: number }>;
+} {
   const distribution: Record<string, Record<string, number>> = {};
   const stats: Record<string, { min: number; max: number }> = {};
   for (const field of [...fields].sort()) {
-    const { values, stats: fieldStats } = fieldDistribution(store, field, candidates, maxValues, facetOrder(sortBy, field));
+    const { values, stats: fieldStats } = fieldDistribution(
+      store,
+      field,
+      candidates,
+      maxValues,
+      facetOrder(sortBy, field),
+    );
     distribution[field] = values;
     if (fieldStats) stats[field] = fieldStats;
   }
@@ -164,9 +200,20 @@ export function facetDistribution(
 }
 
 /** The reference distribution (every bucket built and sorted), kept for facet search and tests. */
-export function facetDistributionReference(store: FacetValueStore, field: string, candidates: ArrayLike<number>, maxValues: number, order: 'alpha' | 'count'): Record<string, number> {
+export function facetDistributionReference(
+  store: FacetValueStore,
+  field: string,
+  candidates: ArrayLike<number>,
+  maxValues: number,
+  order: 'alpha' | 'count',
+): Record<string, number> {
   const values: Record<string, number> = {};
-  for (const b of sortBuckets(collectBuckets(store, field, candidates).buckets, order, candidates.length).slice(0, maxValues)) values[b.key] = b.count;
+  for (const b of sortBuckets(
+    collectBuckets(store, field, candidates).buckets,
+    order,
+    candidates.length,
+  ).slice(0, maxValues))
+    values[b.key] = b.count;
   return values;
 }
 
@@ -183,7 +230,8 @@ function prefixDistance(query: string, value: string, limit: number): number {
     for (let j = 1; j <= n; j++) {
       const cost = value[i - 1] === query[j - 1] ? 0 : 1;
       let v = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
-      if (prev2 && i > 1 && j > 1 && value[i - 1] === query[j - 2] && value[i - 2] === query[j - 1]) v = Math.min(v, (prev2[j - 2] as number) + 1);
+      if (prev2 && i > 1 && j > 1 && value[i - 1] === query[j - 2] && value[i - 2] === query[j - 1])
+        v = Math.min(v, (prev2[j - 2] as number) + 1);
       row.push(v);
     }
     best = Math.min(best, row[n] as number);

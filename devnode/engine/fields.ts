@@ -67,7 +67,11 @@ export function projectDocument(doc: Document, patterns: readonly string[]): Doc
   return projectObject(doc, '', patterns) ?? {};
 }
 
-function projectObject(obj: Record<string, unknown>, prefix: string, patterns: readonly string[]): Document | undefined {
+function projectObject(
+  obj: Record<string, unknown>,
+  prefix: string,
+  patterns: readonly string[],
+): Document | undefined {
   const out: Document = {};
   let any = false;
   for (const key of Object.keys(obj)) {
@@ -83,7 +87,10 @@ function projectObject(obj: Record<string, unknown>, prefix: string, patterns: r
         any = true;
       }
     } else if (Array.isArray(value) && patterns.some((p) => isParentOf(name, p))) {
-      const items = value.filter(isPlainObject).map((v) => projectObject(v, name, patterns)).filter((v): v is Document => v !== undefined);
+      const items = value
+        .filter(isPlainObject)
+        .map((v) => projectObject(v, name, patterns))
+        .filter((v): v is Document => v !== undefined);
       if (items.length > 0) {
         out[key] = items;
         any = true;

@@ -54,7 +54,12 @@ export function findMatches(text: string, tokens: Token[], words: QueryWords): M
     }
     for (const p of words.prefixes) {
       if (t.word.startsWith(p)) {
-        out.push({ token: index, start: t.start, end: originalPrefixEnd(text, t, p.length), term: words.termOf.get(p) ?? 0 });
+        out.push({
+          token: index,
+          start: t.start,
+          end: originalPrefixEnd(text, t, p.length),
+          term: words.termOf.get(p) ?? 0,
+        });
         return;
       }
     }
@@ -89,11 +94,17 @@ function cropBounds(tokens: Token[], matches: Match[], length: number): [number,
       terms.add(m.term);
     }
     const cand: [number, number, number, number] = [terms.size, -gaps, order, i];
-    if (!best || cand[0] > best[0] || (cand[0] === best[0] && (cand[1] > best[1] || (cand[1] === best[1] && cand[2] > best[2])))) best = cand;
+    if (
+      !best ||
+      cand[0] > best[0] ||
+      (cand[0] === best[0] && (cand[1] > best[1] || (cand[1] === best[1] && cand[2] > best[2])))
+    )
+      best = cand;
   }
   const first = matches[(best as [number, number, number, number])[3]] as Match;
   let lastTok = first.token;
-  for (const m of matches) if (m.token >= first.token && m.token - first.token < length) lastTok = Math.max(lastTok, m.token);
+  for (const m of matches)
+    if (m.token >= first.token && m.token - first.token < length) lastTok = Math.max(lastTok, m.token);
   const remaining = length - (lastTok - first.token + 1);
   let before = Math.floor(remaining / 2);
   let after = remaining - before;
@@ -109,7 +120,14 @@ function cropBounds(tokens: Token[], matches: Match[], length: number): [number,
   return [first.token - before, lastTok + after];
 }
 
-function formatString(text: string, tokenizer: Tokenizer, words: QueryWords, highlight: boolean, cropLength: number | null, opts: FormatOptions): string {
+function formatString(
+  text: string,
+  tokenizer: Tokenizer,
+  words: QueryWords,
+  highlight: boolean,
+  cropLength: number | null,
+  opts: FormatOptions,
+): string {
   const tokens = tokenizer.tokenize(text);
   const matches = highlight || cropLength !== null ? findMatches(text, tokens, words) : [];
   let from = 0;
@@ -136,7 +154,13 @@ function formatString(text: string, tokenizer: Tokenizer, words: QueryWords, hig
   return out + text.slice(cursor, to) + suffix;
 }
 
-export function formatDocument(doc: Document, fields: readonly string[], tokenizer: Tokenizer, words: QueryWords, opts: FormatOptions): Document {
+export function formatDocument(
+  doc: Document,
+  fields: readonly string[],
+  tokenizer: Tokenizer,
+  words: QueryWords,
+  opts: FormatOptions,
+): Document {
   const visit = (value: unknown, name: string): unknown => {
     if (Array.isArray(value)) return value.map((v) => visit(v, name));
     if (typeof value === 'object' && value !== null) {
@@ -163,7 +187,11 @@ export interface MatchPosition {
   indices?: number[];
 }
 
-export function matchesPosition(doc: Document, tokenizer: Tokenizer, words: QueryWords): Record<string, MatchPosition[]> {
+export function matchesPosition(
+  doc: Document,
+  tokenizer: Tokenizer,
+  words: QueryWords,
+): Record<string, MatchPosition[]> {
   const out: Record<string, MatchPosition[]> = {};
   const visit = (value: unknown, name: string, indices: number[] | null): void => {
     if (Array.isArray(value)) {
@@ -177,7 +205,10 @@ export function matchesPosition(doc: Document, tokenizer: Tokenizer, words: Quer
     const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
     if (text === null) return;
     for (const m of findMatches(text, tokenizer.tokenize(text), words)) {
-      const entry: MatchPosition = { start: byteLength(text.slice(0, m.start)), length: byteLength(text.slice(m.start, m.end)) };
+      const entry: MatchPosition = {
+        start: byteLength(text.slice(0, m.start)),
+        length: byteLength(text.slice(m.start, m.end)),
+      };
       if (indices) entry.indices = indices;
       (out[name] ??= []).push(entry);
     }

@@ -7,6 +7,10 @@ export { EngineError } from './types.ts';
 export type { EngineOptions } from './engine.ts';
 
 /** `options.indexUid` (optional) prefixes error messages with "Index `uid`: " as Meilisearch does. */
-export function createIndexEngine(primaryKey: string | null, settings: IndexSettings, options: EngineOptions = {}): IndexEngine {
+export function createIndexEngine(
+  primaryKey: string | null,
+  settings: IndexSettings,
+  options: EngineOptions = {},
+): IndexEngine {
   return new MemoryIndexEngine(primaryKey, settings, options);
 }

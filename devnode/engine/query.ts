@@ -104,14 +104,31 @@ export function parseQuery(q: string, tokenizer: Tokenizer, settings: IndexSetti
       if (words.length === 0) continue;
       const first = tokens.find((t) => !t.stop) as Token;
       const lastTok = [...tokens].reverse().find((t) => !t.stop) as Token;
-      phraseAt.push({ index: pending.length, term: { words, phrase: true, position: first.position, lastPosition: lastTok.position, prefix: false, maxTypos: 0 } });
+      phraseAt.push({
+        index: pending.length,
+        term: {
+          words,
+          phrase: true,
+          position: first.position,
+          lastPosition: lastTok.position,
+          prefix: false,
+          maxTypos: 0,
+        },
+      });
       continue;
     }
     for (const token of tokens) pending.push({ token, position: token.position });
   }
   const lastPart = parts[parts.length - 1];
   // Prefix only when the last word ends the query: nothing, not even a space, after it.
-  const endsWithWord = lastPart !== undefined && !lastPart.phrase && !lastPart.negative && pending.length > 0 && q.length > 0 && (pending[pending.length - 1] as { token: Token }).token.end === lastPart.text.length && q.endsWith(lastPart.text);
+  const endsWithWord =
+    lastPart !== undefined &&
+    !lastPart.phrase &&
+    !lastPart.negative &&
+    pending.length > 0 &&
+    q.length > 0 &&
+    (pending[pending.length - 1] as { token: Token }).token.end === lastPart.text.length &&
+    q.endsWith(lastPart.text);
   let phraseIdx = 0;
   for (let i = 0; i <= pending.length; i++) {
     while (phraseIdx < phraseAt.length && (phraseAt[phraseIdx] as { index: number }).index === i) {
@@ -124,7 +141,14 @@ export function parseQuery(q: string, tokenizer: Tokenizer, settings: IndexSetti
     const prefix = isLast && endsWithWord && settings.prefixSearch !== 'disabled';
     // A stop word survives only as the last, still-being-typed word of the query.
     if (token.stop && !(isLast && endsWithWord)) continue;
-    terms.push({ words: [token.word], phrase: false, position: token.position, lastPosition: token.position, prefix, maxTypos: typoBudget(token.word, settings) });
+    terms.push({
+      words: [token.word],
+      phrase: false,
+      position: token.position,
+      lastPosition: token.position,
+      prefix,
+      maxTypos: typoBudget(token.word, settings),
+    });
   }
   return { terms: terms.slice(0, MAX_QUERY_TERMS), negatives };
 }

@@ -3,7 +3,16 @@
 // forced in before the first relevancy rule (never with matchingStrategy `all`), and only sort
 // rules kept for placeholder searches.
 
-export type RuleKind = 'words' | 'typo' | 'proximity' | 'attributeRank' | 'wordPosition' | 'attribute' | 'exactness' | 'sort' | 'fieldSort';
+export type RuleKind =
+  | 'words'
+  | 'typo'
+  | 'proximity'
+  | 'attributeRank'
+  | 'wordPosition'
+  | 'attribute'
+  | 'exactness'
+  | 'sort'
+  | 'fieldSort';
 
 export interface ResolvedRule {
   kind: RuleKind;
@@ -19,7 +28,11 @@ export function parseFieldRule(rule: string): { field: string; ascending: boolea
   return m ? { field: m[1] as string, ascending: m[2] === 'asc' } : null;
 }
 
-export function resolveRules(rankingRules: readonly string[], strategy: 'last' | 'all' | 'frequency', placeholder: boolean): ResolvedRule[] {
+export function resolveRules(
+  rankingRules: readonly string[],
+  strategy: 'last' | 'all' | 'frequency',
+  placeholder: boolean,
+): ResolvedRule[] {
   const out: ResolvedRule[] = [];
   const seen = new Set<string>();
   let wordsPresent = rankingRules.includes('words');

@@ -23,7 +23,12 @@ export function lowerBound(sorted: readonly string[], key: string, lo = 0, hi = 
 }
 
 /** [start, end) of the words starting with `prefix`. */
-export function prefixRange(sorted: readonly string[], prefix: string, lo = 0, hi = sorted.length): [number, number] {
+export function prefixRange(
+  sorted: readonly string[],
+  prefix: string,
+  lo = 0,
+  hi = sorted.length,
+): [number, number] {
   const start = lowerBound(sorted, prefix, lo, hi);
   const end = lowerBound(sorted, `${prefix}\uffff`, start, hi);
   return [start, end];
@@ -37,7 +42,13 @@ function sharesPrefix(word: string, model: string, len: number): boolean {
 }
 
 /** End of the run of words sharing `model`'s first `len` characters that begins at `from` (galloping: runs are often short). */
-function prefixRunEnd(sorted: readonly string[], model: string, len: number, from: number, hi: number): number {
+function prefixRunEnd(
+  sorted: readonly string[],
+  model: string,
+  len: number,
+  from: number,
+  hi: number,
+): number {
   let step = 1;
   let lo = from;
   while (lo + step < hi && sharesPrefix(sorted[lo + step] as string, model, len)) {
@@ -173,7 +184,11 @@ function walk(sorted: readonly string[], lo: number, hi: number, opts: WalkOptio
       i = end;
       continue;
     }
-    const distance = opts.prefix ? (best[w.length] as number) : w.length + k >= n && w.length - k <= n ? (rows[w.length * width + n] as number) : cap;
+    const distance = opts.prefix
+      ? (best[w.length] as number)
+      : w.length + k >= n && w.length - k <= n
+        ? (rows[w.length * width + n] as number)
+        : cap;
     if (distance >= 1 && distance <= k && opts.accept(i) && !opts.onMatch(i, distance)) return;
     prev = w;
     prevLen = w.length;
@@ -182,7 +197,13 @@ function walk(sorted: readonly string[], lo: number, hi: number, opts: WalkOptio
 }
 
 /** First index in [lo, hi) whose word, from character `from` on, is >= `key` (all words in the range share their first `from` characters). */
-function lowerBoundFrom(sorted: readonly string[], key: string, from: number, lo: number, hi: number): number {
+function lowerBoundFrom(
+  sorted: readonly string[],
+  key: string,
+  from: number,
+  lo: number,
+  hi: number,
+): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (compareFrom(sorted[mid] as string, key, from) < 0) lo = mid + 1;
@@ -234,7 +255,13 @@ function firstLetters(sorted: readonly string[]): { letters: string[]; bounds: I
  * Typo derivations of `query` within `maxTypos` (0, 1 or 2), capped like Meilisearch
  * (first in lexicographic order win).
  */
-export function typoDerivations(sorted: readonly string[], query: string, maxTypos: number, prefix: boolean, accept: (index: number) => boolean): TypoMatch[] {
+export function typoDerivations(
+  sorted: readonly string[],
+  query: string,
+  maxTypos: number,
+  prefix: boolean,
+  accept: (index: number) => boolean,
+): TypoMatch[] {
   if (maxTypos <= 0 || query.length === 0) return [];
   const out: TypoMatch[] = [];
   let one = 0;
@@ -291,11 +318,17 @@ export function typoDerivations(sorted: readonly string[], query: string, maxTyp
       }
     }
     // The union of the ranges in ascending order, until the cap: first in lexicographic order win.
-    const order = Array.from({ length: ranges.length / 2 }, (_, r) => r).sort((a, b) => (ranges[2 * a] as number) - (ranges[2 * b] as number));
+    const order = Array.from({ length: ranges.length / 2 }, (_, r) => r).sort(
+      (a, b) => (ranges[2 * a] as number) - (ranges[2 * b] as number),
+    );
     let cursor = 0;
     for (const r of order) {
       const hi = ranges[2 * r + 1] as number;
-      for (let index = Math.max(ranges[2 * r] as number, cursor); index < hi && two < MAX_TWO_TYPO_DERIVATIONS; index++) {
+      for (
+        let index = Math.max(ranges[2 * r] as number, cursor);
+        index < hi && two < MAX_TWO_TYPO_DERIVATIONS;
+        index++
+      ) {
         if (!accept(index)) continue;
         out.push({ index, typos: 2 });
         two++;

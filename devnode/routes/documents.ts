@@ -7,14 +7,21 @@ import { parseDocumentsPayload } from '#core/documents/payload.ts';
 import type { Document, ListDocumentsRequest } from '#devnode/engine/types.ts';
 import { jsonBody, pathIndexUid, queryOf } from '#adapters/meili-request.ts';
 import type { DevnodeContext } from '#devnode/routes/context.ts';
-import { expectObject, JsonFields, kindOf, missingFieldError, QueryFields, typeError } from '#core/meili/deserr.ts';
+import {
+  expectObject,
+  JsonFields,
+  kindOf,
+  missingFieldError,
+  QueryFields,
+  typeError,
+} from '#core/meili/deserr.ts';
 import { parseFilterValue, splitSortParam } from '#devnode/validate/search.ts';
 import { engineCall } from '#devnode/engine-call.ts';
 
-
 /** Keeps the requested fields (`*` = all) among the displayed ones. */
 export function projectDocument(doc: Document, fields: string[] | null, displayed: string[]): Document {
-  const allowed = (key: string, list: string[]) => list.includes('*') || list.some((f) => f === key || f.startsWith(`${key}.`) || key.startsWith(`${f}.`));
+  const allowed = (key: string, list: string[]) =>
+    list.includes('*') || list.some((f) => f === key || f.startsWith(`${key}.`) || key.startsWith(`${f}.`));
   const out: Document = {};
   for (const [key, value] of Object.entries(doc)) {
     if (!allowed(key, displayed)) continue;
@@ -34,13 +41,31 @@ function writeDocuments(ctx: DevnodeContext, mode: 'replace' | 'update') {
     q.bool('skipCreation', 'invalid_skip_creation');
     const contentType = req.headers['content-type'];
     const raw = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
-    const documents = parseDocumentsPayload(raw.toString('utf8'), contentType ?? '', csvDelimiter === undefined ? {} : { csvDelimiter });
+    const documents = parseDocumentsPayload(
+      raw.toString('utf8'),
+      contentType ?? '',
+      csvDelimiter === undefined ? {} : { csvDelimiter },
+    );
     const details = { receivedDocuments: documents.length, indexedDocuments: null };
-    return reply.code(202).send(ctx.queue.enqueue('documentAdditionOrUpdate', uid, details, { kind: 'addDocuments', mode, primaryKey, documents }));
+    return reply.code(202).send(
+      ctx.queue.enqueue('documentAdditionOrUpdate', uid, details, {
+        kind: 'addDocuments',
+        mode,
+        primaryKey,
+        documents,
+      }),
+    );
   };
 }
 
-function listRequest(obj: { offset?: number; limit?: number; fields?: string[] | null; filter?: unknown; ids?: string[] | null; sort?: string[] | null }): ListDocumentsRequest {
+function listRequest(obj: {
+  offset?: number;
+  limit?: number;
+  fields?: string[] | null;
+  filter?: unknown;
+  ids?: string[] | null;
+  sort?: string[] | null;
+}): ListDocumentsRequest {
   return {
     offset: obj.offset ?? 0,
     limit: obj.limit ?? 20,
@@ -55,7 +80,9 @@ function listDocuments(ctx: DevnodeContext, uid: string, request: ListDocumentsR
   const index = ctx.state.require(uid);
   const { results, total } = engineCall(() => index.engine.listDocuments(request));
   const displayed = index.settings.displayedAttributes;
-  const shown = displayed.includes('*') ? results : results.map((doc) => projectDocument(doc, null, displayed));
+  const shown = displayed.includes('*')
+    ? results
+    : results.map((doc) => projectDocument(doc, null, displayed));
   return { results: shown, offset: request.offset, limit: request.limit, total };
 }
 
@@ -70,23 +97,45 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: DevnodeContext
 
   app.get('/indexes/:indexUid/documents', async (req) => {
     const uid = pathIndexUid(req);
-    const q = new QueryFields(queryOf(req), ['offset', 'limit', 'fields', 'retrieveVectors', 'ids', 'filter', 'sort', 'useNetwork']);
+    const q = new QueryFields(queryOf(req), [
+      'offset',
+      'limit',
+      'fields',
+      'retrieveVectors',
+      'ids',
+      'filter',
+      'sort',
+      'useNetwork',
+    ]);
     q.bool('retrieveVectors', 'invalid_document_retrieve_vectors');
     q.bool('useNetwork', 'invalid_document_use_network');
     const sort = q.string('sort', 'invalid_document_sort');
-    return listDocuments(ctx, uid, listRequest({
-      offset: q.usize('offset', 'invalid_document_offset'),
-      limit: q.usize('limit', 'invalid_document_limit'),
-      fields: q.list('fields', 'invalid_document_fields'),
-      ids: q.list('ids', 'invalid_document_ids'),
-      filter: q.string('filter', 'invalid_document_filter'),
-      sort: sort === undefined ? null : splitSortParam(sort),
-    }));
+    return listDocuments(
+      ctx,
+      uid,
+      listRequest({
+        offset: q.usize('offset', 'invalid_document_offset'),
+        limit: q.usize('limit', 'invalid_document_limit'),
+        fields: q.list('fields', 'invalid_document_fields'),
+        ids: q.list('ids', 'invalid_document_ids'),
+        filter: q.string('filter', 'invalid_document_filter'),
+        sort: sort === undefined ? null : splitSortParam(sort),
+      }),
+    );
   });
 
   app.post('/indexes/:indexUid/documents/fetch', async (req) => {
     const uid = pathIndexUid(req);
-    const obj = expectObject(jsonBody(req), ['offset', 'limit', 'fields', 'retrieveVectors', 'filter', 'ids', 'sort', 'useNetwork']);
+    const obj = expectObject(jsonBody(req), [
+      'offset',
+      'limit',
+      'fields',
+      'retrieveVectors',
+      'filter',
+      'ids',
+      'sort',
+      'useNetwork',
+    ]);
     const f = new JsonFields(obj);
     f.bool('retrieveVectors', 'invalid_document_retrieve_vectors');
     f.bool('useNetwork', 'invalid_document_use_network', true);
@@ -94,18 +143,23 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: DevnodeContext
     if (obj.ids !== undefined && obj.ids !== null) {
       if (!Array.isArray(obj.ids)) throw typeError('invalid_document_ids', '.ids', ['array'], obj.ids);
       ids = obj.ids.map((id, i) => {
-        if (typeof id !== 'string' && kindOf(id) !== 'integer' && kindOf(id) !== 'negativeInteger') throw typeError('invalid_document_ids', `.ids[${i}]`, ['string', 'integer', 'negativeInteger'], id);
+        if (typeof id !== 'string' && kindOf(id) !== 'integer' && kindOf(id) !== 'negativeInteger')
+          throw typeError('invalid_document_ids', `.ids[${i}]`, ['string', 'integer', 'negativeInteger'], id);
         return idText(id);
       });
     }
-    return listDocuments(ctx, uid, listRequest({
-      offset: f.usize('offset', 'invalid_document_offset'),
-      limit: f.usize('limit', 'invalid_document_limit'),
-      fields: f.stringArray('fields', 'invalid_document_fields'),
-      ids,
-      filter: obj.filter,
-      sort: f.stringArray('sort', 'invalid_document_sort'),
-    }));
+    return listDocuments(
+      ctx,
+      uid,
+      listRequest({
+        offset: f.usize('offset', 'invalid_document_offset'),
+        limit: f.usize('limit', 'invalid_document_limit'),
+        fields: f.stringArray('fields', 'invalid_document_fields'),
+        ids,
+        filter: obj.filter,
+        sort: f.stringArray('sort', 'invalid_document_sort'),
+      }),
+    );
   });
 
   app.get('/indexes/:indexUid/documents/:documentId', async (req) => {
@@ -125,7 +179,11 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: DevnodeContext
     const uid = pathIndexUid(req);
     const { documentId } = req.params as { documentId: string };
     const details = { providedIds: 1, deletedDocuments: null, originalFilter: null };
-    return reply.code(202).send(ctx.queue.enqueue('documentDeletion', uid, details, { kind: 'deleteDocuments', ids: [documentId] }));
+    return reply
+      .code(202)
+      .send(
+        ctx.queue.enqueue('documentDeletion', uid, details, { kind: 'deleteDocuments', ids: [documentId] }),
+      );
   });
 
   app.post('/indexes/:indexUid/documents/delete-batch', async (req, reply) => {
@@ -134,7 +192,9 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: DevnodeContext
     if (!Array.isArray(body)) throw typeError('bad_request', '', ['array'], body);
     const ids = body.map(idText);
     const details = { providedIds: ids.length, deletedDocuments: null, originalFilter: null };
-    return reply.code(202).send(ctx.queue.enqueue('documentDeletion', uid, details, { kind: 'deleteDocuments', ids }));
+    return reply
+      .code(202)
+      .send(ctx.queue.enqueue('documentDeletion', uid, details, { kind: 'deleteDocuments', ids }));
   });
 
   app.post('/indexes/:indexUid/documents/delete', async (req, reply) => {
@@ -142,17 +202,30 @@ export function registerDocumentRoutes(app: FastifyInstance, ctx: DevnodeContext
     const obj = expectObject(jsonBody(req), ['filter']);
     if (obj.filter === undefined) throw missingFieldError('missing_document_filter', 'filter');
     const filter = obj.filter;
-    if (filter === null || (typeof filter === 'string' && filter.trim() === '') || (Array.isArray(filter) && filter.length === 0)) {
+    if (
+      filter === null ||
+      (typeof filter === 'string' && filter.trim() === '') ||
+      (Array.isArray(filter) && filter.length === 0)
+    ) {
       throw miroirError('invalid_document_filter', 'Sending an empty filter is forbidden.');
     }
     // Parsed now so syntax errors answer 400; attribute checks need the index and run in the task.
     parseFilterValue(filter, 'invalid_document_filter');
     const details = { providedIds: 0, deletedDocuments: null, originalFilter: JSON.stringify(filter) };
-    return reply.code(202).send(ctx.queue.enqueue('documentDeletion', uid, details, { kind: 'deleteByFilter', filter: filter as string }));
+    return reply.code(202).send(
+      ctx.queue.enqueue('documentDeletion', uid, details, {
+        kind: 'deleteByFilter',
+        filter: filter as string,
+      }),
+    );
   });
 
   app.delete('/indexes/:indexUid/documents', async (req, reply) => {
     const uid = pathIndexUid(req);
-    return reply.code(202).send(ctx.queue.enqueue('documentDeletion', uid, { deletedDocuments: null }, { kind: 'clearDocuments' }));
+    return reply
+      .code(202)
+      .send(
+        ctx.queue.enqueue('documentDeletion', uid, { deletedDocuments: null }, { kind: 'clearDocuments' }),
+      );
   });
 }

@@ -7,7 +7,15 @@ import type { Document, SearchRequest, SearchResponse } from '#devnode/engine/ty
 import { runSearch } from '#devnode/routes/search.ts';
 import { jsonBody } from '#adapters/meili-request.ts';
 import type { DevnodeContext } from '#devnode/routes/context.ts';
-import { expectObject, JsonFields, kindOf, missingFieldError, typeError, valueError, type JsonObject } from '#core/meili/deserr.ts';
+import {
+  expectObject,
+  JsonFields,
+  kindOf,
+  missingFieldError,
+  typeError,
+  valueError,
+  type JsonObject,
+} from '#core/meili/deserr.ts';
 import { isValidIndexUid, indexUidMessage } from '#core/meili/index-uid.ts';
 import { parseSearchBody } from '#devnode/validate/search.ts';
 
@@ -31,27 +39,48 @@ function parseQuery(item: unknown, i: number, federated: boolean): ParsedQuery {
   const path = `.queries[${i}]`;
   const { request, obj } = parseSearchBody(item, { extraFields: QUERY_EXTRA_FIELDS, path });
   if (obj.indexUid === undefined) throw missingFieldError('missing_index_uid', 'indexUid', path);
-  if (typeof obj.indexUid !== 'string') throw typeError('invalid_index_uid', `${path}.indexUid`, ['string'], obj.indexUid);
-  if (!isValidIndexUid(obj.indexUid)) throw valueError('invalid_index_uid', `${path}.indexUid`, indexUidMessage(obj.indexUid));
+  if (typeof obj.indexUid !== 'string')
+    throw typeError('invalid_index_uid', `${path}.indexUid`, ['string'], obj.indexUid);
+  if (!isValidIndexUid(obj.indexUid))
+    throw valueError('invalid_index_uid', `${path}.indexUid`, indexUidMessage(obj.indexUid));
   let weight = 1;
   if (obj.federationOptions !== undefined && obj.federationOptions !== null) {
     if (!federated) {
-      throw miroirError('invalid_multi_search_federation_options', `Inside \`.queries[${i}]\`: Using \`federationOptions\` is not allowed in a non-federated search.\n - Hint: remove \`federationOptions\` from query #${i} or add \`federation\` to the request.`);
+      throw miroirError(
+        'invalid_multi_search_federation_options',
+        `Inside \`.queries[${i}]\`: Using \`federationOptions\` is not allowed in a non-federated search.\n - Hint: remove \`federationOptions\` from query #${i} or add \`federation\` to the request.`,
+      );
     }
     const optsPath = `${path}.federationOptions`;
-    const opts = expectObject(obj.federationOptions, ['weight', 'remote', 'queryPosition'], 'invalid_multi_search_federation_options', optsPath);
+    const opts = expectObject(
+      obj.federationOptions,
+      ['weight', 'remote', 'queryPosition'],
+      'invalid_multi_search_federation_options',
+      optsPath,
+    );
     const w = new JsonFields(opts, optsPath).float('weight', 'invalid_multi_search_weight', true);
-    if (w !== undefined && w < 0) throw valueError('invalid_multi_search_weight', `${optsPath}.weight`, 'the value of `weight` is invalid, expected a positive float (>= 0.0).');
+    if (w !== undefined && w < 0)
+      throw valueError(
+        'invalid_multi_search_weight',
+        `${optsPath}.weight`,
+        'the value of `weight` is invalid, expected a positive float (>= 0.0).',
+      );
     weight = w ?? 1;
   }
   if (federated) {
     for (const key of ['limit', 'offset', 'page', 'hitsPerPage']) {
       if (obj[key] !== undefined) {
-        throw miroirError('invalid_multi_search_query_pagination', `Inside \`.queries[${i}]\`: Using pagination options is not allowed in federated queries.\n - Hint: remove \`${key}\` from query #${i} or remove \`federation\` from the request\n - Hint: pass \`federation.limit\` and \`federation.offset\` for pagination in federated search`);
+        throw miroirError(
+          'invalid_multi_search_query_pagination',
+          `Inside \`.queries[${i}]\`: Using pagination options is not allowed in federated queries.\n - Hint: remove \`${key}\` from query #${i} or remove \`federation\` from the request\n - Hint: pass \`federation.limit\` and \`federation.offset\` for pagination in federated search`,
+        );
       }
     }
     if (obj.facets !== undefined && obj.facets !== null) {
-      throw miroirError('invalid_multi_search_query_facets', `Inside \`.queries[${i}]\`: Using facets is not allowed in federated queries.\n - Hint: remove \`facets\` from query #${i} or remove \`federation\` from the request\n - Hint: pass \`federation.facetsByIndex.${obj.indexUid}: ${JSON.stringify(obj.facets)}\` for facets in federated search`);
+      throw miroirError(
+        'invalid_multi_search_query_facets',
+        `Inside \`.queries[${i}]\`: Using facets is not allowed in federated queries.\n - Hint: remove \`facets\` from query #${i} or remove \`federation\` from the request\n - Hint: pass \`federation.facetsByIndex.${obj.indexUid}: ${JSON.stringify(obj.facets)}\` for facets in federated search`,
+      );
     }
   }
   return { indexUid: obj.indexUid, request, weight, obj };
@@ -67,7 +96,21 @@ interface Federation {
 }
 
 function parseFederation(value: unknown): Federation {
-  const obj = expectObject(value, ['limit', 'offset', 'page', 'hitsPerPage', 'facetsByIndex', 'mergeFacets', 'distinct', 'showPerformanceDetails'], 'invalid_multi_search_federated', '.federation');
+  const obj = expectObject(
+    value,
+    [
+      'limit',
+      'offset',
+      'page',
+      'hitsPerPage',
+      'facetsByIndex',
+      'mergeFacets',
+      'distinct',
+      'showPerformanceDetails',
+    ],
+    'invalid_multi_search_federated',
+    '.federation',
+  );
   const f = new JsonFields(obj, '.federation');
   const fed: Federation = {
     offset: f.usize('offset', 'invalid_search_offset') ?? 0,
@@ -82,17 +125,41 @@ function parseFederation(value: unknown): Federation {
     fed.hitsPerPage = hitsPerPage ?? 20;
   }
   if (obj.facetsByIndex !== undefined && obj.facetsByIndex !== null) {
-    if (kindOf(obj.facetsByIndex) !== 'object') throw typeError('invalid_multi_search_facets_by_index', '.federation.facetsByIndex', ['object'], obj.facetsByIndex);
+    if (kindOf(obj.facetsByIndex) !== 'object')
+      throw typeError(
+        'invalid_multi_search_facets_by_index',
+        '.federation.facetsByIndex',
+        ['object'],
+        obj.facetsByIndex,
+      );
     fed.facetsByIndex = {};
     for (const uid of Object.keys(obj.facetsByIndex)) {
-      fed.facetsByIndex[uid] = new JsonFields(obj.facetsByIndex as JsonObject, '.federation.facetsByIndex').stringArray(uid, 'invalid_multi_search_facets_by_index') ?? [];
+      fed.facetsByIndex[uid] =
+        new JsonFields(obj.facetsByIndex as JsonObject, '.federation.facetsByIndex').stringArray(
+          uid,
+          'invalid_multi_search_facets_by_index',
+        ) ?? [];
     }
   }
   if (obj.mergeFacets !== undefined && obj.mergeFacets !== null) {
-    const m = expectObject(obj.mergeFacets, ['maxValuesPerFacet'], 'invalid_multi_search_merge_facets', '.federation.mergeFacets');
-    fed.mergeFacets = { maxValuesPerFacet: new JsonFields(m, '.federation.mergeFacets').usize('maxValuesPerFacet', 'invalid_multi_search_max_values_per_facet') ?? 100 };
+    const m = expectObject(
+      obj.mergeFacets,
+      ['maxValuesPerFacet'],
+      'invalid_multi_search_merge_facets',
+      '.federation.mergeFacets',
+    );
+    fed.mergeFacets = {
+      maxValuesPerFacet:
+        new JsonFields(m, '.federation.mergeFacets').usize(
+          'maxValuesPerFacet',
+          'invalid_multi_search_max_values_per_facet',
+        ) ?? 100,
+    };
     if (fed.facetsByIndex === null) {
-      throw miroirError('invalid_multi_search_merge_facets', '`federation.mergeFacets` requires setting a non-empty value for `federation.facetsByIndex`.');
+      throw miroirError(
+        'invalid_multi_search_merge_facets',
+        '`federation.mergeFacets` requires setting a non-empty value for `federation.facetsByIndex`.',
+      );
     }
   }
   return fed;
@@ -102,18 +169,34 @@ type Distribution = Record<string, Record<string, number>>;
 type Stats = Record<string, { min: number; max: number }>;
 
 /** Facet counts of one index over the documents its queries match (the union is approximated by the largest count). */
-function indexFacets(ctx: DevnodeContext, uid: string, facets: string[], queries: ParsedQuery[]): { distribution: Distribution; stats: Stats } {
+function indexFacets(
+  ctx: DevnodeContext,
+  uid: string,
+  facets: string[],
+  queries: ParsedQuery[],
+): { distribution: Distribution; stats: Stats } {
   const distribution: Distribution = {};
   const stats: Stats = {};
   const own = queries.filter((q) => q.indexUid === uid);
   if (own.length === 0) {
-    throw miroirError('invalid_multi_search_facets_by_index', `Inside \`.federation.facetsByIndex.${uid}\`: Index \`${uid}\` is not used in queries.`);
+    throw miroirError(
+      'invalid_multi_search_facets_by_index',
+      `Inside \`.federation.facetsByIndex.${uid}\`: Index \`${uid}\` is not used in queries.`,
+    );
   }
   for (const q of own) {
-    const res = runSearch(ctx, uid, { ...q.request, offset: 0, limit: 0, page: undefined, hitsPerPage: undefined, facets });
+    const res = runSearch(ctx, uid, {
+      ...q.request,
+      offset: 0,
+      limit: 0,
+      page: undefined,
+      hitsPerPage: undefined,
+      facets,
+    });
     for (const [attr, values] of Object.entries(res.facetDistribution ?? {})) {
       const target = (distribution[attr] ??= {});
-      for (const [value, count] of Object.entries(values)) target[value] = Math.max(target[value] ?? 0, count);
+      for (const [value, count] of Object.entries(values))
+        target[value] = Math.max(target[value] ?? 0, count);
     }
     for (const [attr, s] of Object.entries(res.facetStats ?? {})) {
       const cur = stats[attr];
@@ -123,7 +206,11 @@ function indexFacets(ctx: DevnodeContext, uid: string, facets: string[], queries
   return { distribution, stats };
 }
 
-function federatedSearch(ctx: DevnodeContext, queries: ParsedQuery[], fed: Federation): Record<string, unknown> {
+function federatedSearch(
+  ctx: DevnodeContext,
+  queries: ParsedQuery[],
+  fed: Federation,
+): Record<string, unknown> {
   const started = performance.now();
   const pageMode = fed.page !== undefined;
   const offset = pageMode ? (Math.max(fed.page!, 1) - 1) * fed.hitsPerPage! : fed.offset;
@@ -133,7 +220,12 @@ function federatedSearch(ctx: DevnodeContext, queries: ParsedQuery[], fed: Feder
   queries.forEach((q, i) => {
     let res: SearchResponse;
     try {
-      res = runSearch(ctx, q.indexUid, { ...q.request, offset: 0, limit: offset + limit, showRankingScore: true });
+      res = runSearch(ctx, q.indexUid, {
+        ...q.request,
+        offset: 0,
+        limit: offset + limit,
+        showRankingScore: true,
+      });
     } catch (err) {
       throw inside(i, err);
     }
@@ -151,13 +243,19 @@ function federatedSearch(ctx: DevnodeContext, queries: ParsedQuery[], fed: Feder
   const hits = ranked.slice(offset, offset + limit).map((r) => r.hit);
   const body: Record<string, unknown> = { hits, processingTimeMs: Math.round(performance.now() - started) };
   if (pageMode) {
-    Object.assign(body, { hitsPerPage: fed.hitsPerPage, page: fed.page, totalPages: fed.hitsPerPage === 0 ? 0 : Math.ceil(total / fed.hitsPerPage!), totalHits: total });
+    Object.assign(body, {
+      hitsPerPage: fed.hitsPerPage,
+      page: fed.page,
+      totalPages: fed.hitsPerPage === 0 ? 0 : Math.ceil(total / fed.hitsPerPage!),
+      totalHits: total,
+    });
   } else {
     Object.assign(body, { limit: fed.limit, offset: fed.offset, estimatedTotalHits: total });
   }
   if (fed.facetsByIndex) {
     const byIndex: Record<string, { distribution: Distribution; stats: Stats }> = {};
-    for (const [uid, facets] of Object.entries(fed.facetsByIndex)) byIndex[uid] = indexFacets(ctx, uid, facets, queries);
+    for (const [uid, facets] of Object.entries(fed.facetsByIndex))
+      byIndex[uid] = indexFacets(ctx, uid, facets, queries);
     if (fed.mergeFacets) {
       const distribution: Distribution = {};
       const stats: Stats = {};
@@ -201,4 +299,3 @@ export function registerMultiSearchRoute(app: FastifyInstance, ctx: DevnodeConte
     return { results };
   });
 }
-

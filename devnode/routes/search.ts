@@ -30,7 +30,10 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: DevnodeContext):
     const request = parseFacetSearchBody(jsonBody(req));
     const index = ctx.state.require(uid);
     if (!index.settings.facetSearch) {
-      throw miroirError('facet_search_disabled', `The facet search is disabled for the index \`${uid}\`. Enable it with the \`facetSearch\` setting.`);
+      throw miroirError(
+        'facet_search_disabled',
+        `The facet search is disabled for the index \`${uid}\`. Enable it with the \`facetSearch\` setting.`,
+      );
     }
     return engineCall(() => index.engine.facetSearch(request));
   });

@@ -14,7 +14,11 @@ export const MEILISEARCH_VERSION = '1.50.0';
 export function registerSystemRoutes(app: FastifyInstance, ctx: DevnodeContext, keys: ApiKey[]): void {
   app.get('/health', async () => ({ status: 'available' }));
 
-  app.get('/version', async () => ({ commitSha: 'devnode', commitDate: 'unknown', pkgVersion: MEILISEARCH_VERSION }));
+  app.get('/version', async () => ({
+    commitSha: 'devnode',
+    commitDate: 'unknown',
+    pkgVersion: MEILISEARCH_VERSION,
+  }));
 
   app.get('/stats', async (req) => {
     const q = new QueryFields(queryOf(req), ['showInternalDatabaseSizes', 'sizeFormat']);

@@ -14,7 +14,12 @@ export function formatDuration(nanoseconds: number): string {
   let frac = '';
   if (fraction !== 0) {
     const nine = String(fraction).padStart(9, '0');
-    frac = fraction % 1e6 === 0 ? `.${nine.slice(0, 3)}` : fraction % 1e3 === 0 ? `.${nine.slice(0, 6)}` : `.${nine}`;
+    frac =
+      fraction % 1e6 === 0
+        ? `.${nine.slice(0, 3)}`
+        : fraction % 1e3 === 0
+          ? `.${nine.slice(0, 6)}`
+          : `.${nine}`;
   }
   return `P${days > 0 ? `${days}D` : ''}T${seconds}${frac}S`;
 }

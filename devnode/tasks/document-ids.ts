@@ -7,9 +7,17 @@ import { documentIdOf } from '#core/documents/document-id.ts';
 import type { Document } from '#devnode/engine/types.ts';
 
 /** Resolves the key for an addition, or null when there is nothing to index and no key yet. */
-export function choosePrimaryKey(existing: string | null, requested: string | null, documents: Document[]): string | null {
+export function choosePrimaryKey(
+  existing: string | null,
+  requested: string | null,
+  documents: Document[],
+): string | null {
   if (existing !== null) {
-    if (requested !== null && requested !== existing) throw miroirError('index_primary_key_already_exists', `Index already has a primary key: \`${existing}\`.`);
+    if (requested !== null && requested !== existing)
+      throw miroirError(
+        'index_primary_key_already_exists',
+        `Index already has a primary key: \`${existing}\`.`,
+      );
     return existing;
   }
   if (requested !== null) return requested;

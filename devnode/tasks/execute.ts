@@ -27,7 +27,6 @@ function alreadyExists(uid: string) {
   return miroirError('index_already_exists', `Index \`${uid}\` already exists.`);
 }
 
-
 /** The index, created on the fly when a document or settings write targets a missing one. */
 function indexFor(ctx: ExecutionContext, uid: string, primaryKey: string | null): IndexState {
   const found = ctx.state.get(uid);
@@ -36,7 +35,11 @@ function indexFor(ctx: ExecutionContext, uid: string, primaryKey: string | null)
   return ctx.state.create(uid, primaryKey, nowRfc3339());
 }
 
-function addDocuments(ctx: ExecutionContext, uid: string, p: Extract<TaskPayload, { kind: 'addDocuments' }>): Record<string, unknown> {
+function addDocuments(
+  ctx: ExecutionContext,
+  uid: string,
+  p: Extract<TaskPayload, { kind: 'addDocuments' }>,
+): Record<string, unknown> {
   const existing = ctx.state.get(uid);
   const primaryKey = choosePrimaryKey(existing?.primaryKey ?? null, p.primaryKey, p.documents);
   const ids = primaryKey === null ? [] : p.documents.map((doc) => documentId(doc, primaryKey));
@@ -53,7 +56,10 @@ function addDocuments(ctx: ExecutionContext, uid: string, p: Extract<TaskPayload
     const id = ids[i]!;
     rows.set(id, p.mode === 'replace' ? doc : (index.engine.getDocument(id) ?? doc));
   });
-  ctx.store.upsertDocuments(uid, [...rows].map(([id, body]) => ({ id, body })));
+  ctx.store.upsertDocuments(
+    uid,
+    [...rows].map(([id, body]) => ({ id, body })),
+  );
   index.updatedAt = nowRfc3339();
   ctx.state.save(index);
   return { receivedDocuments: p.documents.length, indexedDocuments: p.documents.length };
@@ -73,7 +79,16 @@ function idsMatching(index: IndexState, filter: FilterInput): string[] {
   const expr = parseFilterValue(filter, 'invalid_document_filter');
   if (expr === null || index.primaryKey === null) return [];
   const pk = index.primaryKey;
-  const { results } = engineCall(() => index.engine.listDocuments({ offset: 0, limit: Number.MAX_SAFE_INTEGER, fields: null, filter: expr, ids: null, sort: null }));
+  const { results } = engineCall(() =>
+    index.engine.listDocuments({
+      offset: 0,
+      limit: Number.MAX_SAFE_INTEGER,
+      fields: null,
+      filter: expr,
+      ids: null,
+      sort: null,
+    }),
+  );
   return results.map((doc) => documentId(doc, pk));
 }
 
@@ -119,10 +134,14 @@ export function executeTask(ctx: ExecutionContext, payload: TaskPayload): Record
     }
     case 'updateIndex': {
       const index = state.require(uid);
-      if (payload.newUid !== null && payload.newUid !== uid && state.get(payload.newUid)) throw alreadyExists(payload.newUid);
+      if (payload.newUid !== null && payload.newUid !== uid && state.get(payload.newUid))
+        throw alreadyExists(payload.newUid);
       if (payload.primaryKey !== null && payload.primaryKey !== index.primaryKey) {
         if (index.engine.stats().numberOfDocuments > 0 && index.primaryKey !== null) {
-          throw miroirError('index_primary_key_already_exists', `Index already has a primary key: \`${index.primaryKey}\`.`);
+          throw miroirError(
+            'index_primary_key_already_exists',
+            `Index already has a primary key: \`${index.primaryKey}\`.`,
+          );
         }
         ctx.touched.add(uid);
         index.engine.setPrimaryKey(payload.primaryKey);

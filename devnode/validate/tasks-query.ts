@@ -6,11 +6,33 @@ import { QueryFields, type QueryParams } from '#core/meili/deserr.ts';
 import { isValidIndexUid, indexUidMessage } from '#core/meili/index-uid.ts';
 
 const FILTER_PARAMS = [
-  'uids', 'batchUids', 'canceledBy', 'types', 'statuses', 'indexUids',
-  'afterEnqueuedAt', 'beforeEnqueuedAt', 'afterStartedAt', 'beforeStartedAt', 'afterFinishedAt', 'beforeFinishedAt',
+  'uids',
+  'batchUids',
+  'canceledBy',
+  'types',
+  'statuses',
+  'indexUids',
+  'afterEnqueuedAt',
+  'beforeEnqueuedAt',
+  'afterStartedAt',
+  'beforeStartedAt',
+  'afterFinishedAt',
+  'beforeFinishedAt',
 ] as const;
 const LIST_PARAMS = ['limit', 'from', 'reverse', ...FILTER_PARAMS] as const;
-const MISSING_FILTER_LIST = ['uids', 'indexUids', 'statuses', 'types', 'canceledBy', 'beforeEnqueuedAt', 'afterEnqueuedAt', 'beforeStartedAt', 'afterStartedAt', 'beforeFinishedAt', 'afterFinishedAt'];
+const MISSING_FILTER_LIST = [
+  'uids',
+  'indexUids',
+  'statuses',
+  'types',
+  'canceledBy',
+  'beforeEnqueuedAt',
+  'afterEnqueuedAt',
+  'beforeStartedAt',
+  'afterStartedAt',
+  'beforeFinishedAt',
+  'afterFinishedAt',
+];
 
 const DATE_FIELDS = {
   afterEnqueuedAt: ['enqueuedAt', 'after'],
@@ -42,16 +64,26 @@ function list(q: QueryFields, key: string, code: ErrorCode): string[] | null {
 function numbers(q: QueryFields, key: string, code: ErrorCode): Set<number> | null {
   const values = list(q, key, code);
   if (values === null) return null;
-  return new Set(values.map((v) => {
-    if (!/^\d+$/.test(v) || Number(v) > 4294967295) throw miroirError(code, `Invalid value in parameter \`${key}\`: could not parse \`${v}\` as a positive integer`);
-    return Number(v);
-  }));
+  return new Set(
+    values.map((v) => {
+      if (!/^\d+$/.test(v) || Number(v) > 4294967295)
+        throw miroirError(
+          code,
+          `Invalid value in parameter \`${key}\`: could not parse \`${v}\` as a positive integer`,
+        );
+      return Number(v);
+    }),
+  );
 }
 
 /** `YYYY-MM-DD` (day bounds as Meilisearch reads them) or an RFC 3339 instant, in ms since epoch. */
 function dateBound(value: string, key: string, direction: 'after' | 'before'): number {
   const code = `invalid_task_${snake(key)}` as ErrorCode;
-  const fail = () => miroirError(code, `Invalid value in parameter \`${key}\`: \`${value}\` is an invalid date-time. It should follow the YYYY-MM-DD or RFC 3339 date-time format.`);
+  const fail = () =>
+    miroirError(
+      code,
+      `Invalid value in parameter \`${key}\`: \`${value}\` is an invalid date-time. It should follow the YYYY-MM-DD or RFC 3339 date-time format.`,
+    );
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
     const day = Date.parse(`${value}T00:00:00Z`);
     if (Number.isNaN(day)) throw fail();
@@ -74,19 +106,35 @@ export function parseTaskQuery(params: QueryParams, mode: 'list' | 'cancel' | 'd
   const canceledBy = numbers(q, 'canceledBy', 'invalid_task_canceled_by');
   const types = list(q, 'types', 'invalid_task_types')?.map((t) => {
     const found = TASK_TYPES.find((k) => k.toLowerCase() === t.toLowerCase());
-    if (!found) throw miroirError('invalid_task_types', `Invalid value in parameter \`types\`: \`${t}\` is not a valid task type. Available types are ${quoted(TASK_TYPES)}.`);
+    if (!found)
+      throw miroirError(
+        'invalid_task_types',
+        `Invalid value in parameter \`types\`: \`${t}\` is not a valid task type. Available types are ${quoted(TASK_TYPES)}.`,
+      );
     return found;
   });
   const statuses = list(q, 'statuses', 'invalid_task_statuses')?.map((s) => {
     const found = TASK_STATUSES.find((k) => k.toLowerCase() === s.toLowerCase());
-    if (!found) throw miroirError('invalid_task_statuses', `Invalid value in parameter \`statuses\`: \`${s}\` is not a valid task status. Available statuses are ${quoted(TASK_STATUSES)}.`);
+    if (!found)
+      throw miroirError(
+        'invalid_task_statuses',
+        `Invalid value in parameter \`statuses\`: \`${s}\` is not a valid task status. Available statuses are ${quoted(TASK_STATUSES)}.`,
+      );
     return found;
   });
   const indexUids = list(q, 'indexUids', 'invalid_index_uid')?.map((uid) => {
-    if (!isValidIndexUid(uid)) throw miroirError('invalid_index_uid', `Invalid value in parameter \`indexUids\`: ${indexUidMessage(uid)}`);
+    if (!isValidIndexUid(uid))
+      throw miroirError(
+        'invalid_index_uid',
+        `Invalid value in parameter \`indexUids\`: ${indexUidMessage(uid)}`,
+      );
     return uid;
   });
-  const dates: { field: 'enqueuedAt' | 'startedAt' | 'finishedAt'; direction: 'after' | 'before'; bound: number }[] = [];
+  const dates: {
+    field: 'enqueuedAt' | 'startedAt' | 'finishedAt';
+    direction: 'after' | 'before';
+    bound: number;
+  }[] = [];
   for (const [key, [field, direction]] of Object.entries(DATE_FIELDS)) {
     const value = q.string(key, `invalid_task_${snake(key)}` as ErrorCode);
     if (value !== undefined) dates.push({ field, direction, bound: dateBound(value, key, direction) });
@@ -94,7 +142,10 @@ export function parseTaskQuery(params: QueryParams, mode: 'list' | 'cancel' | 'd
   const filtered = FILTER_PARAMS.some((k) => params[k] !== undefined);
   if (mode !== 'list' && !filtered) {
     const verb = mode === 'cancel' ? 'cancel' : 'delete';
-    throw miroirError('missing_task_filters', `Query parameters to filter the tasks to ${verb} are missing. Available query parameters are: ${quoted(MISSING_FILTER_LIST)}.`);
+    throw miroirError(
+      'missing_task_filters',
+      `Query parameters to filter the tasks to ${verb} are missing. Available query parameters are: ${quoted(MISSING_FILTER_LIST)}.`,
+    );
   }
   const matches = (t: TaskRecord): boolean => {
     if (uids && !uids.has(t.uid)) return false;

@@ -19,17 +19,28 @@ export function jsonBody(req: FastifyRequest): unknown {
   const contentType = req.headers['content-type'];
   const raw = req.body as Buffer | undefined;
   if (contentType === undefined) {
-    if (raw === undefined || raw.length === 0) throw miroirError('missing_payload', 'A json payload is missing.');
-    throw miroirError('missing_content_type', `A Content-Type header is missing. Accepted values for the Content-Type header are: ${JSON_ONLY}`);
+    if (raw === undefined || raw.length === 0)
+      throw miroirError('missing_payload', 'A json payload is missing.');
+    throw miroirError(
+      'missing_content_type',
+      `A Content-Type header is missing. Accepted values for the Content-Type header are: ${JSON_ONLY}`,
+    );
   }
   if (!isJsonType(contentType)) {
-    throw miroirError('invalid_content_type', `The Content-Type \`${contentType}\` is invalid. Accepted values for the Content-Type header are: ${JSON_ONLY}`);
+    throw miroirError(
+      'invalid_content_type',
+      `The Content-Type \`${contentType}\` is invalid. Accepted values for the Content-Type header are: ${JSON_ONLY}`,
+    );
   }
-  if (raw === undefined || raw.length === 0) throw miroirError('missing_payload', 'A json payload is missing.');
+  if (raw === undefined || raw.length === 0)
+    throw miroirError('missing_payload', 'A json payload is missing.');
   try {
     return JSON.parse(raw.toString('utf8')) as unknown;
   } catch (err) {
-    throw miroirError('malformed_payload', `The json payload provided is malformed. \`${(err as Error).message}\`.`);
+    throw miroirError(
+      'malformed_payload',
+      `The json payload provided is malformed. \`${(err as Error).message}\`.`,
+    );
   }
 }
 

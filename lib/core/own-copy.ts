@@ -3,12 +3,20 @@
 // from a `"__proto__"` field) stays a plain field, never the copy's prototype.
 
 /** `source` without the keys `skip` names, in the source's key order. */
-export function copyWithout(source: Record<string, unknown>, skip: ReadonlySet<string>): Record<string, unknown> {
+export function copyWithout(
+  source: Record<string, unknown>,
+  skip: ReadonlySet<string>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key in source) {
     if (skip.has(key) || !Object.hasOwn(source, key)) continue;
     if (key === '__proto__')
-      Object.defineProperty(out, key, { value: source[key], enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: source[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     else out[key] = source[key];
   }
   return out;

@@ -15,7 +15,8 @@ export function parseCsvHeader(header: string): { name: string; type: FieldType 
   const colon = header.lastIndexOf(':');
   if (colon >= 0) {
     const type = header.slice(colon + 1);
-    if (type === 'string' || type === 'number' || type === 'boolean') return { name: header.slice(0, colon), type };
+    if (type === 'string' || type === 'number' || type === 'boolean')
+      return { name: header.slice(0, colon), type };
   }
   return { name: header, type: 'string' };
 }
@@ -36,13 +37,16 @@ function convert(cell: string, type: FieldType, line: number): unknown {
   if (type === 'boolean') {
     if (trimmed === 'true') return true;
     if (trimmed === 'false') return false;
-    return malformedCsv(`Error parsing boolean ${debugString(cell)} at line ${line}: provided string was not \`true\` or \`false\``);
+    return malformedCsv(
+      `Error parsing boolean ${debugString(cell)} at line ${line}: provided string was not \`true\` or \`false\``,
+    );
   }
   if (RUST_I64.test(trimmed)) {
     const big = BigInt(trimmed);
     if (big >= -(2n ** 63n) && big < 2n ** 63n) return Number(big);
   }
-  if (!RUST_F64.test(trimmed)) return malformedCsv(`Error parsing number ${debugString(cell)} at line ${line}: invalid float literal`);
+  if (!RUST_F64.test(trimmed))
+    return malformedCsv(`Error parsing number ${debugString(cell)} at line ${line}: invalid float literal`);
   const n = Number(/^[+-]?inf/i.test(trimmed) ? `${trimmed.startsWith('-') ? '-' : ''}Infinity` : trimmed);
   return Number.isFinite(n) ? n : null;
 }

@@ -59,7 +59,10 @@ export function documentIdOf(document: Record<string, unknown>, primaryKey: stri
   };
   visit(document, primaryKey);
   if (found.length > 1) {
-    throw miroirError('invalid_document_id', `Document have too many matching \`${primaryKey}\` attribute: \`${json(document)}\`.`);
+    throw miroirError(
+      'invalid_document_id',
+      `Document have too many matching \`${primaryKey}\` attribute: \`${json(document)}\`.`,
+    );
   }
   return validateDocumentId(found[0], { primaryKey, document });
 }

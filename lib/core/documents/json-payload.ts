@@ -16,7 +16,10 @@ function truncate(message: string): string {
 }
 
 export function malformed(format: 'json' | 'ndjson', detail: string): never {
-  throw miroirError('malformed_payload', `The \`${format}\` payload provided is malformed. \`Couldn't serialize document value: ${truncate(detail)}\`.`);
+  throw miroirError(
+    'malformed_payload',
+    `The \`${format}\` payload provided is malformed. \`Couldn't serialize document value: ${truncate(detail)}\`.`,
+  );
 }
 
 /** 1-based line and column (in characters) of a string offset. */
@@ -53,8 +56,10 @@ function syntaxDetail(text: string, base: number, end: number, error: unknown): 
   if (offset >= end || /Unexpected end of JSON input|Unterminated string/.test(message)) {
     return `EOF while parsing ${openContainer(text.slice(base, end))} at ${lineColumn(text, Math.max(end - 1, 0))}`;
   }
-  if (/non-whitespace character after JSON/.test(message)) return `trailing characters at ${lineColumn(text, offset)}`;
-  if (/Bad control character/.test(message)) return `control character (\\u0000-\\u001F) found while parsing a string at ${lineColumn(text, offset)}`;
+  if (/non-whitespace character after JSON/.test(message))
+    return `trailing characters at ${lineColumn(text, offset)}`;
+  if (/Bad control character/.test(message))
+    return `control character (\\u0000-\\u001F) found while parsing a string at ${lineColumn(text, offset)}`;
   return `expected value at ${lineColumn(text, offset)}`;
 }
 

@@ -24,12 +24,18 @@ const FORMATS: Record<string, PayloadFormat> = {
 /** The payload format of a Content-Type header value; parameters such as `charset` are ignored. */
 export function payloadFormat(contentType: string): PayloadFormat {
   if (contentType.trim() === '') {
-    throw miroirError('missing_content_type', `A Content-Type header is missing. Accepted values for the Content-Type header are: ${ACCEPTED}`);
+    throw miroirError(
+      'missing_content_type',
+      `A Content-Type header is missing. Accepted values for the Content-Type header are: ${ACCEPTED}`,
+    );
   }
   const essence = (contentType.split(';', 1)[0] ?? '').trim().toLowerCase();
   const format = FORMATS[essence];
   if (!format) {
-    throw miroirError('invalid_content_type', `The Content-Type \`${contentType}\` is invalid. Accepted values for the Content-Type header are: ${ACCEPTED}`);
+    throw miroirError(
+      'invalid_content_type',
+      `The Content-Type \`${contentType}\` is invalid. Accepted values for the Content-Type header are: ${ACCEPTED}`,
+    );
   }
   return format;
 }
@@ -43,12 +49,19 @@ function checkDelimiter(delimiter: string): string {
     );
   }
   if ((delimiter.codePointAt(0) ?? 0) > 0x7f) {
-    throw miroirError('invalid_document_csv_delimiter', `Invalid value in parameter \`csvDelimiter\`: csv delimiter must be an ascii character. Found: \`${delimiter}\``);
+    throw miroirError(
+      'invalid_document_csv_delimiter',
+      `Invalid value in parameter \`csvDelimiter\`: csv delimiter must be an ascii character. Found: \`${delimiter}\``,
+    );
   }
   return delimiter;
 }
 
-export function parseDocumentsPayload(body: string, contentType: string, opts: PayloadOptions = {}): Document[] {
+export function parseDocumentsPayload(
+  body: string,
+  contentType: string,
+  opts: PayloadOptions = {},
+): Document[] {
   const delimiter = opts.csvDelimiter === undefined ? undefined : checkDelimiter(opts.csvDelimiter);
   const format = payloadFormat(contentType);
   if (delimiter !== undefined && format !== 'csv') {

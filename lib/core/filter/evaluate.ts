@@ -84,8 +84,16 @@ export function facetsOf(doc: unknown, path: string): FieldFacets {
   const single = found.length === 1 ? found[0] : found;
   const isEmpty =
     found.length > 0 &&
-    (single === '' || (Array.isArray(single) && single.length === 0) || (isPlainObject(single) && Object.keys(single).length === 0));
-  return { exists: found.length > 0, isNull: found.length === 1 && found[0] === null, isEmpty, numbers, strings };
+    (single === '' ||
+      (Array.isArray(single) && single.length === 0) ||
+      (isPlainObject(single) && Object.keys(single).length === 0));
+  return {
+    exists: found.length > 0,
+    isNull: found.length === 1 && found[0] === null,
+    isEmpty,
+    numbers,
+    strings,
+  };
 }
 
 /** Compares by Unicode code point, which is the UTF-8 byte order Meilisearch's LMDB keys use. */
@@ -102,7 +110,14 @@ function compareCodePoints(a: string, b: string): number {
   }
 }
 
-function inRange<T>(v: T, cmp: (a: T, b: T) => number, low: T | undefined, lowIncl: boolean, high: T | undefined, highIncl: boolean): boolean {
+function inRange<T>(
+  v: T,
+  cmp: (a: T, b: T) => number,
+  low: T | undefined,
+  lowIncl: boolean,
+  high: T | undefined,
+  highIncl: boolean,
+): boolean {
   if (low !== undefined) {
     const c = cmp(v, low);
     if (c < 0 || (c === 0 && !lowIncl)) return false;
@@ -129,11 +144,20 @@ function equals(f: Facets, value: string): boolean {
 function compare(f: Facets, op: Exclude<CompareOp, '=' | '!='>, value: string): boolean {
   const n = parseFiniteFloat(value);
   const [low, lowIncl, high, highIncl] =
-    op === '>' ? [true, false, false, true] : op === '>=' ? [true, true, false, true] : op === '<' ? [false, true, true, false] : [false, true, true, true];
+    op === '>'
+      ? [true, false, false, true]
+      : op === '>='
+        ? [true, true, false, true]
+        : op === '<'
+          ? [false, true, true, false]
+          : [false, true, true, true];
   const numMatch =
-    n !== null && f.numbers.some((x) => inRange(x, numCmp, low ? n : undefined, lowIncl, high ? n : undefined, highIncl));
+    n !== null &&
+    f.numbers.some((x) => inRange(x, numCmp, low ? n : undefined, lowIncl, high ? n : undefined, highIncl));
   if (numMatch) return true;
-  return f.strings.some((x) => inRange(x, compareCodePoints, low ? value : undefined, lowIncl, high ? value : undefined, highIncl));
+  return f.strings.some((x) =>
+    inRange(x, compareCodePoints, low ? value : undefined, lowIncl, high ? value : undefined, highIncl),
+  );
 }
 
 function between(f: Facets, from: string, to: string): boolean {
@@ -149,7 +173,8 @@ function between(f: Facets, from: string, to: string): boolean {
 export function geoPoint(doc: Doc, field: string): [number, number] | null {
   const geo = doc[field];
   if (!isPlainObject(geo)) return null;
-  const read = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'string' ? parseFiniteFloat(v.trim()) : null);
+  const read = (v: unknown): number | null =>
+    typeof v === 'number' ? v : typeof v === 'string' ? parseFiniteFloat(v.trim()) : null;
   const lat = read(geo.lat);
   const lng = read(geo.lng);
   return lat === null || lng === null ? null : [lat, lng];
@@ -208,15 +233,35 @@ export type CompiledFilter =
   | { kind: 'and'; children: CompiledFilter[] }
   | { kind: 'or'; children: CompiledFilter[] }
   | { kind: 'not'; child: CompiledFilter }
-  | { kind: 'value'; attribute: string; test: { number: (n: number) => boolean; string: (s: string) => boolean }; equals?: { number: number | null; string: string }[] }
+  | {
+      kind: 'value';
+      attribute: string;
+      test: { number: (n: number) => boolean; string: (s: string) => boolean };
+      equals?: { number: number | null; string: string }[];
+    }
   | { kind: 'field'; attribute: string; flag: 'exists' | 'isNull' | 'isEmpty' }
   | { kind: 'geo'; test: (point: [number, number]) => boolean };
 
-const one = (n: number | null, s: string | null): Facets => ({ exists: true, isNull: false, isEmpty: false, numbers: n === null ? [] : [n], strings: s === null ? [] : [s] });
+const one = (n: number | null, s: string | null): Facets => ({
+  exists: true,
+  isNull: false,
+  isEmpty: false,
+  numbers: n === null ? [] : [n],
+  strings: s === null ? [] : [s],
+});
 
 /** Turns a leaf of the existential kinds into single-value tests through the same functions `matchesFilter` uses. */
-function valueLeaf(attribute: string, pass: (f: Facets) => boolean, equals?: { number: number | null; string: string }[]): CompiledFilter {
-  return { kind: 'value', attribute, test: { number: (n) => pass(one(n, null)), string: (s) => pass(one(null, s)) }, equals };
+function valueLeaf(
+  attribute: string,
+  pass: (f: Facets) => boolean,
+  equals?: { number: number | null; string: string }[],
+): CompiledFilter {
+  return {
+    kind: 'value',
+    attribute,
+    test: { number: (n) => pass(one(n, null)), string: (s) => pass(one(null, s)) },
+    equals,
+  };
 }
 
 export function compileFilter(expr: FilterExpr): CompiledFilter {
@@ -230,7 +275,8 @@ export function compileFilter(expr: FilterExpr): CompiledFilter {
     case 'compare': {
       const eq = { number: parseFiniteFloat(expr.value), string: normalizeFacet(expr.value) };
       if (expr.op === '=') return valueLeaf(expr.attribute, (f) => equals(f, expr.value), [eq]);
-      if (expr.op === '!=') return { kind: 'not', child: valueLeaf(expr.attribute, (f) => equals(f, expr.value), [eq]) };
+      if (expr.op === '!=')
+        return { kind: 'not', child: valueLeaf(expr.attribute, (f) => equals(f, expr.value), [eq]) };
       const op = expr.op;
       return valueLeaf(expr.attribute, (f) => compare(f, op, expr.value));
     }

@@ -8,7 +8,8 @@ import { isBareWord, isKeyword, rustFloat } from './lexical.ts';
  * anything else is double-quoted, with `\` doubled for the value unescaper and `"` escaped.
  */
 function token(text: string): string {
-  if (isBareWord(text) && !isKeyword(text) && !text.startsWith('_geo') && !text.startsWith('_foreign')) return text;
+  if (isBareWord(text) && !isKeyword(text) && !text.startsWith('_geo') && !text.startsWith('_foreign'))
+    return text;
   return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
 
@@ -44,7 +45,8 @@ export function formatFilter(expr: FilterExpr): string {
   switch (expr.type) {
     case 'and':
     case 'or': {
-      if (expr.children.length === 0) throw new Error(`formatFilter: an empty ${expr.type} has no filter syntax`);
+      if (expr.children.length === 0)
+        throw new Error(`formatFilter: an empty ${expr.type} has no filter syntax`);
       if (expr.children.length === 1) return formatFilter(expr.children[0] as FilterExpr);
       const keyword = expr.type === 'and' ? ' AND ' : ' OR ';
       return expr.children.map(group).join(keyword);
@@ -68,7 +70,12 @@ export function formatFilter(expr: FilterExpr): string {
     case 'startsWith':
       return `${token(expr.attribute)} STARTS WITH ${token(expr.value)}`;
     case 'geoRadius': {
-      const args = [expr.lat, expr.lng, expr.radius, ...(expr.resolution === undefined ? [] : [expr.resolution])];
+      const args = [
+        expr.lat,
+        expr.lng,
+        expr.radius,
+        ...(expr.resolution === undefined ? [] : [expr.resolution]),
+      ];
       return `_geoRadius(${args.map(num).join(', ')})`;
     }
     case 'geoBoundingBox':

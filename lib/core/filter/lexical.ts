@@ -2,8 +2,20 @@
 // are reserved, which characters make a bare word, and how Rust prints the floats it echoes back.
 
 const KEYWORDS = new Set([
-  'AND', 'OR', 'IN', 'NOT', 'TO', 'EXISTS', 'IS', 'NULL', 'EMPTY', 'CONTAINS', 'STARTS', 'WITH',
-  '_geoRadius', '_geoBoundingBox',
+  'AND',
+  'OR',
+  'IN',
+  'NOT',
+  'TO',
+  'EXISTS',
+  'IS',
+  'NULL',
+  'EMPTY',
+  'CONTAINS',
+  'STARTS',
+  'WITH',
+  '_geoRadius',
+  '_geoBoundingBox',
 ]);
 
 /** Rust's `char::is_alphanumeric` (Alphabetic or Numeric) plus `_ - .` */
@@ -37,4 +49,3 @@ export function rustFloat(n: number): string {
   else out = `${digits.slice(0, point)}.${digits.slice(point)}`;
   return negative ? `-${out}` : out;
 }
-

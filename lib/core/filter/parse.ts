@@ -177,7 +177,8 @@ class Parser {
     const unescaped = unescapeValue(token.value);
     if (!unescaped.ok) {
       if (unescaped.reason === 'incomplete') throw new Incomplete();
-      const kind: ErrorKind = unescaped.reason === 'parseInt' ? { kind: 'InvalidEscapedNumber' } : { kind: 'MalformedValue' };
+      const kind: ErrorKind =
+        unescaped.reason === 'parseInt' ? { kind: 'InvalidEscapedNumber' } : { kind: 'MalformedValue' };
       return this.err(kind, token.start, token.end);
     }
     token.value = unescaped.value;
@@ -188,7 +189,8 @@ class Parser {
   private rejectReservedGeo(p: number): void {
     const q = this.multispace0(p);
     if (this.tag(q, '_geoPoint') !== null) throw this.fail({ kind: 'ReservedGeo', name: '_geoPoint' }, p);
-    if (this.tag(q, '_geoDistance') !== null) throw this.fail({ kind: 'ReservedGeo', name: '_geoDistance' }, p);
+    if (this.tag(q, '_geoDistance') !== null)
+      throw this.fail({ kind: 'ReservedGeo', name: '_geoDistance' }, p);
     if (this.wordExact(q, '_geo') !== null) throw this.fail({ kind: 'ReservedGeo', name: '_geo' }, p);
   }
 
@@ -284,9 +286,15 @@ class Parser {
       if (this.s[list.pos] !== ')') return this.err({ kind: 'Char', char: ')' }, list.pos);
       return { ok: true, pos: list.pos + 1, value: list.value };
     });
-    if (args.length < 3 || args.length > 4) throw this.fail({ kind: 'GeoRadiusArgumentCount', count: args.length }, pos);
+    if (args.length < 3 || args.length > 4)
+      throw this.fail({ kind: 'GeoRadiusArgumentCount', count: args.length }, pos);
     const [lat, lng, radius, resolution] = args as [Token, Token, Token, Token | undefined];
-    const node: FilterExpr = { type: 'geoRadius', lat: Number(lat.value), lng: Number(lng.value), radius: Number(radius.value) };
+    const node: FilterExpr = {
+      type: 'geoRadius',
+      lat: Number(lat.value),
+      lng: Number(lng.value),
+      radius: Number(radius.value),
+    };
     if (resolution) node.resolution = Number(resolution.value);
     this.geoTokens.set(node, args);
     return { ok: true, pos, value: node };
@@ -330,11 +338,18 @@ class Parser {
     });
     if (points.length < 3) {
       const last = points.at(-1)?.at(-1);
-      throw this.fail({ kind: 'GeoPolygonNotEnoughPoints', count: points.length }, last?.start ?? pos, last?.end);
+      throw this.fail(
+        { kind: 'GeoPolygonNotEnoughPoints', count: points.length },
+        last?.start ?? pos,
+        last?.end,
+      );
     }
     this.requirePairs(points, pos);
     const pairs = points as [Token, Token][];
-    const node: FilterExpr = { type: 'geoPolygon', points: pairs.map(([a, b]) => [Number(a.value), Number(b.value)]) };
+    const node: FilterExpr = {
+      type: 'geoPolygon',
+      points: pairs.map(([a, b]) => [Number(a.value), Number(b.value)]),
+    };
     this.geoTokens.set(node, pairs.flat());
     return { ok: true, pos, value: node };
   }
@@ -343,7 +358,11 @@ class Parser {
     const offending = points.find((pt) => pt.length !== 2);
     if (offending) {
       const first = offending[0];
-      throw this.fail({ kind: 'GeoCoordinatesNotPair', count: offending.length }, first?.start ?? pos, first?.end);
+      throw this.fail(
+        { kind: 'GeoCoordinatesNotPair', count: offending.length },
+        first?.start ?? pos,
+        first?.end,
+      );
     }
   }
 
@@ -443,7 +462,11 @@ class Parser {
     return { ok: true, pos: r.pos, value: build(r.value.fid) };
   }
 
-  private withValue(p: number, words: string[], build: (attribute: string, value: string) => FilterExpr): Result<FilterExpr> {
+  private withValue(
+    p: number,
+    words: string[],
+    build: (attribute: string, value: string) => FilterExpr,
+  ): Result<FilterExpr> {
     const r = this.keywordSuffix(p, words);
     if (!r.ok) return r;
     const v = this.cutValue(r.pos);
@@ -460,7 +483,11 @@ class Parser {
     const gap = this.multispace1(afterTo);
     if (gap === null) return this.err({ kind: 'Internal' }, afterTo);
     const to = this.cutValue(gap);
-    return { ok: true, pos: to.pos, value: { type: 'range', attribute: fid.value.value, from: from.value.value, to: to.value.value } };
+    return {
+      ok: true,
+      pos: to.pos,
+      value: { type: 'range', attribute: fid.value.value, from: from.value.value, to: to.value.value },
+    };
   }
 
   /** Foreign-index filters need cross-index joins, which a sharded fleet cannot answer. */
@@ -468,7 +495,11 @@ class Parser {
     const at = this.multispace0(p);
     const after = this.wordExact(at, '_foreign');
     if (after === null) return this.err({ kind: 'Internal' }, p);
-    throw this.fail({ kind: 'External', message: 'Filter condition `_foreign` is not supported for this endpoint.' }, at, after);
+    throw this.fail(
+      { kind: 'External', message: 'Filter condition `_foreign` is not supported for this endpoint.' },
+      at,
+      after,
+    );
   }
 
   private primary(p: number, depth: number): Result<FilterExpr> {
@@ -489,16 +520,38 @@ class Parser {
       (at) => this.parseNotIn(at),
       (at) => this.parseCondition(at),
       (at) => this.unary(at, ['IS', 'NULL'], (attribute) => ({ type: 'isNull', attribute })),
-      (at) => this.unary(at, ['IS', 'NOT', 'NULL'], (attribute) => ({ type: 'not', child: { type: 'isNull', attribute } })),
+      (at) =>
+        this.unary(at, ['IS', 'NOT', 'NULL'], (attribute) => ({
+          type: 'not',
+          child: { type: 'isNull', attribute },
+        })),
       (at) => this.unary(at, ['IS', 'EMPTY'], (attribute) => ({ type: 'isEmpty', attribute })),
-      (at) => this.unary(at, ['IS', 'NOT', 'EMPTY'], (attribute) => ({ type: 'not', child: { type: 'isEmpty', attribute } })),
+      (at) =>
+        this.unary(at, ['IS', 'NOT', 'EMPTY'], (attribute) => ({
+          type: 'not',
+          child: { type: 'isEmpty', attribute },
+        })),
       (at) => this.unary(at, ['EXISTS'], (attribute) => ({ type: 'exists', attribute })),
-      (at) => this.unary(at, ['NOT', 'EXISTS'], (attribute) => ({ type: 'not', child: { type: 'exists', attribute } })),
+      (at) =>
+        this.unary(at, ['NOT', 'EXISTS'], (attribute) => ({
+          type: 'not',
+          child: { type: 'exists', attribute },
+        })),
       (at) => this.parseTo(at),
-      (at) => this.withValue(at, ['CONTAINS'], (attribute, value) => ({ type: 'contains', attribute, value })),
-      (at) => this.withValue(at, ['NOT', 'CONTAINS'], (attribute, value) => ({ type: 'not', child: { type: 'contains', attribute, value } })),
-      (at) => this.withValue(at, ['STARTS WITH'], (attribute, value) => ({ type: 'startsWith', attribute, value })),
-      (at) => this.withValue(at, ['NOT', 'STARTS WITH'], (attribute, value) => ({ type: 'not', child: { type: 'startsWith', attribute, value } })),
+      (at) =>
+        this.withValue(at, ['CONTAINS'], (attribute, value) => ({ type: 'contains', attribute, value })),
+      (at) =>
+        this.withValue(at, ['NOT', 'CONTAINS'], (attribute, value) => ({
+          type: 'not',
+          child: { type: 'contains', attribute, value },
+        })),
+      (at) =>
+        this.withValue(at, ['STARTS WITH'], (attribute, value) => ({ type: 'startsWith', attribute, value })),
+      (at) =>
+        this.withValue(at, ['NOT', 'STARTS WITH'], (attribute, value) => ({
+          type: 'not',
+          child: { type: 'startsWith', attribute, value },
+        })),
       (at) => this.parseForeign(at),
       (at) => {
         // A reserved keyword where a field name was expected is reported as such, not as a bad operation.
@@ -521,13 +574,19 @@ class Parser {
     if (afterNot !== null) {
       const inner = this.not(this.multispace0(afterNot), depth + 1);
       if (!inner.ok) throw new Failure(inner.err);
-      const value: FilterExpr = inner.value.type === 'not' ? inner.value.child : { type: 'not', child: inner.value };
+      const value: FilterExpr =
+        inner.value.type === 'not' ? inner.value.child : { type: 'not', child: inner.value };
       return { ok: true, pos: inner.pos, value };
     }
     return this.primary(p, depth + 1);
   }
 
-  private chain(p: number, depth: number, keyword: 'AND' | 'OR', next: (at: number, d: number) => Result<FilterExpr>): Result<FilterExpr> {
+  private chain(
+    p: number,
+    depth: number,
+    keyword: 'AND' | 'OR',
+    next: (at: number, d: number) => Result<FilterExpr>,
+  ): Result<FilterExpr> {
     if (depth > MAX_FILTER_DEPTH) return this.err({ kind: 'DepthLimitReached' }, p);
     const first = next(p, depth + 1);
     if (!first.ok) return first;
@@ -574,19 +633,34 @@ class Parser {
 
 function checkGeo(node: FilterExpr, tokens: Token[]): FilterSyntaxError | null {
   for (const t of tokens) {
-    if (!Number.isFinite(Number(t.value))) return { error: { kind: 'NonFiniteFloat' }, start: t.start, end: t.end };
+    if (!Number.isFinite(Number(t.value)))
+      return { error: { kind: 'NonFiniteFloat' }, start: t.start, end: t.end };
   }
   const lat = (t: Token): FilterSyntaxError | null => {
     const v = Number(t.value);
     return v >= -90 && v <= 90
       ? null
-      : { error: { kind: 'External', message: `Bad latitude \`${rustFloat(v)}\`. Latitude must be contained between -90 and 90 degrees. ` }, start: t.start, end: t.end };
+      : {
+          error: {
+            kind: 'External',
+            message: `Bad latitude \`${rustFloat(v)}\`. Latitude must be contained between -90 and 90 degrees. `,
+          },
+          start: t.start,
+          end: t.end,
+        };
   };
   const lng = (t: Token): FilterSyntaxError | null => {
     const v = Number(t.value);
     return v >= -180 && v <= 180
       ? null
-      : { error: { kind: 'External', message: `Bad longitude \`${rustFloat(v)}\`. Longitude must be contained between -180 and 180 degrees. ` }, start: t.start, end: t.end };
+      : {
+          error: {
+            kind: 'External',
+            message: `Bad longitude \`${rustFloat(v)}\`. Longitude must be contained between -180 and 180 degrees. `,
+          },
+          start: t.start,
+          end: t.end,
+        };
   };
   if (node.type === 'geoBoundingBox') {
     const [tLat, tLng, bLat, bLng] = tokens as [Token, Token, Token, Token];
@@ -594,7 +668,10 @@ function checkGeo(node: FilterExpr, tokens: Token[]): FilterSyntaxError | null {
     if (bad) return bad;
     if (node.topRight[0] < node.bottomLeft[0]) {
       return {
-        error: { kind: 'External', message: `The top latitude \`${rustFloat(node.topRight[0])}\` is below the bottom latitude \`${rustFloat(node.bottomLeft[0])}\`.` },
+        error: {
+          kind: 'External',
+          message: `The top latitude \`${rustFloat(node.topRight[0])}\` is below the bottom latitude \`${rustFloat(node.bottomLeft[0])}\`.`,
+        },
         start: bLng.start,
         end: bLng.end,
       };
@@ -614,7 +691,10 @@ function checkGeo(node: FilterExpr, tokens: Token[]): FilterSyntaxError | null {
 
 function throwSyntax(input: string, err: FilterSyntaxError, opts: ParseFilterOptions): never {
   const message = renderSyntaxError(input, err);
-  throw miroirError(opts.code ?? 'invalid_search_filter', opts.indexUid === undefined ? message : `Index \`${opts.indexUid}\`: ${message}`);
+  throw miroirError(
+    opts.code ?? 'invalid_search_filter',
+    opts.indexUid === undefined ? message : `Index \`${opts.indexUid}\`: ${message}`,
+  );
 }
 
 /** Parses one filter string; `null` when it is empty or only whitespace. */
@@ -638,7 +718,10 @@ function jsonText(value: unknown): string {
 
 function invalidShape(expected: string[], found: unknown, opts: ParseFilterOptions): never {
   const message = `Invalid syntax for the filter parameter: \`expected ${expected.join(', ')}, found: ${jsonText(found)}\`.`;
-  throw miroirError(opts.code ?? 'invalid_search_filter', opts.indexUid === undefined ? message : `Index \`${opts.indexUid}\`: ${message}`);
+  throw miroirError(
+    opts.code ?? 'invalid_search_filter',
+    opts.indexUid === undefined ? message : `Index \`${opts.indexUid}\`: ${message}`,
+  );
 }
 
 /**
@@ -655,7 +738,8 @@ export function parseFilter(input: FilterInput, opts: ParseFilterOptions = {}): 
   for (const item of raw as unknown[]) {
     if (typeof item === 'string') groups.push(item);
     else if (Array.isArray(item)) {
-      for (const inner of item as unknown[]) if (typeof inner !== 'string') invalidShape(['String'], inner, opts);
+      for (const inner of item as unknown[])
+        if (typeof inner !== 'string') invalidShape(['String'], inner, opts);
       groups.push(item as string[]);
     } else invalidShape(['String', '[String]'], item, opts);
   }

@@ -36,7 +36,11 @@ function intersect(sets: string[][]): string[] {
   return first.filter((id) => rest.every((s) => s.includes(id)));
 }
 
-export function pinnedPrimaryKeys(expr: FilterExpr, primaryKey: string, opts: PinOptions = {}): string[] | null {
+export function pinnedPrimaryKeys(
+  expr: FilterExpr,
+  primaryKey: string,
+  opts: PinOptions = {},
+): string[] | null {
   switch (expr.type) {
     case 'compare': {
       if (expr.attribute !== primaryKey || expr.op !== '=') return null;
@@ -54,7 +58,9 @@ export function pinnedPrimaryKeys(expr: FilterExpr, primaryKey: string, opts: Pi
     }
     case 'and': {
       // Unpinned siblings only narrow the result further, so any pinned child bounds the whole.
-      const pinned = expr.children.map((c) => pinnedPrimaryKeys(c, primaryKey, opts)).filter((s): s is string[] => s !== null);
+      const pinned = expr.children
+        .map((c) => pinnedPrimaryKeys(c, primaryKey, opts))
+        .filter((s): s is string[] => s !== null);
       return pinned.length === 0 ? null : intersect(pinned);
     }
     case 'or': {

@@ -3,8 +3,7 @@
 // The three failure classes map to three different filter errors, so they are kept distinct.
 
 export type UnescapeResult =
-  | { ok: true; value: string }
-  | { ok: false; reason: 'incomplete' | 'parseInt' | 'invalidChar' };
+  { ok: true; value: string } | { ok: false; reason: 'incomplete' | 'parseInt' | 'invalidChar' };
 
 const SIMPLE: Record<string, string> = {
   b: '\b',
@@ -61,7 +60,8 @@ export function unescapeValue(text: string): UnescapeResult {
       // Octal stays below 0o400 (one byte): three digits after 0-3, two after 4-7.
       let digits = e;
       const max = e <= '3' ? 3 : 2;
-      while (digits.length < max && i < chars.length && /[0-7]/.test(chars[i] as string)) digits += chars[i++] as string;
+      while (digits.length < max && i < chars.length && /[0-7]/.test(chars[i] as string))
+        digits += chars[i++] as string;
       out += String.fromCharCode(parseInt(digits, 8));
     } else {
       return { ok: false, reason: 'invalidChar' };

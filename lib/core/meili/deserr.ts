@@ -5,7 +5,16 @@ import { miroirError, type ErrorCode, type MiroirError } from '#core/errors.ts';
 
 type Kind = 'null' | 'boolean' | 'integer' | 'negativeInteger' | 'float' | 'string' | 'array' | 'object';
 
-const KIND_ORDER: Kind[] = ['null', 'boolean', 'integer', 'negativeInteger', 'float', 'string', 'array', 'object'];
+const KIND_ORDER: Kind[] = [
+  'null',
+  'boolean',
+  'integer',
+  'negativeInteger',
+  'float',
+  'string',
+  'array',
+  'object',
+];
 const KIND_TEXT: Record<Kind, string> = {
   null: 'null',
   boolean: 'a boolean',
@@ -58,7 +67,8 @@ export function describeKinds(kinds: Kind[]): string {
 
 /** serde_json writes whole floats with a `.0`; JSON.stringify does not. */
 function jsonText(value: unknown): string {
-  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) return value.toExponential();
+  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value))
+    return value.toExponential();
   return JSON.stringify(value);
 }
 
@@ -69,12 +79,15 @@ export function describeValue(value: unknown): string {
 
 /** Optimal string alignment distance: deserr's did-you-mean uses Damerau-Levenshtein. */
 function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
       d[i]![j] = v;
     }
   }
@@ -100,15 +113,29 @@ function at(path: string, article: string): string {
 }
 
 export function unknownFieldError(key: string, accepted: readonly string[], path = ''): MiroirError {
-  return miroirError('bad_request', `Unknown field \`${key}\`${at(path, ' inside')}: ${didYouMean(key, accepted)}expected one of ${quoteList(accepted)}`);
+  return miroirError(
+    'bad_request',
+    `Unknown field \`${key}\`${at(path, ' inside')}: ${didYouMean(key, accepted)}expected one of ${quoteList(accepted)}`,
+  );
 }
 
-export function unknownValueError(code: ErrorCode, value: string, accepted: readonly string[], path: string): MiroirError {
-  return miroirError(code, `Unknown value \`${value}\`${at(path, ' at')}: ${didYouMean(value, accepted)}expected one of ${quoteList(accepted)}`);
+export function unknownValueError(
+  code: ErrorCode,
+  value: string,
+  accepted: readonly string[],
+  path: string,
+): MiroirError {
+  return miroirError(
+    code,
+    `Unknown value \`${value}\`${at(path, ' at')}: ${didYouMean(value, accepted)}expected one of ${quoteList(accepted)}`,
+  );
 }
 
 export function typeError(code: ErrorCode, path: string, expected: Kind[], actual: unknown): MiroirError {
-  return miroirError(code, `Invalid value type${at(path, ' at')}: expected ${describeKinds(expected)}, but found ${describeValue(actual)}`);
+  return miroirError(
+    code,
+    `Invalid value type${at(path, ' at')}: expected ${describeKinds(expected)}, but found ${describeValue(actual)}`,
+  );
 }
 
 export function valueError(code: ErrorCode, path: string, reason: string): MiroirError {
@@ -120,10 +147,16 @@ export function missingFieldError(code: ErrorCode, field: string, path = ''): Mi
 }
 
 /** The body must be an object whose keys are all known; returns it typed. */
-export function expectObject(value: unknown, accepted: readonly string[], code: ErrorCode = 'bad_request', path = ''): JsonObject {
+export function expectObject(
+  value: unknown,
+  accepted: readonly string[],
+  code: ErrorCode = 'bad_request',
+  path = '',
+): JsonObject {
   if (kindOf(value) !== 'object') throw typeError(code, path, ['object'], value);
   const obj = value as JsonObject;
-  for (const key of Object.keys(obj)) if (!accepted.includes(key)) throw unknownFieldError(key, accepted, path);
+  for (const key of Object.keys(obj))
+    if (!accepted.includes(key)) throw unknownFieldError(key, accepted, path);
   return obj;
 }
 
@@ -156,7 +189,8 @@ export class JsonFields {
   float(key: string, code: ErrorCode, optional = false): number | undefined {
     const v = this.raw(key, optional, code, ['float']);
     if (v === undefined) return undefined;
-    if (typeof v !== 'number') throw typeError(code, child(this.path, key), ['integer', 'negativeInteger', 'float'], v);
+    if (typeof v !== 'number')
+      throw typeError(code, child(this.path, key), ['integer', 'negativeInteger', 'float'], v);
     return v;
   }
 
@@ -184,7 +218,12 @@ export class JsonFields {
     });
   }
 
-  oneOf<T extends string>(key: string, code: ErrorCode, accepted: readonly T[], optional = false): T | undefined {
+  oneOf<T extends string>(
+    key: string,
+    code: ErrorCode,
+    accepted: readonly T[],
+    optional = false,
+  ): T | undefined {
     const v = this.string(key, code, optional);
     if (v === undefined) return undefined;
     if (!accepted.includes(v as T)) throw unknownValueError(code, v, accepted, child(this.path, key));
@@ -197,7 +236,10 @@ export class JsonFields {
 export type QueryParams = Record<string, string | string[] | undefined>;
 
 export function unknownParamError(key: string, accepted: readonly string[]): MiroirError {
-  return miroirError('bad_request', `Unknown parameter \`${key}\`: ${didYouMean(key, accepted)}expected one of ${quoteList(accepted)}`);
+  return miroirError(
+    'bad_request',
+    `Unknown parameter \`${key}\`: ${didYouMean(key, accepted)}expected one of ${quoteList(accepted)}`,
+  );
 }
 
 export function paramValueError(code: ErrorCode, key: string, reason: string): MiroirError {
@@ -210,20 +252,26 @@ export class QueryFields {
     readonly params: QueryParams,
     accepted: readonly string[],
   ) {
-    for (const key of Object.keys(params)) if (!accepted.includes(key)) throw unknownParamError(key, accepted);
+    for (const key of Object.keys(params))
+      if (!accepted.includes(key)) throw unknownParamError(key, accepted);
   }
 
   string(key: string, code: ErrorCode): string | undefined {
     const v = this.params[key];
     if (v === undefined) return undefined;
-    if (Array.isArray(v)) throw miroirError(code, `Invalid value type for parameter \`${key}\`: expected a string, but found multiple values`);
+    if (Array.isArray(v))
+      throw miroirError(
+        code,
+        `Invalid value type for parameter \`${key}\`: expected a string, but found multiple values`,
+      );
     return v;
   }
 
   usize(key: string, code: ErrorCode): number | undefined {
     const v = this.string(key, code);
     if (v === undefined) return undefined;
-    if (!/^\+?\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw paramValueError(code, key, `could not parse \`${v}\` as a positive integer`);
+    if (!/^\+?\d+$/.test(v) || !Number.isSafeInteger(Number(v)))
+      throw paramValueError(code, key, `could not parse \`${v}\` as a positive integer`);
     return Number(v);
   }
 
@@ -232,7 +280,11 @@ export class QueryFields {
     if (v === undefined) return undefined;
     if (v === 'true') return true;
     if (v === 'false') return false;
-    throw paramValueError(code, key, `could not parse \`${v}\` as a boolean, expected either \`true\` or \`false\``);
+    throw paramValueError(
+      code,
+      key,
+      `could not parse \`${v}\` as a boolean, expected either \`true\` or \`false\``,
+    );
   }
 
   /** Comma-separated list (serde_cs): empty items are dropped. */
@@ -246,7 +298,10 @@ export class QueryFields {
     const v = this.string(key, code);
     if (v === undefined) return undefined;
     if (!accepted.includes(v as T)) {
-      throw miroirError(code, `Unknown value \`${v}\` for parameter \`${key}\`: ${didYouMean(v, accepted)}expected one of ${quoteList(accepted)}`);
+      throw miroirError(
+        code,
+        `Unknown value \`${v}\` for parameter \`${key}\`: ${didYouMean(v, accepted)}expected one of ${quoteList(accepted)}`,
+      );
     }
     return v as T;
   }

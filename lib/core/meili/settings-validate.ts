@@ -2,8 +2,21 @@
 // `invalid_settings_*` code and shape checks, the sub-route table, and the PATCH merge rule
 // (a sent key replaces, sub-objects merge key by key, `null` resets to the default).
 import { miroirError, type ErrorCode } from '#core/errors.ts';
-import { defaultSettings, type FilterableAttributeRule, type IndexSettings, type SettingsPatch } from './settings.ts';
-import { expectObject, JsonFields, kindOf, typeError, unknownValueError, valueError, type JsonObject } from './deserr.ts';
+import {
+  defaultSettings,
+  type FilterableAttributeRule,
+  type IndexSettings,
+  type SettingsPatch,
+} from './settings.ts';
+import {
+  expectObject,
+  JsonFields,
+  kindOf,
+  typeError,
+  unknownValueError,
+  valueError,
+  type JsonObject,
+} from './deserr.ts';
 
 /** Every key of the settings object, in Meilisearch's order. */
 export const SETTINGS_KEYS = [
@@ -57,7 +70,16 @@ export const SETTINGS_ROUTES: { path: string; key: SettingsKey; verb: 'PUT' | 'P
 const snake = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 export const settingsCode = (key: SettingsKey): ErrorCode => `invalid_settings_${snake(key)}` as ErrorCode;
 
-const RANKING_RULE_NAMES = ['words', 'typo', 'proximity', 'attribute', 'attributeRank', 'wordPosition', 'sort', 'exactness'];
+const RANKING_RULE_NAMES = [
+  'words',
+  'typo',
+  'proximity',
+  'attribute',
+  'attributeRank',
+  'wordPosition',
+  'sort',
+  'exactness',
+];
 const RESERVED = ['_geo', '_geoDistance', '_geoPoint', '_geoRadius', '_geoBoundingBox'];
 
 function stringList(value: unknown, code: ErrorCode, path: string): string[] {
@@ -74,12 +96,20 @@ function rankingRules(value: unknown, path: string): string[] {
     const custom = /^(.+):(asc|desc)$/.exec(rule);
     if (custom) {
       if (RESERVED.includes(custom[1]!)) {
-        throw valueError(code, `${path}[${i}]`, `\`${custom[1]}\` is a reserved keyword and thus can't be used as a ranking rule`);
+        throw valueError(
+          code,
+          `${path}[${i}]`,
+          `\`${custom[1]}\` is a reserved keyword and thus can't be used as a ranking rule`,
+        );
       }
       return rule;
     }
     if (!RANKING_RULE_NAMES.includes(rule)) {
-      throw valueError(code, `${path}[${i}]`, `\`${rule}\` ranking rule is invalid. Valid ranking rules are words, typo, sort, proximity, attribute, exactness and custom ranking rules.`);
+      throw valueError(
+        code,
+        `${path}[${i}]`,
+        `\`${rule}\` ranking rule is invalid. Valid ranking rules are words, typo, sort, proximity, attribute, exactness and custom ranking rules.`,
+      );
     }
     return rule;
   });
@@ -94,19 +124,29 @@ function filterableAttributes(value: unknown, path: string): (string | Filterabl
     if (kindOf(item) !== 'object') throw typeError(code, `${path}[${i}]`, ['string', 'object'], item);
     const itemPath = `${path}[${i}]`;
     const obj = expectObject(item, ['attributePatterns', 'features'], code, itemPath);
-    if (obj.attributePatterns === undefined) throw miroirError(code, `Missing field \`attributePatterns\` inside \`${itemPath}\``);
+    if (obj.attributePatterns === undefined)
+      throw miroirError(code, `Missing field \`attributePatterns\` inside \`${itemPath}\``);
     const rule: FilterableAttributeRule = {
       attributePatterns: stringList(obj.attributePatterns, code, `${itemPath}.attributePatterns`),
       features: { facetSearch: false, filter: { equality: true, comparison: false } },
     };
     if (obj.features !== undefined && obj.features !== null) {
       const featuresPath = `${itemPath}.features`;
-      const features = new JsonFields(expectObject(obj.features, ['facetSearch', 'filter'], code, featuresPath), featuresPath);
+      const features = new JsonFields(
+        expectObject(obj.features, ['facetSearch', 'filter'], code, featuresPath),
+        featuresPath,
+      );
       rule.features.facetSearch = features.bool('facetSearch', code, true) ?? false;
       if (features.obj.filter !== undefined && features.obj.filter !== null) {
         const filterPath = `${featuresPath}.filter`;
-        const filter = new JsonFields(expectObject(features.obj.filter, ['equality', 'comparison'], code, filterPath), filterPath);
-        rule.features.filter = { equality: filter.bool('equality', code, true) ?? true, comparison: filter.bool('comparison', code, true) ?? false };
+        const filter = new JsonFields(
+          expectObject(features.obj.filter, ['equality', 'comparison'], code, filterPath),
+          filterPath,
+        );
+        rule.features.filter = {
+          equality: filter.bool('equality', code, true) ?? true,
+          comparison: filter.bool('comparison', code, true) ?? false,
+        };
       }
     }
     return rule;
@@ -141,14 +181,22 @@ function u8(fields: JsonFields, key: string, code: ErrorCode): number | undefine
 
 function typoTolerance(value: unknown, path: string): JsonObject {
   const code = settingsCode('typoTolerance');
-  const obj = expectObject(value, ['enabled', 'minWordSizeForTypos', 'disableOnWords', 'disableOnAttributes', 'disableOnNumbers'], code, path);
+  const obj = expectObject(
+    value,
+    ['enabled', 'minWordSizeForTypos', 'disableOnWords', 'disableOnAttributes', 'disableOnNumbers'],
+    code,
+    path,
+  );
   const f = new JsonFields(obj, path);
   const out: JsonObject = {};
   const enabled = f.bool('enabled', code, true);
   if (enabled !== undefined) out.enabled = enabled;
   if (obj.minWordSizeForTypos !== undefined && obj.minWordSizeForTypos !== null) {
     const sizesPath = `${path}.minWordSizeForTypos`;
-    const sizes = new JsonFields(expectObject(obj.minWordSizeForTypos, ['oneTypo', 'twoTypos'], code, sizesPath), sizesPath);
+    const sizes = new JsonFields(
+      expectObject(obj.minWordSizeForTypos, ['oneTypo', 'twoTypos'], code, sizesPath),
+      sizesPath,
+    );
     const one = u8(sizes, 'oneTypo', code);
     const two = u8(sizes, 'twoTypos', code);
     const m: JsonObject = {};
@@ -174,11 +222,13 @@ function faceting(value: unknown, path: string): JsonObject {
   if (max !== undefined) out.maxValuesPerFacet = max;
   if (obj.sortFacetValuesBy !== undefined && obj.sortFacetValuesBy !== null) {
     const byPath = `${path}.sortFacetValuesBy`;
-    if (kindOf(obj.sortFacetValuesBy) !== 'object') throw typeError(code, byPath, ['object'], obj.sortFacetValuesBy);
+    if (kindOf(obj.sortFacetValuesBy) !== 'object')
+      throw typeError(code, byPath, ['object'], obj.sortFacetValuesBy);
     const by: Record<string, string> = {};
     for (const [attr, order] of Object.entries(obj.sortFacetValuesBy as JsonObject)) {
       if (typeof order !== 'string') throw typeError(code, `${byPath}.${attr}`, ['string'], order);
-      if (order !== 'alpha' && order !== 'count') throw unknownValueError(code, order, ['alpha', 'count'], `${byPath}.${attr}`);
+      if (order !== 'alpha' && order !== 'count')
+        throw unknownValueError(code, order, ['alpha', 'count'], `${byPath}.${attr}`);
       by[attr] = order;
     }
     out.sortFacetValuesBy = by;
@@ -190,7 +240,12 @@ function pagination(value: unknown, path: string): JsonObject {
   const code = settingsCode('pagination');
   const obj = expectObject(value, ['maxTotalHits'], code, path);
   const max = new JsonFields(obj, path).usize('maxTotalHits', code, true);
-  if (max === 0) throw valueError(code, `${path}.maxTotalHits`, 'a non-zero integer value lower than `18446744073709551615` was expected');
+  if (max === 0)
+    throw valueError(
+      code,
+      `${path}.maxTotalHits`,
+      'a non-zero integer value lower than `18446744073709551615` was expected',
+    );
   return max === undefined ? {} : { maxTotalHits: max };
 }
 
@@ -218,7 +273,8 @@ export function validateSetting(key: SettingsKey, value: unknown, path: string):
       return value;
     case 'proximityPrecision':
       if (typeof value !== 'string') throw typeError(code, path, ['string'], value);
-      if (value !== 'byWord' && value !== 'byAttribute') throw unknownValueError(code, value, ['byWord', 'byAttribute'], path);
+      if (value !== 'byWord' && value !== 'byAttribute')
+        throw unknownValueError(code, value, ['byWord', 'byAttribute'], path);
       return value;
     case 'typoTolerance':
       return typoTolerance(value, path);
@@ -228,7 +284,11 @@ export function validateSetting(key: SettingsKey, value: unknown, path: string):
       return pagination(value, path);
     case 'embedders':
       if (kindOf(value) !== 'object') throw typeError(code, path, ['object'], value);
-      if (Object.keys(value as JsonObject).length > 0) throw miroirError(code, 'devnode does not support embedders: only an empty `embedders` object is accepted.');
+      if (Object.keys(value as JsonObject).length > 0)
+        throw miroirError(
+          code,
+          'devnode does not support embedders: only an empty `embedders` object is accepted.',
+        );
       return {};
     case 'searchCutoffMs':
       if (kindOf(value) !== 'integer') throw typeError(code, path, ['integer'], value);
@@ -241,7 +301,8 @@ export function validateSetting(key: SettingsKey, value: unknown, path: string):
       return value;
     case 'prefixSearch':
       if (typeof value !== 'string') throw typeError(code, path, ['string'], value);
-      if (value !== 'indexingTime' && value !== 'disabled') throw unknownValueError(code, value, ['indexingTime', 'disabled'], path);
+      if (value !== 'indexingTime' && value !== 'disabled')
+        throw unknownValueError(code, value, ['indexingTime', 'disabled'], path);
       return value;
   }
 }
@@ -271,10 +332,20 @@ export function mergeSettings(current: IndexSettings, patch: SettingsPatch): Ind
       if (k === 'filterableAttributes') delete next.filterableRules;
     } else if (k === 'typoTolerance') {
       const v = value as Partial<IndexSettings['typoTolerance']>;
-      next.typoTolerance = { ...next.typoTolerance, ...v, minWordSizeForTypos: { ...next.typoTolerance.minWordSizeForTypos, ...v.minWordSizeForTypos } };
+      next.typoTolerance = {
+        ...next.typoTolerance,
+        ...v,
+        minWordSizeForTypos: { ...next.typoTolerance.minWordSizeForTypos, ...v.minWordSizeForTypos },
+      };
     } else if (k === 'faceting') {
       const v = value as Partial<IndexSettings['faceting']>;
-      next.faceting = { ...next.faceting, ...v, sortFacetValuesBy: v.sortFacetValuesBy ? { '*': 'alpha', ...v.sortFacetValuesBy } : next.faceting.sortFacetValuesBy };
+      next.faceting = {
+        ...next.faceting,
+        ...v,
+        sortFacetValuesBy: v.sortFacetValuesBy
+          ? { '*': 'alpha', ...v.sortFacetValuesBy }
+          : next.faceting.sortFacetValuesBy,
+      };
     } else if (k === 'pagination') {
       next.pagination = { ...next.pagination, ...(value as Partial<IndexSettings['pagination']>) };
     } else if (k === 'filterableAttributes') {
@@ -295,7 +366,8 @@ export function settingsView(settings: IndexSettings): Record<SettingsKey, unkno
   for (const key of SETTINGS_KEYS) {
     if (key === 'embedders') view.embedders = {};
     else if (key === 'localizedAttributes') view.localizedAttributes = null;
-    else if (key === 'filterableAttributes') view.filterableAttributes = settings.filterableRules ?? settings.filterableAttributes;
+    else if (key === 'filterableAttributes')
+      view.filterableAttributes = settings.filterableRules ?? settings.filterableAttributes;
     else view[key] = settings[key];
   }
   return view;
@@ -305,6 +377,13 @@ export function settingsView(settings: IndexSettings): Record<SettingsKey, unkno
 export function checkTypoSizes(settings: IndexSettings): void {
   const { oneTypo, twoTypos } = settings.typoTolerance.minWordSizeForTypos;
   if (oneTypo > twoTypos) {
-    throw miroirError('invalid_settings_typo_tolerance', '`minWordSizeForTypos` setting is invalid. `oneTypo` and `twoTypos` fields should be between `0` and `255`, and `twoTypos` should be greater or equals to `oneTypo` but found `oneTypo: ' + oneTypo + '` and twoTypos: `' + twoTypos + '`.');
+    throw miroirError(
+      'invalid_settings_typo_tolerance',
+      '`minWordSizeForTypos` setting is invalid. `oneTypo` and `twoTypos` fields should be between `0` and `255`, and `twoTypos` should be greater or equals to `oneTypo` but found `oneTypo: ' +
+        oneTypo +
+        '` and twoTypos: `' +
+        twoTypos +
+        '`.',
+    );
   }
 }

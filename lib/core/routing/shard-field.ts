@@ -17,7 +17,10 @@ export function shardMarker(shard: number): string {
 }
 
 /** A parsed document as a node stores it: with `"_miroir_shard": {"s<shard>": null}` added. */
-export function withShardValue<T extends object>(doc: T, shard: number): T & { [SHARD_FIELD]: Record<string, null> } {
+export function withShardValue<T extends object>(
+  doc: T,
+  shard: number,
+): T & { [SHARD_FIELD]: Record<string, null> } {
   return { ...doc, [SHARD_FIELD]: { [`s${shard}`]: null } };
 }
 

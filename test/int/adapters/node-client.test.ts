@@ -45,15 +45,26 @@ describe('node client against a devnode', () => {
     await succeeded(client.createIndex(uid, 'id'));
     expect(await client.getIndex(uid)).toMatchObject({ uid, primaryKey: 'id' });
 
-    await succeeded(client.updateSettings(uid, { filterableAttributes: ['genre', '_miroir_shard'], sortableAttributes: ['year'] }));
-    expect((await client.getSettings(uid)).filterableAttributes).toEqual(expect.arrayContaining(['genre', '_miroir_shard']));
+    await succeeded(
+      client.updateSettings(uid, {
+        filterableAttributes: ['genre', '_miroir_shard'],
+        sortableAttributes: ['year'],
+      }),
+    );
+    expect((await client.getSettings(uid)).filterableAttributes).toEqual(
+      expect.arrayContaining(['genre', '_miroir_shard']),
+    );
 
-    const docs = Buffer.from(JSON.stringify([
-      { id: 1, title: 'Dune', genre: 'sf', year: 1965, _miroir_shard: { s0: null } },
-      { id: 2, title: 'Emma', genre: 'classic', year: 1815, _miroir_shard: { s1: null } },
-      { id: 3, title: 'Solaris', genre: 'sf', year: 1961, _miroir_shard: { s1: null } },
-    ]));
-    expect(await succeeded(client.addDocuments(uid, docs, { primaryKey: 'id' }))).toMatchObject({ indexedDocuments: 3 });
+    const docs = Buffer.from(
+      JSON.stringify([
+        { id: 1, title: 'Dune', genre: 'sf', year: 1965, _miroir_shard: { s0: null } },
+        { id: 2, title: 'Emma', genre: 'classic', year: 1815, _miroir_shard: { s1: null } },
+        { id: 3, title: 'Solaris', genre: 'sf', year: 1961, _miroir_shard: { s1: null } },
+      ]),
+    );
+    expect(await succeeded(client.addDocuments(uid, docs, { primaryKey: 'id' }))).toMatchObject({
+      indexedDocuments: 3,
+    });
     await succeeded(client.updateDocuments(uid, [{ id: 2, year: 1816 }]));
     expect(await client.getDocument(uid, '2', { fields: ['id', 'year'] })).toEqual({ id: 2, year: 1816 });
 
@@ -69,7 +80,9 @@ describe('node client against a devnode', () => {
     expect(facets.facetHits).toEqual([{ value: 'sf', count: 2 }]);
 
     // Shard-scoped deletions, as the indexer sends them.
-    expect(await succeeded(client.deleteDocumentsByFilter(uid, ['genre = sf', '_miroir_shard.s1 EXISTS']))).toMatchObject({ deletedDocuments: 1 });
+    expect(
+      await succeeded(client.deleteDocumentsByFilter(uid, ['genre = sf', '_miroir_shard.s1 EXISTS'])),
+    ).toMatchObject({ deletedDocuments: 1 });
     expect(await succeeded(client.deleteDocuments(uid, ['1', '404']))).toMatchObject({ deletedDocuments: 1 });
     expect(await client.indexStats(uid)).toMatchObject({ numberOfDocuments: 1 });
     await succeeded(client.clearDocuments(uid));
@@ -126,7 +139,14 @@ describe('node client against a devnode', () => {
     const server: Server = createServer((req, res) => {
       if (mode === 'hang') return; // never answers
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '10' });
-      res.end(JSON.stringify({ message: 'Too many search requests running at the same time: 3. Retry after 10s.', code: 'too_many_search_requests', type: 'system', link: 'https://docs.meilisearch.com/errors#too_many_search_requests' }));
+      res.end(
+        JSON.stringify({
+          message: 'Too many search requests running at the same time: 3. Retry after 10s.',
+          code: 'too_many_search_requests',
+          type: 'system',
+          link: 'https://docs.meilisearch.com/errors#too_many_search_requests',
+        }),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
@@ -158,7 +178,9 @@ describe('node client against a devnode', () => {
     try {
       const controller = new AbortController();
       const started = performance.now();
-      const pending = hung.search('x', JSON.stringify({ q: 'a' }), { signal: controller.signal }).catch((e: unknown) => e);
+      const pending = hung
+        .search('x', JSON.stringify({ q: 'a' }), { signal: controller.signal })
+        .catch((e: unknown) => e);
       await new Promise((resolve) => setTimeout(resolve, 50));
       controller.abort(new Error('hedge lost'));
       const err = await pending;
@@ -166,7 +188,9 @@ describe('node client against a devnode', () => {
       expect((err as Error).message).toBe('hedge lost');
       expect(requests).toBe(1);
       // An already aborted signal sends nothing.
-      const early = await hung.search('x', { q: 'a' }, { signal: controller.signal }).catch((e: unknown) => e);
+      const early = await hung
+        .search('x', { q: 'a' }, { signal: controller.signal })
+        .catch((e: unknown) => e);
       expect((early as Error).message).toBe('hedge lost');
       expect(requests).toBe(1);
     } finally {
@@ -179,7 +203,9 @@ describe('node client against a devnode', () => {
   });
 
   it('rejects a node url that is not http(s)', () => {
-    expect(() => createNodeClient({ nodeId: 'x', url: 'ftp://example.com' })).toThrow(/must use http or https/);
+    expect(() => createNodeClient({ nodeId: 'x', url: 'ftp://example.com' })).toThrow(
+      /must use http or https/,
+    );
     expect(() => createNodeClient({ nodeId: 'x', url: 'not a url' })).toThrow(/invalid url/);
   });
 });

@@ -17,7 +17,11 @@ export interface TestNode {
 export async function startTestNode(masterKey?: string): Promise<TestNode> {
   const dir = mkdtempSync(join(tmpdir(), 'devnode-test-'));
   const node = await startDevnode({ port: 0, dataDir: dir, masterKey });
-  const client = new Meilisearch({ host: node.url, apiKey: masterKey, defaultWaitOptions: { interval: 10, timeout: 20_000 } });
+  const client = new Meilisearch({
+    host: node.url,
+    apiKey: masterKey,
+    defaultWaitOptions: { interval: 10, timeout: 20_000 },
+  });
   return {
     node,
     client,
@@ -37,13 +41,22 @@ export function uniqueIndex(prefix: string): string {
 }
 
 /** Asserts the call fails with this Meilisearch error code, status and type. */
-export async function expectApiError(call: () => Promise<unknown>, code: string, status: number, type = 'invalid_request'): Promise<string> {
+export async function expectApiError(
+  call: () => Promise<unknown>,
+  code: string,
+  status: number,
+  type = 'invalid_request',
+): Promise<string> {
   try {
     await call();
   } catch (err) {
     expect(err).toBeInstanceOf(MeilisearchApiError);
     const e = err as MeilisearchApiError;
-    expect({ code: e.cause?.code, type: e.cause?.type, status: e.response.status }).toEqual({ code, type, status });
+    expect({ code: e.cause?.code, type: e.cause?.type, status: e.response.status }).toEqual({
+      code,
+      type,
+      status,
+    });
     expect(e.cause?.link).toBe(`https://docs.meilisearch.com/errors#${code}`);
     return e.message;
   }

@@ -33,15 +33,19 @@ describe('bisectRejected', () => {
 
   it('for any set of bad items: rejects exactly them, applies every other item once, in order', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 200 }), fc.array(fc.nat(199), { minLength: 1, maxLength: 8 }), async (n, picks) => {
-        const items = Array.from({ length: n }, (_, i) => i);
-        const bad = new Set(picks.map((p) => p % n));
-        const node = fakeNode(bad);
-        const result = await bisectRejected(items, 'whole batch', node.attempt);
-        expect(result.rejected.map((r) => r.item)).toEqual([...bad].sort((a, b) => a - b));
-        expect(node.applied).toEqual(items.filter((i) => !bad.has(i)));
-        expect(result.attempts).toBeLessThanOrEqual(2 * bad.size * Math.max(1, Math.ceil(Math.log2(n))));
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 200 }),
+        fc.array(fc.nat(199), { minLength: 1, maxLength: 8 }),
+        async (n, picks) => {
+          const items = Array.from({ length: n }, (_, i) => i);
+          const bad = new Set(picks.map((p) => p % n));
+          const node = fakeNode(bad);
+          const result = await bisectRejected(items, 'whole batch', node.attempt);
+          expect(result.rejected.map((r) => r.item)).toEqual([...bad].sort((a, b) => a - b));
+          expect(node.applied).toEqual(items.filter((i) => !bad.has(i)));
+          expect(result.attempts).toBeLessThanOrEqual(2 * bad.size * Math.max(1, Math.ceil(Math.log2(n))));
+        },
+      ),
     );
   });
 });

@@ -1,7 +1,13 @@
 // The batch planner: events of one partition -> node requests, in log order.
 import { describe, expect, it } from 'vitest';
 import type { DocumentEvent } from '#core/events/document-events.ts';
-import { commitOffsetAfter, documentsPayload, planNodeOps, type NodeOp, type PartitionRecord } from '../../../indexers/plan-batch.ts';
+import {
+  commitOffsetAfter,
+  documentsPayload,
+  planNodeOps,
+  type NodeOp,
+  type PartitionRecord,
+} from '../../../indexers/plan-batch.ts';
 import { NODE_MAX_VALUES_PER_FACET } from '../../../indexers/node-settings.ts';
 
 const base = (taskUid: number, part = 0, parts = 1) => ({
@@ -17,8 +23,19 @@ const base = (taskUid: number, part = 0, parts = 1) => ({
 
 const docs = (...list: object[]) => list.map((d) => Buffer.from(JSON.stringify(d)));
 
-function upsert(taskUid: number, ids: number[], type: 'DocumentsUpserted' | 'DocumentsUpdated' = 'DocumentsUpserted', primaryKey = 'id'): DocumentEvent {
-  return { ...base(taskUid), type, primaryKey, ids: ids.map(String), documents: docs(...ids.map((id) => ({ id, title: `t${id}` }))) };
+function upsert(
+  taskUid: number,
+  ids: number[],
+  type: 'DocumentsUpserted' | 'DocumentsUpdated' = 'DocumentsUpserted',
+  primaryKey = 'id',
+): DocumentEvent {
+  return {
+    ...base(taskUid),
+    type,
+    primaryKey,
+    ids: ids.map(String),
+    documents: docs(...ids.map((id) => ({ id, title: `t${id}` }))),
+  };
 }
 
 function records(...events: DocumentEvent[]): PartitionRecord[] {
@@ -47,13 +64,31 @@ describe('planNodeOps', () => {
   it('keeps log order: a change of kind or primary key starts a new request', () => {
     const del: DocumentEvent = { ...base(3), type: 'DocumentsDeleted', ids: ['1', '2'] };
     const del2: DocumentEvent = { ...base(4), type: 'DocumentsDeleted', ids: ['9'] };
-    const ops = planNodeOps(records(upsert(1, [1]), upsert(2, [2], 'DocumentsUpdated'), del, del2, upsert(5, [4]), upsert(6, [5], 'DocumentsUpserted', 'isbn')), 0, LIMITS);
+    const ops = planNodeOps(
+      records(
+        upsert(1, [1]),
+        upsert(2, [2], 'DocumentsUpdated'),
+        del,
+        del2,
+        upsert(5, [4]),
+        upsert(6, [5], 'DocumentsUpserted', 'isbn'),
+      ),
+      0,
+      LIMITS,
+    );
     expect(kinds(ops)).toEqual(['upsert:100', 'update:101', 'deleteIds:102,103', 'upsert:104', 'upsert:105']);
-    expect((ops[2] as Extract<NodeOp, { kind: 'deleteIds' }>).items.map((i) => i.id)).toEqual(['1', '2', '9']);
+    expect((ops[2] as Extract<NodeOp, { kind: 'deleteIds' }>).items.map((i) => i.id)).toEqual([
+      '1',
+      '2',
+      '9',
+    ]);
   });
 
   it('cuts requests at maxDocs and maxBytes but never splits an event', () => {
-    const ops = planNodeOps(records(upsert(1, [1, 2, 3]), upsert(2, [4, 5]), upsert(3, [6])), 0, { maxDocs: 4, maxBytes: 1 << 20 });
+    const ops = planNodeOps(records(upsert(1, [1, 2, 3]), upsert(2, [4, 5]), upsert(3, [6])), 0, {
+      maxDocs: 4,
+      maxBytes: 1 << 20,
+    });
     expect(kinds(ops)).toEqual(['upsert:100', 'upsert:101,102']);
     const big = planNodeOps(records(upsert(1, [1, 2, 3, 4, 5])), 0, { maxDocs: 2, maxBytes: 10 });
     expect(kinds(big)).toEqual(['upsert:100']);
@@ -62,11 +97,25 @@ describe('planNodeOps', () => {
   });
 
   it('scopes delete-by-filter and clear to the shard and never clears the whole node index', () => {
-    const byFilter: DocumentEvent = { ...base(7), type: 'DocumentsDeletedByFilter', filter: JSON.stringify('genre = sf OR year < 1900') };
-    const byArray: DocumentEvent = { ...base(8), type: 'DocumentsDeletedByFilter', filter: JSON.stringify(['a = 1', ['b = 2', 'c = 3']]) };
+    const byFilter: DocumentEvent = {
+      ...base(7),
+      type: 'DocumentsDeletedByFilter',
+      filter: JSON.stringify('genre = sf OR year < 1900'),
+    };
+    const byArray: DocumentEvent = {
+      ...base(8),
+      type: 'DocumentsDeletedByFilter',
+      filter: JSON.stringify(['a = 1', ['b = 2', 'c = 3']]),
+    };
     const cleared: DocumentEvent = { ...base(9), type: 'DocumentsCleared' };
     const ops = planNodeOps(records(upsert(1, [1]), byFilter, byArray, cleared, upsert(2, [2])), 5, LIMITS);
-    expect(kinds(ops)).toEqual(['upsert:100', 'deleteByFilter:101', 'deleteByFilter:102', 'deleteByFilter:103', 'upsert:104']);
+    expect(kinds(ops)).toEqual([
+      'upsert:100',
+      'deleteByFilter:101',
+      'deleteByFilter:102',
+      'deleteByFilter:103',
+      'upsert:104',
+    ]);
     expect(ops.slice(1, 4).map((op) => (op as Extract<NodeOp, { kind: 'deleteByFilter' }>).filter)).toEqual([
       ['genre = sf OR year < 1900', '_miroir_shard.s5 EXISTS'],
       ['a = 1', ['b = 2', 'c = 3'], '_miroir_shard.s5 EXISTS'],
@@ -80,7 +129,11 @@ describe('planNodeOps', () => {
       ...base(10),
       type: 'SettingsBarrier',
       settingsVersion: 10,
-      settings: JSON.stringify({ filterableAttributes: ['genre'], faceting: { maxValuesPerFacet: 20 }, searchableAttributes: ['title'] }),
+      settings: JSON.stringify({
+        filterableAttributes: ['genre'],
+        faceting: { maxValuesPerFacet: 20 },
+        searchableAttributes: ['title'],
+      }),
     };
     const [op] = planNodeOps(records(barrier), 0, LIMITS);
     expect(op).toMatchObject({

@@ -64,13 +64,18 @@ describe('shardsForFilter', () => {
 describe('shard clause', () => {
   it('is one EXISTS for one shard and an OR of them for several', () => {
     expect(shardClause([3])).toBe('_miroir_shard.s3 EXISTS');
-    expect(shardClause([1, 4, 7])).toBe('_miroir_shard.s1 EXISTS OR _miroir_shard.s4 EXISTS OR _miroir_shard.s7 EXISTS');
+    expect(shardClause([1, 4, 7])).toBe(
+      '_miroir_shard.s1 EXISTS OR _miroir_shard.s4 EXISTS OR _miroir_shard.s7 EXISTS',
+    );
   });
 
   it('is ANDed to the client filter in the array form, never re-quoting it', () => {
     expect(withShardClause(undefined, [1])).toBe('_miroir_shard.s1 EXISTS');
     expect(withShardClause('', [1])).toBe('_miroir_shard.s1 EXISTS');
-    expect(withShardClause('a = "x y"', [1, 2])).toEqual(['a = "x y"', '_miroir_shard.s1 EXISTS OR _miroir_shard.s2 EXISTS']);
+    expect(withShardClause('a = "x y"', [1, 2])).toEqual([
+      'a = "x y"',
+      '_miroir_shard.s1 EXISTS OR _miroir_shard.s2 EXISTS',
+    ]);
     expect(withShardClause(['a = 1', ['b = 2', 'c = 3']], [0])).toEqual([
       'a = 1',
       ['b = 2', 'c = 3'],

@@ -14,9 +14,12 @@ function fakeNode(mode: Mode = 'ok') {
   const batches: Json[] = [];
   const parse = (body: JsonBody): Json => (typeof body === 'string' ? (JSON.parse(body) as Json) : body);
   const answer = (body: Json): Json => ({ hits: [{ q: body.q }], query: body.q, processingTimeMs: 0 });
-  const unreachable = () => Promise.reject(miroirError('remote_could_not_send_request', 'down', { retriable: true }));
+  const unreachable = () =>
+    Promise.reject(miroirError('remote_could_not_send_request', 'down', { retriable: true }));
   const refused = (message: string) =>
-    Promise.reject(new NodeApiError('n1', 400, { message, code: 'invalid_search_q', type: 'invalid_request', link: '' }));
+    Promise.reject(
+      new NodeApiError('n1', 400, { message, code: 'invalid_search_q', type: 'invalid_request', link: '' }),
+    );
   const client = {
     nodeId: 'n1',
     search(uid: string, body: JsonBody) {

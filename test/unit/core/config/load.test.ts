@@ -22,7 +22,12 @@ describe('loadConfig defaults', () => {
     expect(config.kafka.topicPrefix).toBe('miroir.');
     expect(config.redis.url).toBeUndefined();
     expect(config.ingest).toEqual({ payloadLimitBytes: 100_000_000, autoCreateIndex: true });
-    expect(config.query).toEqual({ perShardTimeoutMs: 5000, coalesceSearches: false, hedgeDelayMs: 0, unavailableShards: 'partial' });
+    expect(config.query).toEqual({
+      perShardTimeoutMs: 5000,
+      coalesceSearches: false,
+      hedgeDelayMs: 0,
+      unavailableShards: 'partial',
+    });
     expect(config.nodes).toEqual([]);
   });
 

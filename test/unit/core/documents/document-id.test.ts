@@ -33,7 +33,10 @@ describe('validateDocumentId', () => {
     [[1], '[1]'],
     [{ a: 1 }, '{"a":1}'],
   ])('rejects %j', (value, shown) => {
-    expect(failure(() => validateDocumentId(value))).toEqual({ code: 'invalid_document_id', message: `Document identifier \`${shown}\` ${RULE}` });
+    expect(failure(() => validateDocumentId(value))).toEqual({
+      code: 'invalid_document_id',
+      message: `Document identifier \`${shown}\` ${RULE}`,
+    });
   });
 
   it('reports a missing id with the document', () => {

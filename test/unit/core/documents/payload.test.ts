@@ -21,7 +21,8 @@ describe('content types', () => {
     expect(failure(() => parseDocumentsPayload('x', 'text/plain'))).toEqual({
       code: 'invalid_content_type',
       status: 415,
-      message: 'The Content-Type `text/plain` is invalid. Accepted values for the Content-Type header are: `application/json`, `application/x-ndjson`, `text/csv`',
+      message:
+        'The Content-Type `text/plain` is invalid. Accepted values for the Content-Type header are: `application/json`, `application/x-ndjson`, `text/csv`',
     });
     expect(failure(() => parseDocumentsPayload('x', '')).code).toBe('missing_content_type');
   });
@@ -30,49 +31,73 @@ describe('content types', () => {
     expect(failure(() => parseDocumentsPayload('{}', 'application/json', { csvDelimiter: ';' }))).toEqual({
       code: 'invalid_content_type',
       status: 415,
-      message: 'The Content-Type `application/json` does not support the use of a csv delimiter. The csv delimiter can only be used with the Content-Type `text/csv`.',
+      message:
+        'The Content-Type `application/json` does not support the use of a csv delimiter. The csv delimiter can only be used with the Content-Type `text/csv`.',
     });
-    expect(failure(() => parseDocumentsPayload('a', 'text/csv', { csvDelimiter: ';;' })).code).toBe('invalid_document_csv_delimiter');
-    expect(failure(() => parseDocumentsPayload('a', 'text/csv', { csvDelimiter: '€' })).code).toBe('invalid_document_csv_delimiter');
+    expect(failure(() => parseDocumentsPayload('a', 'text/csv', { csvDelimiter: ';;' })).code).toBe(
+      'invalid_document_csv_delimiter',
+    );
+    expect(failure(() => parseDocumentsPayload('a', 'text/csv', { csvDelimiter: '€' })).code).toBe(
+      'invalid_document_csv_delimiter',
+    );
   });
 
   it('reports an empty body as a missing payload of its format', () => {
-    expect(failure(() => parseDocumentsPayload('', 'application/json')).message).toBe('A json payload is missing.');
-    expect(failure(() => parseDocumentsPayload('', 'application/x-ndjson')).message).toBe('A ndjson payload is missing.');
+    expect(failure(() => parseDocumentsPayload('', 'application/json')).message).toBe(
+      'A json payload is missing.',
+    );
+    expect(failure(() => parseDocumentsPayload('', 'application/x-ndjson')).message).toBe(
+      'A ndjson payload is missing.',
+    );
     expect(failure(() => parseDocumentsPayload('', 'text/csv')).message).toBe('A csv payload is missing.');
   });
 });
 
 describe('JSON', () => {
   it('takes one object or an array of objects', () => {
-    expect(parseDocumentsPayload('[{"id":1},{"id":"b","x":[1]}]', 'application/json')).toEqual([{ id: 1 }, { id: 'b', x: [1] }]);
+    expect(parseDocumentsPayload('[{"id":1},{"id":"b","x":[1]}]', 'application/json')).toEqual([
+      { id: 1 },
+      { id: 'b', x: [1] },
+    ]);
     expect(parseDocumentsPayload('[]', 'application/json')).toEqual([]);
   });
 
-  it.each(['1', '"x"', 'null', '[1]', '[{"id":1}, null]', '[[{"id":1}]]'])('rejects non-objects: %s', (body) => {
-    expect(failure(() => parseDocumentsPayload(body, 'application/json'))).toEqual({
-      code: 'malformed_payload',
-      status: 400,
-      message: "The `json` payload provided is malformed. `Couldn't serialize document value: data are neither an object nor a list of objects`.",
-    });
-  });
+  it.each(['1', '"x"', 'null', '[1]', '[{"id":1}, null]', '[[{"id":1}]]'])(
+    'rejects non-objects: %s',
+    (body) => {
+      expect(failure(() => parseDocumentsPayload(body, 'application/json'))).toEqual({
+        code: 'malformed_payload',
+        status: 400,
+        message:
+          "The `json` payload provided is malformed. `Couldn't serialize document value: data are neither an object nor a list of objects`.",
+      });
+    },
+  );
 
   it('reports syntax errors with serde-style positions', () => {
     expect(failure(() => parseDocumentsPayload('{"id": 1', 'application/json')).message).toBe(
       "The `json` payload provided is malformed. `Couldn't serialize document value: EOF while parsing an object at line 1 column 8`.",
     );
-    expect(failure(() => parseDocumentsPayload('{"id": 1}\n x', 'application/json')).message).toMatch(/trailing characters at line 2 column 2`\.$/);
+    expect(failure(() => parseDocumentsPayload('{"id": 1}\n x', 'application/json')).message).toMatch(
+      /trailing characters at line 2 column 2`\.$/,
+    );
   });
 
   it('shortens very long parser messages like Meilisearch', () => {
-    const message = failure(() => parseDocumentsPayload(`{"${'k'.repeat(300)}": }`, 'application/json')).message;
-    expect(message).toMatch(/^The `json` payload provided is malformed\. `Couldn't serialize document value: .+`\.$/);
+    const message = failure(() =>
+      parseDocumentsPayload(`{"${'k'.repeat(300)}": }`, 'application/json'),
+    ).message;
+    expect(message).toMatch(
+      /^The `json` payload provided is malformed\. `Couldn't serialize document value: .+`\.$/,
+    );
   });
 });
 
 describe('NDJSON', () => {
   it('reads one object per line, skipping blank lines, and objects spanning lines', () => {
-    expect(parseDocumentsPayload('{"id":1}\n\n{"id":2}\r\n{"id":\n3}{"id":4}\n', 'application/x-ndjson')).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }]);
+    expect(
+      parseDocumentsPayload('{"id":1}\n\n{"id":2}\r\n{"id":\n3}{"id":4}\n', 'application/x-ndjson'),
+    ).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }]);
     expect(parseDocumentsPayload('\n', 'application/x-ndjson')).toEqual([]);
   });
 
@@ -80,13 +105,16 @@ describe('NDJSON', () => {
     expect(failure(() => parseDocumentsPayload('{"id":1}\n[1]', 'application/x-ndjson')).message).toBe(
       "The `ndjson` payload provided is malformed. `Couldn't serialize document value: data are neither an object nor a list of objects`.",
     );
-    expect(failure(() => parseDocumentsPayload('{"id":1}\n{"id":}', 'application/x-ndjson')).code).toBe('malformed_payload');
+    expect(failure(() => parseDocumentsPayload('{"id":1}\n{"id":}', 'application/x-ndjson')).code).toBe(
+      'malformed_payload',
+    );
   });
 });
 
 describe('CSV', () => {
   it('types cells by header, keeps untyped cells as strings and empty cells as null', () => {
-    const body = 'id,title:string,price:number,active:boolean,a:b:number,x:unknown\n1,Dune, 9.5 ,true,3,y\n2,,,,-4,\n';
+    const body =
+      'id,title:string,price:number,active:boolean,a:b:number,x:unknown\n1,Dune, 9.5 ,true,3,y\n2,,,,-4,\n';
     expect(parseDocumentsPayload(body, 'text/csv')).toEqual([
       { id: '1', title: 'Dune', price: 9.5, active: true, 'a:b': 3, 'x:unknown': 'y' },
       { id: '2', title: null, price: null, active: null, 'a:b': -4, 'x:unknown': null },
@@ -94,7 +122,9 @@ describe('CSV', () => {
   });
 
   it('honours quotes, a custom delimiter, a BOM and blank lines', () => {
-    expect(parseDocumentsPayload('\ufeffid;name\n1;"a;b"\n\n2;"say ""hi"""\n', 'text/csv', { csvDelimiter: ';' })).toEqual([
+    expect(
+      parseDocumentsPayload('\ufeffid;name\n1;"a;b"\n\n2;"say ""hi"""\n', 'text/csv', { csvDelimiter: ';' }),
+    ).toEqual([
       { id: '1', name: 'a;b' },
       { id: '2', name: 'say "hi"' },
     ]);

@@ -141,7 +141,11 @@ describe('geo', () => {
   });
 
   it('_geoPolygon', () => {
-    expect(match('_geoPolygon([45.49, 9.17], [45.49, 9.21], [45.45, 9.19])', { _geo: { lat: 45.4777599, lng: 9.1967508 } })).toBe(true);
+    expect(
+      match('_geoPolygon([45.49, 9.17], [45.49, 9.21], [45.45, 9.19])', {
+        _geo: { lat: 45.4777599, lng: 9.1967508 },
+      }),
+    ).toBe(true);
     expect(match('_geoPolygon([45.49, 9.17], [45.49, 9.21], [45.45, 9.19])', paris)).toBe(false);
   });
 });

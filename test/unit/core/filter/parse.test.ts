@@ -14,7 +14,9 @@ interface GoldenCase {
   message?: string;
 }
 
-const golden = JSON.parse(readFileSync(new URL('../../../fixtures/filter.golden.json', import.meta.url), 'utf8')) as { cases: GoldenCase[] };
+const golden = JSON.parse(
+  readFileSync(new URL('../../../fixtures/filter.golden.json', import.meta.url), 'utf8'),
+) as { cases: GoldenCase[] };
 
 function errorOf(run: () => unknown): { code: string; message: string; status: number } {
   try {
@@ -43,7 +45,11 @@ describe('parseFilter golden table', () => {
   });
 
   it.each(errors.map((c) => [c.input, c] as const))('rejects %j', (_input, c) => {
-    expect(errorOf(() => parseFilter(c.input, c.options))).toEqual({ code: c.code, message: c.message, status: 400 });
+    expect(errorOf(() => parseFilter(c.input, c.options))).toEqual({
+      code: c.code,
+      message: c.message,
+      status: 400,
+    });
   });
 });
 
@@ -60,7 +66,13 @@ describe('parseFilter input forms', () => {
       type: 'and',
       children: [
         { type: 'compare', attribute: 'a', op: '=', value: '1' },
-        { type: 'or', children: [{ type: 'compare', attribute: 'b', op: '=', value: '2' }, { type: 'compare', attribute: 'c', op: '=', value: '3' }] },
+        {
+          type: 'or',
+          children: [
+            { type: 'compare', attribute: 'b', op: '=', value: '2' },
+            { type: 'compare', attribute: 'c', op: '=', value: '3' },
+          ],
+        },
         { type: 'compare', attribute: 'd', op: '=', value: '4' },
       ],
     });
@@ -70,14 +82,24 @@ describe('parseFilter input forms', () => {
   it('rejects values of the wrong JSON type with Meilisearch messages', () => {
     const bad = (v: unknown): string => errorOf(() => parseFilter(v as string)).message;
     expect(bad(true)).toBe('Invalid syntax for the filter parameter: `expected String, Array, found: true`.');
-    expect(bad({ a: 1 })).toBe('Invalid syntax for the filter parameter: `expected String, Array, found: {"a":1}`.');
-    expect(bad(['a = 1', 3])).toBe('Invalid syntax for the filter parameter: `expected String, [String], found: 3`.');
-    expect(bad([['a = 1', null]])).toBe('Invalid syntax for the filter parameter: `expected String, found: null`.');
-    expect(bad([[['a = 1']]])).toBe('Invalid syntax for the filter parameter: `expected String, found: ["a = 1"]`.');
+    expect(bad({ a: 1 })).toBe(
+      'Invalid syntax for the filter parameter: `expected String, Array, found: {"a":1}`.',
+    );
+    expect(bad(['a = 1', 3])).toBe(
+      'Invalid syntax for the filter parameter: `expected String, [String], found: 3`.',
+    );
+    expect(bad([['a = 1', null]])).toBe(
+      'Invalid syntax for the filter parameter: `expected String, found: null`.',
+    );
+    expect(bad([[['a = 1']]])).toBe(
+      'Invalid syntax for the filter parameter: `expected String, found: ["a = 1"]`.',
+    );
   });
 
   it('checks the shape of the whole array before parsing its strings', () => {
-    expect(errorOf(() => parseFilter(['a =', 3] as unknown as string[])).message).toContain('expected String, [String], found: 3');
+    expect(errorOf(() => parseFilter(['a =', 3] as unknown as string[])).message).toContain(
+      'expected String, [String], found: 3',
+    );
   });
 
   it('reports errors of an array item against that item', () => {
@@ -88,7 +110,9 @@ describe('parseFilter input forms', () => {
     const err = errorOf(() => parseFilter('hello', { code: 'invalid_document_filter', indexUid: 'movies' }));
     expect(err.code).toBe('invalid_document_filter');
     expect(err.message.startsWith('Index `movies`: Was expecting an operation')).toBe(true);
-    expect(errorOf(() => parseFilter(true as unknown as string, { code: 'invalid_similar_filter' })).code).toBe('invalid_similar_filter');
+    expect(
+      errorOf(() => parseFilter(true as unknown as string, { code: 'invalid_similar_filter' })).code,
+    ).toBe('invalid_similar_filter');
   });
 });
 
@@ -98,8 +122,15 @@ describe('depth limit', () => {
   });
 
   it('accepts 36 nested parentheses and rejects 37', () => {
-    expect(parseFilter(`${'('.repeat(36)}x = 1${')'.repeat(36)}`)).toEqual({ type: 'compare', attribute: 'x', op: '=', value: '1' });
-    expect(errorOf(() => parseFilter(`${'('.repeat(37)}x = 1${')'.repeat(37)}`)).message).toMatch(/^The filter exceeded the maximum depth limit/);
+    expect(parseFilter(`${'('.repeat(36)}x = 1${')'.repeat(36)}`)).toEqual({
+      type: 'compare',
+      attribute: 'x',
+      op: '=',
+      value: '1',
+    });
+    expect(errorOf(() => parseFilter(`${'('.repeat(37)}x = 1${')'.repeat(37)}`)).message).toMatch(
+      /^The filter exceeded the maximum depth limit/,
+    );
   });
 
   it('accepts long flat chains (they do not nest)', () => {

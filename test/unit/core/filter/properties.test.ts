@@ -7,10 +7,27 @@ import { matchesFilter } from '#core/filter/evaluate.ts';
 
 const anyText = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 8 }),
-  fc.string({ unit: fc.constantFrom('a', 'Z', '1', '.', '-', '_', ' ', '"', "'", '\\', '(', ']', 'é', '🐻'), maxLength: 8 }),
-  fc.constantFrom('AND', 'OR', 'NOT', 'TO', 'IN', 'EXISTS', '_geo', '_geoPoint', '_geoRadius', '_vectors.x', '1e5', '-3'),
+  fc.string({
+    unit: fc.constantFrom('a', 'Z', '1', '.', '-', '_', ' ', '"', "'", '\\', '(', ']', 'é', '🐻'),
+    maxLength: 8,
+  }),
+  fc.constantFrom(
+    'AND',
+    'OR',
+    'NOT',
+    'TO',
+    'IN',
+    'EXISTS',
+    '_geo',
+    '_geoPoint',
+    '_geoRadius',
+    '_vectors.x',
+    '1e5',
+    '-3',
+  ),
 );
-const coord = (max: number): fc.Arbitrary<number> => fc.double({ min: -max, max, noNaN: true, noDefaultInfinity: true });
+const coord = (max: number): fc.Arbitrary<number> =>
+  fc.double({ min: -max, max, noNaN: true, noDefaultInfinity: true });
 const op = fc.constantFrom<CompareOp>('=', '!=', '>', '>=', '<', '<=');
 
 /** Trees in the parser's normal form: no NOT directly under NOT, AND/OR with two or more children. */
@@ -18,7 +35,11 @@ function exprArb(text: fc.Arbitrary<string>, withGeo: boolean): fc.Arbitrary<Fil
   const leaf: fc.Arbitrary<FilterExpr>[] = [
     fc.record({ type: fc.constant('compare' as const), attribute: text, op, value: text }),
     fc.record({ type: fc.constant('range' as const), attribute: text, from: text, to: text }),
-    fc.record({ type: fc.constant('in' as const), attribute: text, values: fc.array(text, { maxLength: 3 }) }),
+    fc.record({
+      type: fc.constant('in' as const),
+      attribute: text,
+      values: fc.array(text, { maxLength: 3 }),
+    }),
     fc.record({ type: fc.constant('exists' as const), attribute: text }),
     fc.record({ type: fc.constant('isNull' as const), attribute: text }),
     fc.record({ type: fc.constant('isEmpty' as const), attribute: text }),
@@ -27,16 +48,32 @@ function exprArb(text: fc.Arbitrary<string>, withGeo: boolean): fc.Arbitrary<Fil
   ];
   if (withGeo) {
     leaf.push(
-      fc.record({ type: fc.constant('geoRadius' as const), lat: coord(90), lng: coord(180), radius: fc.double({ min: 0, max: 1e7, noNaN: true }) }),
-      fc.record({ type: fc.constant('geoPolygon' as const), points: fc.array(fc.tuple(coord(90), coord(180)), { minLength: 3, maxLength: 5 }) }),
+      fc.record({
+        type: fc.constant('geoRadius' as const),
+        lat: coord(90),
+        lng: coord(180),
+        radius: fc.double({ min: 0, max: 1e7, noNaN: true }),
+      }),
+      fc.record({
+        type: fc.constant('geoPolygon' as const),
+        points: fc.array(fc.tuple(coord(90), coord(180)), { minLength: 3, maxLength: 5 }),
+      }),
     );
   }
   const { tree } = fc.letrec<{ tree: FilterExpr; node: FilterExpr }>((tie) => ({
     tree: fc.oneof({ depthSize: 'small', withCrossShrink: true }, ...leaf, tie('node')),
     node: fc.oneof(
-      fc.record({ type: fc.constant('and' as const), children: fc.array(tie('tree'), { minLength: 2, maxLength: 3 }) }),
-      fc.record({ type: fc.constant('or' as const), children: fc.array(tie('tree'), { minLength: 2, maxLength: 3 }) }),
-      tie('tree').filter((t) => t.type !== 'not').map((child): FilterExpr => ({ type: 'not', child })),
+      fc.record({
+        type: fc.constant('and' as const),
+        children: fc.array(tie('tree'), { minLength: 2, maxLength: 3 }),
+      }),
+      fc.record({
+        type: fc.constant('or' as const),
+        children: fc.array(tie('tree'), { minLength: 2, maxLength: 3 }),
+      }),
+      tie('tree')
+        .filter((t) => t.type !== 'not')
+        .map((child): FilterExpr => ({ type: 'not', child })),
     ),
   }));
   return tree;
@@ -61,13 +98,21 @@ describe('evaluation laws', () => {
     fc.array(fc.constantFrom(1, 'x', 'y', 2), { maxLength: 3 }),
   );
   const doc = fc.record(
-    { a: docValue, b: docValue, c: fc.oneof(fc.record({ d: docValue }), fc.array(fc.record({ d: docValue }), { maxLength: 2 })), tags: docValue },
+    {
+      a: docValue,
+      b: docValue,
+      c: fc.oneof(fc.record({ d: docValue }), fc.array(fc.record({ d: docValue }), { maxLength: 2 })),
+      tags: docValue,
+    },
     { requiredKeys: [] },
   );
   const expr = exprArb(fc.oneof(small, value), false);
 
   it('NOT x is the complement of x', () => {
-    fc.assert(fc.property(expr, doc, (e, d) => matchesFilter({ type: 'not', child: e }, d) === !matchesFilter(e, d)), { numRuns: 1000 });
+    fc.assert(
+      fc.property(expr, doc, (e, d) => matchesFilter({ type: 'not', child: e }, d) === !matchesFilter(e, d)),
+      { numRuns: 1000 },
+    );
   });
 
   it('AND and OR are conjunction and disjunction, and De Morgan holds', () => {
@@ -77,14 +122,31 @@ describe('evaluation laws', () => {
         const and: FilterExpr = { type: 'and', children: [x, y] };
         const or: FilterExpr = { type: 'or', children: [x, y] };
         const notAnd: FilterExpr = { type: 'not', child: and };
-        const orOfNots: FilterExpr = { type: 'or', children: [{ type: 'not', child: x }, { type: 'not', child: y }] };
-        return matchesFilter(and, d) === (mx && my) && matchesFilter(or, d) === (mx || my) && matchesFilter(notAnd, d) === matchesFilter(orOfNots, d);
+        const orOfNots: FilterExpr = {
+          type: 'or',
+          children: [
+            { type: 'not', child: x },
+            { type: 'not', child: y },
+          ],
+        };
+        return (
+          matchesFilter(and, d) === (mx && my) &&
+          matchesFilter(or, d) === (mx || my) &&
+          matchesFilter(notAnd, d) === matchesFilter(orOfNots, d)
+        );
       }),
       { numRuns: 1000 },
     );
   });
 
   it('evaluation does not depend on how the filter was written', () => {
-    fc.assert(fc.property(expr, doc, (e, d) => matchesFilter(parseFilter(formatFilter(e)) as FilterExpr, d) === matchesFilter(e, d)), { numRuns: 500 });
+    fc.assert(
+      fc.property(
+        expr,
+        doc,
+        (e, d) => matchesFilter(parseFilter(formatFilter(e)) as FilterExpr, d) === matchesFilter(e, d),
+      ),
+      { numRuns: 500 },
+    );
   });
 });

@@ -19,10 +19,17 @@ describe('withShardField', () => {
 
   it('always yields the parsed document plus the field', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string().filter((k) => !k.startsWith('_miroir_')), fc.jsonValue()), fc.nat(1023), (doc, shard) => {
-        const out = JSON.parse(inject(JSON.stringify(doc), shard)) as Record<string, unknown>;
-        expect(out).toEqual({ ...JSON.parse(JSON.stringify(doc)), _miroir_shard: { [`s${shard}`]: null } });
-      }),
+      fc.property(
+        fc.dictionary(
+          fc.string().filter((k) => !k.startsWith('_miroir_')),
+          fc.jsonValue(),
+        ),
+        fc.nat(1023),
+        (doc, shard) => {
+          const out = JSON.parse(inject(JSON.stringify(doc), shard)) as Record<string, unknown>;
+          expect(out).toEqual({ ...JSON.parse(JSON.stringify(doc)), _miroir_shard: { [`s${shard}`]: null } });
+        },
+      ),
     );
   });
 });
@@ -30,7 +37,11 @@ describe('withShardField', () => {
 describe('shardFilter', () => {
   it('ANDs the shard clause in array form', () => {
     expect(shardFilter('"a = 1 OR b = 2"', 3)).toEqual(['a = 1 OR b = 2', '_miroir_shard.s3 EXISTS']);
-    expect(shardFilter('[["a = 1","b = 2"],"c = 3"]', 0)).toEqual([['a = 1', 'b = 2'], 'c = 3', '_miroir_shard.s0 EXISTS']);
+    expect(shardFilter('[["a = 1","b = 2"],"c = 3"]', 0)).toEqual([
+      ['a = 1', 'b = 2'],
+      'c = 3',
+      '_miroir_shard.s0 EXISTS',
+    ]);
     expect(shardFilter('genre = sf', 1)).toEqual(['genre = sf', '_miroir_shard.s1 EXISTS']);
   });
 });

@@ -6,7 +6,11 @@ import { FacetValueStore } from '#devnode/engine/facet-values.ts';
 import { facetDistribution, facetDistributionReference } from '#devnode/engine/facets.ts';
 import type { Document } from '#devnode/engine/types.ts';
 
-const value = fc.oneof(fc.constantFrom('Red', 'red', 'blue', 'Été', 'ete', '10', 'b', '', 'zz', 'Zz'), fc.integer({ min: -3, max: 12 }), fc.constantFrom(1.5, true, false, null));
+const value = fc.oneof(
+  fc.constantFrom('Red', 'red', 'blue', 'Été', 'ete', '10', 'b', '', 'zz', 'Zz'),
+  fc.integer({ min: -3, max: 12 }),
+  fc.constantFrom(1.5, true, false, null),
+);
 const docArb = fc.record({ color: fc.oneof(value, fc.array(value, { maxLength: 3 })) }, { requiredKeys: [] });
 
 describe('facet distribution', () => {
@@ -23,7 +27,9 @@ describe('facet distribution', () => {
           const store = new FacetValueStore(() => docs);
           const candidates = docs.map((_, i) => i).filter((i) => docs[i] !== undefined && i % stride !== 1);
           for (const order of ['alpha', 'count'] as const) {
-            const { distribution } = facetDistribution(store, ['color'], candidates, maxValues, { color: order });
+            const { distribution } = facetDistribution(store, ['color'], candidates, maxValues, {
+              color: order,
+            });
             const expected = facetDistributionReference(store, 'color', candidates, maxValues, order);
             expect(Object.entries(distribution.color ?? {})).toEqual(Object.entries(expected));
           }
@@ -35,21 +41,27 @@ describe('facet distribution', () => {
 
   it('keeps the counting index current through writes (same counts as a store built afresh)', () => {
     fc.assert(
-      fc.property(fc.array(docArb, { minLength: 1, maxLength: 20 }), fc.array(fc.tuple(fc.nat(25), fc.option(docArb, { nil: undefined })), { maxLength: 10 }), (initial, writes) => {
-        const docs: (Document | undefined)[] = [...initial];
-        const live = new FacetValueStore(() => docs);
-        live.prepare(['color']);
-        for (const [slot, doc] of writes) {
-          docs[slot] = doc;
-          if (doc === undefined) live.onDocumentRemoved(slot);
-          else live.onDocumentSet(slot, doc);
-        }
-        const fresh = new FacetValueStore(() => docs);
-        const candidates = docs.map((_, i) => i).filter((i) => docs[i] !== undefined);
-        for (const order of ['alpha', 'count'] as const) {
-          expect(facetDistribution(live, ['color'], candidates, 50, { color: order })).toEqual(facetDistribution(fresh, ['color'], candidates, 50, { color: order }));
-        }
-      }),
+      fc.property(
+        fc.array(docArb, { minLength: 1, maxLength: 20 }),
+        fc.array(fc.tuple(fc.nat(25), fc.option(docArb, { nil: undefined })), { maxLength: 10 }),
+        (initial, writes) => {
+          const docs: (Document | undefined)[] = [...initial];
+          const live = new FacetValueStore(() => docs);
+          live.prepare(['color']);
+          for (const [slot, doc] of writes) {
+            docs[slot] = doc;
+            if (doc === undefined) live.onDocumentRemoved(slot);
+            else live.onDocumentSet(slot, doc);
+          }
+          const fresh = new FacetValueStore(() => docs);
+          const candidates = docs.map((_, i) => i).filter((i) => docs[i] !== undefined);
+          for (const order of ['alpha', 'count'] as const) {
+            expect(facetDistribution(live, ['color'], candidates, 50, { color: order })).toEqual(
+              facetDistribution(fresh, ['color'], candidates, 50, { color: order }),
+            );
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });

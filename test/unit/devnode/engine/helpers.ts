@@ -6,10 +6,27 @@ import type { Document, IndexEngine, SearchRequest } from '#devnode/engine/types
 
 export function searchRequest(over: Partial<SearchRequest> = {}): SearchRequest {
   return {
-    q: null, offset: 0, limit: 20, filter: null, facets: null, attributesToRetrieve: ['*'], attributesToCrop: null,
-    cropLength: 10, cropMarker: '…', attributesToHighlight: null, highlightPreTag: '<em>', highlightPostTag: '</em>',
-    showMatchesPosition: false, sort: null, matchingStrategy: 'last', showRankingScore: false,
-    showRankingScoreDetails: false, rankingScoreThreshold: null, attributesToSearchOn: null, distinct: null, ...over,
+    q: null,
+    offset: 0,
+    limit: 20,
+    filter: null,
+    facets: null,
+    attributesToRetrieve: ['*'],
+    attributesToCrop: null,
+    cropLength: 10,
+    cropMarker: '…',
+    attributesToHighlight: null,
+    highlightPreTag: '<em>',
+    highlightPostTag: '</em>',
+    showMatchesPosition: false,
+    sort: null,
+    matchingStrategy: 'last',
+    showRankingScore: false,
+    showRankingScoreDetails: false,
+    rankingScoreThreshold: null,
+    attributesToSearchOn: null,
+    distinct: null,
+    ...over,
   };
 }
 

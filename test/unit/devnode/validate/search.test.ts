@@ -15,16 +15,28 @@ describe('search body filters', () => {
 
   it('keeps the error code of each caller for a bad filter, every time', () => {
     for (let i = 0; i < 2; i++) {
-      expect(() => parseFilterValue('major >')).toThrow(expect.objectContaining({ code: 'invalid_search_filter' }));
-      expect(() => parseFilterValue('major >', 'invalid_document_filter')).toThrow(expect.objectContaining({ code: 'invalid_document_filter' }));
+      expect(() => parseFilterValue('major >')).toThrow(
+        expect.objectContaining({ code: 'invalid_search_filter' }),
+      );
+      expect(() => parseFilterValue('major >', 'invalid_document_filter')).toThrow(
+        expect.objectContaining({ code: 'invalid_document_filter' }),
+      );
     }
-    expect(() => parseSearchBody({ filter: 3 })).toThrow(expect.objectContaining({ code: 'invalid_search_filter' }));
+    expect(() => parseSearchBody({ filter: 3 })).toThrow(
+      expect.objectContaining({ code: 'invalid_search_filter' }),
+    );
   });
 
   it('gives each parameter its own Meilisearch error code', () => {
-    expect(() => parseSearchBody({ hitsPerPage: -1 })).toThrow(expect.objectContaining({ code: 'invalid_search_hits_per_page' }));
-    expect(() => parseSearchBody({ showRankingScoreDetails: 1 })).toThrow(expect.objectContaining({ code: 'invalid_search_show_ranking_score_details' }));
+    expect(() => parseSearchBody({ hitsPerPage: -1 })).toThrow(
+      expect.objectContaining({ code: 'invalid_search_hits_per_page' }),
+    );
+    expect(() => parseSearchBody({ showRankingScoreDetails: 1 })).toThrow(
+      expect.objectContaining({ code: 'invalid_search_show_ranking_score_details' }),
+    );
     expect(() => parseSearchBody({ indexUid: 'x' }, { extraFields: ['indexUid'] })).not.toThrow();
-    expect(() => parseSearchBody({ indexUid: 'x' })).toThrow(expect.objectContaining({ code: 'bad_request' }));
+    expect(() => parseSearchBody({ indexUid: 'x' })).toThrow(
+      expect.objectContaining({ code: 'bad_request' }),
+    );
   });
 });

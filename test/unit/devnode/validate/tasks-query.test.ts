@@ -4,8 +4,19 @@ import type { TaskRecord } from '#devnode/tasks/types.ts';
 import { parseTaskQuery } from '#devnode/validate/tasks-query.ts';
 
 const task = (over: Partial<TaskRecord>): TaskRecord => ({
-  uid: 0, batchUid: 0, indexUid: 'movies', status: 'succeeded', type: 'documentAdditionOrUpdate', canceledBy: null, details: {}, error: null,
-  duration: 'PT0S', enqueuedAt: '2024-05-01T10:00:00.000Z', startedAt: '2024-05-01T10:00:01.000Z', finishedAt: '2024-05-01T10:00:02.000Z', ...over,
+  uid: 0,
+  batchUid: 0,
+  indexUid: 'movies',
+  status: 'succeeded',
+  type: 'documentAdditionOrUpdate',
+  canceledBy: null,
+  details: {},
+  error: null,
+  duration: 'PT0S',
+  enqueuedAt: '2024-05-01T10:00:00.000Z',
+  startedAt: '2024-05-01T10:00:01.000Z',
+  finishedAt: '2024-05-01T10:00:02.000Z',
+  ...over,
 });
 
 function caught(fn: () => unknown): MiroirError {
@@ -19,7 +30,10 @@ function caught(fn: () => unknown): MiroirError {
 
 describe('task filters', () => {
   it('matches on uids, types (any case), statuses and index uids', () => {
-    const q = parseTaskQuery({ uids: '1,2', types: 'DOCUMENTADDITIONORUPDATE', statuses: 'succeeded', indexUids: 'movies' }, 'list');
+    const q = parseTaskQuery(
+      { uids: '1,2', types: 'DOCUMENTADDITIONORUPDATE', statuses: 'succeeded', indexUids: 'movies' },
+      'list',
+    );
     expect(q.matches(task({ uid: 1 }))).toBe(true);
     expect(q.matches(task({ uid: 3 }))).toBe(false);
     expect(q.matches(task({ uid: 2, status: 'failed' }))).toBe(false);
@@ -31,7 +45,9 @@ describe('task filters', () => {
     expect(parseTaskQuery({ afterEnqueuedAt: '2024-05-01T09:00:00Z' }, 'list').matches(task({}))).toBe(true);
     expect(parseTaskQuery({ afterEnqueuedAt: '2024-05-01' }, 'list').matches(task({}))).toBe(false);
     expect(parseTaskQuery({ beforeEnqueuedAt: '2024-05-02' }, 'list').matches(task({}))).toBe(true);
-    expect(parseTaskQuery({ beforeFinishedAt: '2024-05-01T10:00:02Z' }, 'list').matches(task({}))).toBe(false);
+    expect(parseTaskQuery({ beforeFinishedAt: '2024-05-01T10:00:02Z' }, 'list').matches(task({}))).toBe(
+      false,
+    );
   });
 
   it('rejects bad values with the parameter code', () => {
@@ -51,7 +67,9 @@ describe('task filters', () => {
   it('requires a filter to cancel or delete', () => {
     const err = caught(() => parseTaskQuery({}, 'delete'));
     expect(err.code).toBe('missing_task_filters');
-    expect(err.message).toMatch(/^Query parameters to filter the tasks to delete are missing\. Available query parameters are: `uids`, `indexUids`/);
+    expect(err.message).toMatch(
+      /^Query parameters to filter the tasks to delete are missing\. Available query parameters are: `uids`, `indexUids`/,
+    );
     expect(caught(() => parseTaskQuery({ limit: '3' }, 'cancel')).code).toBe('bad_request');
   });
 });
