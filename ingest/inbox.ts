@@ -5,7 +5,7 @@
 import type { ConsumedBatch, KafkaClient, PartitionConsumer, TopicPartitions } from '#adapters/kafka.ts';
 import type { Logger } from '#adapters/logger.ts';
 import { planInboxBatch } from '#core/ingest/inbox-batch.ts';
-import { dlqTopicSpec, type TopicPolicy, type TopicSpec } from '#core/log/topic-configs.ts';
+import { dlqTopicSpec, inboxTopicSpec, type TopicPolicy, type TopicSpec } from '#core/log/topic-configs.ts';
 import { parseTopic, type TopicNames } from '#core/log/topics.ts';
 import type { TopologyState } from '#core/topology-projection.ts';
 import { shardsOfIds } from '#core/ingest/prepare-documents.ts';
@@ -58,6 +58,8 @@ export function createInboxRouter(deps: InboxRouterDeps): InboxRouter {
   let wanted = '';
   let chain: Promise<void> = Promise.resolve();
   let retryTimer: NodeJS.Timeout | undefined;
+  /** Inbox topics known to exist. */
+  const ensured = new Set<string>();
   let unsubscribe: (() => void) | undefined;
   let stopped = false;
   const dlqReady = new Set<string>();
@@ -146,6 +148,14 @@ export function createInboxRouter(deps: InboxRouterDeps): InboxRouter {
       const wants = inboxWants(state, topics);
       const key = JSON.stringify(wants);
       if (key === wanted) return;
+      // The router owns the inbox topics: it creates each new index's own, off the index
+      // creation's path (a producer writing at once retries until it exists, a few tens of ms).
+      for (const index of Object.values(state.indexes)) {
+        const topic = topics.inbox(index.uid);
+        if (ensured.has(topic)) continue;
+        await deps.ensureTopic(inboxTopicSpec(topics, index.uid, index.shards, deps.policy));
+        ensured.add(topic);
+      }
       wanted = key;
       if (wants.length === 0) {
         await consumer?.stop();

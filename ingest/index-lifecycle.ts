@@ -17,7 +17,7 @@ import {
   taskSucceeded,
   type EventStamp,
 } from '#core/ingest/index-events.ts';
-import { docsTopicSpec, inboxTopicSpec, type TopicPolicy, type TopicSpec } from '#core/log/topic-configs.ts';
+import { docsTopicSpec, type TopicPolicy, type TopicSpec } from '#core/log/topic-configs.ts';
 import type { TopicNames } from '#core/log/topics.ts';
 import { creationOutcome, nextGeneration, swapProblem, type IndexRecord } from '#core/topology-projection.ts';
 import type { TaskRunner } from '#adapters/read-models/task-runner.ts';
@@ -110,10 +110,9 @@ export function createIndexLifecycle(deps: IndexLifecycleDeps): IndexLifecycle {
   ): Promise<{ index: IndexRecord | undefined; existed: boolean }> => {
     for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt += 1) {
       const generation = nextGeneration(topology.state(), uid);
-      // Topics exist before the event that makes indexers, ingest and the inbox router look for
-      // them. One after the other: two creations at once make the broker slower at both.
+      // The docs topic exists before the event that makes indexers and ingest look for it. The
+      // inbox topic is not on this path: the inbox router creates it when it sees the index.
       await deps.ensureTopic(docsTopicSpec(deps.topics, uid, generation, deps.shards, deps.policy));
-      await deps.ensureTopic(inboxTopicSpec(deps.topics, uid, deps.shards, deps.policy));
       const stampOf = attempt === 0 ? s : { writeId: randomUUID(), timestamp: Date.now() };
       const offset = await writer.appendControl(
         indexCreated(stampOf, uid, generation, deps.shards, primaryKey, taskUid),
