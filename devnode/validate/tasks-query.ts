@@ -4,35 +4,10 @@ import { miroirError, type ErrorCode } from '#core/errors.ts';
 import { TASK_STATUSES, TASK_TYPES, type TaskRecord } from '#devnode/tasks/types.ts';
 import { QueryFields, type QueryParams } from '#core/meili/deserr.ts';
 import { isValidIndexUid, indexUidMessage } from '#core/meili/index-uid.ts';
+import { FILTER_PARAMETERS, MISSING_FILTER_NAMES } from '#core/tasks/task-query.ts';
 
-const FILTER_PARAMS = [
-  'uids',
-  'batchUids',
-  'canceledBy',
-  'types',
-  'statuses',
-  'indexUids',
-  'afterEnqueuedAt',
-  'beforeEnqueuedAt',
-  'afterStartedAt',
-  'beforeStartedAt',
-  'afterFinishedAt',
-  'beforeFinishedAt',
-] as const;
-const LIST_PARAMS = ['limit', 'from', 'reverse', ...FILTER_PARAMS] as const;
-const MISSING_FILTER_LIST = [
-  'uids',
-  'indexUids',
-  'statuses',
-  'types',
-  'canceledBy',
-  'beforeEnqueuedAt',
-  'afterEnqueuedAt',
-  'beforeStartedAt',
-  'afterStartedAt',
-  'beforeFinishedAt',
-  'afterFinishedAt',
-];
+// The filters and their order are Meilisearch's, shared with Miroir's own task log.
+const LIST_PARAMS = ['limit', 'from', 'reverse', ...FILTER_PARAMETERS] as const;
 
 const DATE_FIELDS = {
   afterEnqueuedAt: ['enqueuedAt', 'after'],
@@ -97,7 +72,7 @@ function dateBound(value: string, key: string, direction: 'after' | 'before'): n
 }
 
 export function parseTaskQuery(params: QueryParams, mode: 'list' | 'cancel' | 'delete'): TaskListQuery {
-  const q = new QueryFields(params, mode === 'list' ? LIST_PARAMS : FILTER_PARAMS);
+  const q = new QueryFields(params, mode === 'list' ? LIST_PARAMS : FILTER_PARAMETERS);
   const limit = q.usize('limit', 'invalid_task_limit') ?? 20;
   const from = q.usize('from', 'invalid_task_from') ?? null;
   const reverse = q.bool('reverse', 'invalid_task_reverse') ?? false;
@@ -139,12 +114,12 @@ export function parseTaskQuery(params: QueryParams, mode: 'list' | 'cancel' | 'd
     const value = q.string(key, `invalid_task_${snake(key)}` as ErrorCode);
     if (value !== undefined) dates.push({ field, direction, bound: dateBound(value, key, direction) });
   }
-  const filtered = FILTER_PARAMS.some((k) => params[k] !== undefined);
+  const filtered = FILTER_PARAMETERS.some((k) => params[k] !== undefined);
   if (mode !== 'list' && !filtered) {
     const verb = mode === 'cancel' ? 'cancel' : 'delete';
     throw miroirError(
       'missing_task_filters',
-      `Query parameters to filter the tasks to ${verb} are missing. Available query parameters are: ${quoted(MISSING_FILTER_LIST)}.`,
+      `Query parameters to filter the tasks to ${verb} are missing. Available query parameters are: ${quoted(MISSING_FILTER_NAMES)}.`,
     );
   }
   const matches = (t: TaskRecord): boolean => {

@@ -217,7 +217,7 @@ export function parseTaskDate(text: string, bound: 'before' | 'after'): number |
 }
 
 /** Filters of `POST /tasks/cancel` and `DELETE /tasks`, in the order Meilisearch lists them. */
-const FILTER_PARAMETERS = [
+export const FILTER_PARAMETERS = [
   'uids',
   'batchUids',
   'canceledBy',
@@ -230,9 +230,9 @@ const FILTER_PARAMETERS = [
   'beforeStartedAt',
   'afterFinishedAt',
   'beforeFinishedAt',
-];
+] as const;
 /** The filters the "missing" message names (Meilisearch leaves `batchUids` out of it). */
-const MISSING_FILTER_NAMES = [
+export const MISSING_FILTER_NAMES = [
   'uids',
   'indexUids',
   'statuses',
@@ -244,7 +244,7 @@ const MISSING_FILTER_NAMES = [
   'afterStartedAt',
   'beforeFinishedAt',
   'afterFinishedAt',
-];
+] as const;
 
 /**
  * Validates the filters of a task cancelation or deletion: the `GET /tasks` filters without
