@@ -7,6 +7,7 @@
 // and adds back the one kept document per value.
 import {
   DISTINCT_TIES_KEY,
+  allCountsOf,
   countsOf,
   examinedValues,
   planDistinctCountRequest,
@@ -57,12 +58,8 @@ export function reducedValuesByShard(
   skip: number,
   take: number,
 ): Map<number, string[]> | null {
-  const counts: DistinctCounts[] = [];
-  for (const answer of answers) {
-    const shardCounts = countsOf(answer.body);
-    if (shardCounts?.facets === undefined) return null;
-    counts.push(shardCounts);
-  }
+  const counts = allCountsOf(answers);
+  if (counts === null || counts.some((shard) => shard.facets === undefined)) return null;
   const out = new Map<number, string[]>();
   // Meilisearch 1.50 ranks up to offset + limit, so only `offset + limit = 0` ranks nothing.
   if (skip + take === 0) return out;

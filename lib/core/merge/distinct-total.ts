@@ -136,6 +136,17 @@ export function countsOf(body: SearchResponseBody): DistinctCounts | null {
     : null;
 }
 
+/** Every shard's counts, in answer order; null when one shard sent none. */
+export function allCountsOf(answers: readonly ShardAnswer<SearchResponseBody>[]): DistinctCounts[] | null {
+  const counts: DistinctCounts[] = [];
+  for (const answer of answers) {
+    const shardCounts = countsOf(answer.body);
+    if (shardCounts === null) return null;
+    counts.push(shardCounts);
+  }
+  return counts;
+}
+
 /** Per value id, summed over shards; and the total of the counts. */
 export function sumValues(maps: readonly Record<string, number>[]): {
   byValue: Map<string, number>;
@@ -206,10 +217,10 @@ export function unresolvedValues(
 ): Map<number, string[]> {
   const out = new Map<number, string[]>();
   if (!walk.pageFilled || walk.cutInside.size === 0) return out;
-  const counts = answers.map((answer) => countsOf(answer.body));
-  if (counts.some((shard) => shard === null)) return out;
-  const { byValue } = sumValues(counts.map((shard) => (shard as DistinctCounts).values));
-  const examined = examinedValues(answers, field, walk, counts as DistinctCounts[]);
+  const counts = allCountsOf(answers);
+  if (counts === null) return out;
+  const { byValue } = sumValues(counts.map((shard) => shard.values));
+  const examined = examinedValues(answers, field, walk, counts);
   answers.forEach((answer, i) => {
     if (!walk.cutInside.has(answer.shard)) return;
     const own = keepers ? (distributionOf(answer.body, field) ?? {}) : {};
@@ -303,12 +314,8 @@ export function offsetModeDistinctTotal(
   skip: number,
   take: number,
 ): number | null {
-  const counts: DistinctCounts[] = [];
-  for (const answer of answers) {
-    const shardCounts = countsOf(answer.body);
-    if (shardCounts === null) return null;
-    counts.push(shardCounts);
-  }
+  const counts = allCountsOf(answers);
+  if (counts === null) return null;
   const candidates = counts.reduce((sum, shard) => sum + shard.candidates, 0);
   // Meilisearch 1.50 ranks the first offset + limit hits (checked on its binary: an offset past
   // every candidate, or `limit: 0` after an offset, still ranks), so only `offset + limit = 0`
