@@ -218,6 +218,22 @@ function rankDistinct(
 }
 
 /**
+ * The merged walk of an offset-mode page, as the follow-up planners below need it (null in page
+ * mode, where no follow-up is asked for): the request and answers checked, then ranked.
+ */
+function rankOffsetPage(
+  clientRequest: SearchRequest,
+  shardResponses: readonly ShardSearchResponseLike[],
+  ctx: MergeContext,
+): (ReturnType<typeof rankShardHits> & { window: ReturnType<typeof pageWindow> }) | null {
+  validateSearchRequest(clientRequest, ctx);
+  checkShardAnswers(shardResponses, checkSearchBody);
+  const window = pageWindow(clientRequest, ctx.maxTotalHits ?? DEFAULT_MAX_TOTAL_HITS);
+  if (window.pageMode) return null;
+  return { ...rankShardHits(clientRequest, shardResponses, ctx, window.skip, window.take), window };
+}
+
+/**
  * Follow-up searches the exact offset-mode total with distinct needs, per shard (usually none):
  * a shard whose list ends inside the page's last bucket may hold there, unseen, a value with one
  * candidate on it and more elsewhere. Answers carry their companion counts (`withDistinctCounts`);
@@ -231,12 +247,9 @@ export function planDistinctFollowUps(
   const field = countableDistinctField(clientRequest, ctx);
   const out = new Map<number, SearchRequest>();
   if (field === null) return out;
-  validateSearchRequest(clientRequest, ctx);
-  checkShardAnswers(shardResponses, checkSearchBody);
-  const window = pageWindow(clientRequest, ctx.maxTotalHits ?? DEFAULT_MAX_TOTAL_HITS);
-  if (window.pageMode) return out;
-  const { walk } = rankShardHits(clientRequest, shardResponses, ctx, window.skip, window.take);
-  if (walk === null) return out;
+  const ranked = rankOffsetPage(clientRequest, shardResponses, ctx);
+  if (ranked === null || ranked.walk === null) return out;
+  const { walk } = ranked;
   const shardRequest = planShardRequest(clientRequest, ctx);
   const keepers = exactDistinctFacets(clientRequest);
   for (const [shard, keys] of unresolvedValues(shardResponses, field, walk, keepers))
@@ -258,12 +271,9 @@ export function planDistinctFacetFollowUps(
   const field = countableDistinctField(clientRequest, ctx);
   const out = new Map<number, SearchRequest>();
   if (field === null || !exactDistinctFacets(clientRequest)) return out;
-  validateSearchRequest(clientRequest, ctx);
-  checkShardAnswers(shardResponses, checkSearchBody);
-  const window = pageWindow(clientRequest, ctx.maxTotalHits ?? DEFAULT_MAX_TOTAL_HITS);
-  if (window.pageMode) return out;
-  const { walk } = rankShardHits(clientRequest, shardResponses, ctx, window.skip, window.take);
-  if (walk === null) return out;
+  const ranked = rankOffsetPage(clientRequest, shardResponses, ctx);
+  if (ranked === null || ranked.walk === null) return out;
+  const { window, walk } = ranked;
   const reduced = reducedValuesByShard(shardResponses, field, walk, window.skip, window.take);
   if (reduced === null) return out;
   const shardRequest = planShardRequest(clientRequest, ctx);
@@ -287,11 +297,9 @@ export function planThresholdCounts(
   const out = new Map<number, SearchRequest>();
   if (typeof clientRequest.rankingScoreThreshold !== 'number' || distinctFieldOf(clientRequest, ctx) !== null)
     return out;
-  validateSearchRequest(clientRequest, ctx);
-  checkShardAnswers(shardResponses, checkSearchBody);
-  const window = pageWindow(clientRequest, ctx.maxTotalHits ?? DEFAULT_MAX_TOTAL_HITS);
-  if (window.pageMode) return out;
-  const { accepted } = rankShardHits(clientRequest, shardResponses, ctx, window.skip, window.take);
+  const ranked = rankOffsetPage(clientRequest, shardResponses, ctx);
+  if (ranked === null) return out;
+  const { window, accepted } = ranked;
   if (!needsCandidates(window.skip, window.take, accepted)) return out;
   const count = planThresholdCountRequest(planShardRequest(clientRequest, ctx));
   for (const shard of shortShards(shardResponses, window.skip + window.take)) out.set(shard, count);
