@@ -965,28 +965,13 @@ export function runFacetSearch(engine: MemoryIndexEngine, request: FacetSearchRe
       `Attribute \`${request.facetName}\` is not facet-searchable. ${tail} To make it facet-searchable add it to the \`filterableAttributes\` index settings.`,
     );
   }
-  const searchRequest: SearchRequest = {
+  const searchRequest = defaultSearchRequest({
     q: request.q,
-    offset: 0,
     limit: 0,
     filter: request.filter,
-    facets: null,
-    attributesToRetrieve: ['*'],
-    attributesToCrop: null,
-    cropLength: 10,
-    cropMarker: '…',
-    attributesToHighlight: null,
-    highlightPreTag: '<em>',
-    highlightPostTag: '</em>',
-    showMatchesPosition: false,
-    sort: null,
     matchingStrategy: request.matchingStrategy,
-    showRankingScore: false,
-    showRankingScoreDetails: false,
-    rankingScoreThreshold: null,
     attributesToSearchOn: request.attributesToSearchOn,
-    distinct: null,
-  };
+  });
   const run = execute(engine, searchRequest, 0, false);
   for (const m of run.matches) engine.scratch.release(m);
   run.ranker?.dispose();
@@ -1007,5 +992,32 @@ export function runFacetSearch(engine: MemoryIndexEngine, request: FacetSearchRe
     facetHits,
     facetQuery: request.facetQuery,
     processingTimeMs: Math.round(performance.now() - started),
+  };
+}
+
+/** A search request with Meilisearch's defaults, overridden by `over`. */
+export function defaultSearchRequest(over: Partial<SearchRequest> = {}): SearchRequest {
+  return {
+    q: null,
+    offset: 0,
+    limit: 20,
+    filter: null,
+    facets: null,
+    attributesToRetrieve: ['*'],
+    attributesToCrop: null,
+    cropLength: 10,
+    cropMarker: '…',
+    attributesToHighlight: null,
+    highlightPreTag: '<em>',
+    highlightPostTag: '</em>',
+    showMatchesPosition: false,
+    sort: null,
+    matchingStrategy: 'last',
+    showRankingScore: false,
+    showRankingScoreDetails: false,
+    rankingScoreThreshold: null,
+    attributesToSearchOn: null,
+    distinct: null,
+    ...over,
   };
 }

@@ -2,32 +2,11 @@
 // engine loaded with a small corpus.
 import { defaultSettings, type IndexSettings } from '#core/meili/settings.ts';
 import { createIndexEngine } from '#devnode/engine/index.ts';
+import { defaultSearchRequest } from '#devnode/engine/search.ts';
 import type { Document, IndexEngine, SearchRequest } from '#devnode/engine/types.ts';
 
 export function searchRequest(over: Partial<SearchRequest> = {}): SearchRequest {
-  return {
-    q: null,
-    offset: 0,
-    limit: 20,
-    filter: null,
-    facets: null,
-    attributesToRetrieve: ['*'],
-    attributesToCrop: null,
-    cropLength: 10,
-    cropMarker: '…',
-    attributesToHighlight: null,
-    highlightPreTag: '<em>',
-    highlightPostTag: '</em>',
-    showMatchesPosition: false,
-    sort: null,
-    matchingStrategy: 'last',
-    showRankingScore: false,
-    showRankingScoreDetails: false,
-    rankingScoreThreshold: null,
-    attributesToSearchOn: null,
-    distinct: null,
-    ...over,
-  };
+  return defaultSearchRequest(over);
 }
 
 export function engineWith(docs: Document[], settings: Partial<IndexSettings> = {}): IndexEngine {
