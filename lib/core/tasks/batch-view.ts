@@ -2,7 +2,7 @@
 // batches of several tasks: every task that started is its own batch, whose uid is the task uid
 // (the task's `batchUid`), so batches answer Meilisearch's shapes with one task each.
 import { miroirError } from '../errors.ts';
-import { matchingTasks, type TaskList, type TasksQuery } from './task-query.ts';
+import { matchingTasks, pageOf, type TaskList, type TasksQuery } from './task-query.ts';
 import type { TaskState, TaskTable } from './task-projection.ts';
 import { formatTaskDate, formatTaskDuration, renderTask } from './task-view.ts';
 
@@ -66,18 +66,7 @@ export function renderBatch(state: TaskState): BatchView | null {
 /** `GET /batches`: the `GET /tasks` filters and paging, over the tasks that started. */
 export function queryBatches(tasks: TaskTable, query: TasksQuery): BatchList {
   const started = matchingTasks(tasks, query).filter((s) => s.startedAt !== null);
-  if (!query.reverse) started.reverse();
-  const from = query.from;
-  const window =
-    from === null ? started : started.filter((s) => (query.reverse ? s.uid >= from : s.uid <= from));
-  const results = window.slice(0, query.limit).map((s) => renderBatch(s) as BatchView);
-  return {
-    results,
-    total: started.length,
-    limit: query.limit,
-    from: results[0]?.uid ?? null,
-    next: window.length > query.limit ? (window[query.limit] as TaskState).uid : null,
-  };
+  return pageOf(started, query, (state) => renderBatch(state) as BatchView);
 }
 
 /** `GET /batches/{uid}`: the path segment as received. */

@@ -393,19 +393,29 @@ function matches(state: TaskState, query: TasksQuery): boolean {
  * `total` counts every match regardless of `from` and `limit`; `next` is the uid that starts the next page.
  */
 export function queryTasks(tasks: TaskTable, query: TasksQuery): TaskList {
-  const matching: TaskState[] = [];
-  for (const state of tasks.values()) if (matches(state, query)) matching.push(state);
-  matching.sort(query.reverse ? (a, b) => a.uid - b.uid : (a, b) => b.uid - a.uid);
+  return pageOf(matchingTasks(tasks, query), query, (state) => renderTask(state) as TaskView);
+}
+
+/**
+ * One page of `ascending` (states by uid) in the query's order (newest first unless `reverse`),
+ * starting at `from`, with Meilisearch's paging fields: `total` counts every state, `next` is the
+ * uid that starts the next page.
+ */
+export function pageOf<V>(
+  ascending: readonly TaskState[],
+  query: TasksQuery,
+  render: (state: TaskState) => V,
+): { results: V[]; total: number; limit: number; from: number | null; next: number | null } {
+  const ordered = query.reverse ? ascending : [...ascending].reverse();
   const from = query.from;
   const window =
-    from === null ? matching : matching.filter((s) => (query.reverse ? s.uid >= from : s.uid <= from));
+    from === null ? ordered : ordered.filter((s) => (query.reverse ? s.uid >= from : s.uid <= from));
   const page = window.slice(0, query.limit);
-  const results = page.map((s) => renderTask(s) as TaskView);
   return {
-    results,
-    total: matching.length,
+    results: page.map(render),
+    total: ascending.length,
     limit: query.limit,
-    from: results[0]?.uid ?? null,
+    from: page[0]?.uid ?? null,
     next: window.length > query.limit ? (window[query.limit] as TaskState).uid : null,
   };
 }
