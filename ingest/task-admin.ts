@@ -8,7 +8,7 @@ import { errorBody } from '#core/errors.ts';
 import { currentSchemaVersion } from '#core/events/avro-schemas.ts';
 import type { TaskCanceledEvent, TaskDeletedEvent } from '#core/events/task-events.ts';
 import { taskEnqueued, taskFailed, taskSucceeded } from '#core/ingest/index-events.ts';
-import { isFinalTask } from '#core/tasks/pending.ts';
+import { isTerminal } from '#core/tasks/task-projection.ts';
 import { matchingTasks, type TasksQuery } from '#core/tasks/task-query.ts';
 import type { TaskRunner } from '#adapters/read-models/task-runner.ts';
 import type { IndexTask } from './index-lifecycle.ts';
@@ -69,7 +69,7 @@ export function createTaskAdmin(deps: TaskAdminDeps): TaskAdmin {
     // Every task enqueued before this one is folded here once the projection passed its offset.
     await tasks.waitForOffset(taskUid, waitMs);
     const targets = matchingTasks(tasks.state(), query).filter(
-      (t) => t.uid < taskUid && (action === 'cancel' ? !isFinalTask(t) : isFinalTask(t)),
+      (t) => t.uid < taskUid && (action === 'cancel' ? !isTerminal(t) : isTerminal(t)),
     );
     if (targets.length === 0) return 0;
     const offsets = await Promise.all(

@@ -2,11 +2,7 @@
 // index deletion comes after every task enqueued before it; Miroir's deletion waits for those
 // (they are being applied) and fails whatever is still open when it gives up, so no task is left
 // `enqueued` or `processing` after its index is gone.
-import type { TaskState } from './task-projection.ts';
-
-export function isFinalTask(state: TaskState): boolean {
-  return state.status === 'succeeded' || state.status === 'failed' || state.status === 'canceled';
-}
+import { isTerminal, type TaskState } from './task-projection.ts';
 
 /** Uids of the non-final tasks of `indexUid` enqueued before `beforeUid`, ascending. */
 export function openTasksBefore(
@@ -16,7 +12,7 @@ export function openTasksBefore(
 ): number[] {
   const open: number[] = [];
   for (const [uid, state] of table) {
-    if (uid >= beforeUid || isFinalTask(state)) continue;
+    if (uid >= beforeUid || isTerminal(state)) continue;
     if (state.enqueued?.indexUid === indexUid) open.push(uid);
   }
   return open.sort((a, b) => a - b);

@@ -67,7 +67,8 @@ export interface TaskProjection {
   evolve(state: TaskState | null, record: TaskLogRecord): TaskState;
 }
 
-function isTerminal(state: TaskState): boolean {
+/** Succeeded, failed or canceled: no later record changes the task's outcome. */
+export function isTerminal(state: TaskState): boolean {
   return state.status === 'succeeded' || state.status === 'failed' || state.status === 'canceled';
 }
 
