@@ -30,6 +30,8 @@ export interface InboxRouterDeps {
   readonly topics: TopicNames;
   readonly policy: TopicPolicy;
   readonly ensureTopic: (spec: TopicSpec) => Promise<boolean>;
+  /** Every topic's name: inbox topics found there are not created again. */
+  readonly listTopics?: () => Promise<string[]>;
   readonly logger: Logger;
   readonly maxWaitTimeMs?: number;
   /** Delay before following the index list again after a failure (default 1 s). */
@@ -150,7 +152,11 @@ export function createInboxRouter(deps: InboxRouterDeps): InboxRouter {
       if (key === wanted) return;
       // The router owns the inbox topics: it creates each new index's own, off the index
       // creation's path (a producer writing at once retries until it exists, a few tens of ms).
-      for (const index of Object.values(state.indexes)) {
+      const unknown = Object.values(state.indexes).filter((index) => !ensured.has(topics.inbox(index.uid)));
+      // One listing instead of a creation attempt per index (a restart knows every topic at once).
+      if (unknown.length > 0 && deps.listTopics !== undefined)
+        for (const topic of await deps.listTopics()) ensured.add(topic);
+      for (const index of unknown) {
         const topic = topics.inbox(index.uid);
         if (ensured.has(topic)) continue;
         await deps.ensureTopic(inboxTopicSpec(topics, index.uid, index.shards, deps.policy));

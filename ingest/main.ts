@@ -68,6 +68,7 @@ export async function start(ctx: RoleContext): Promise<RoleHandle> {
     topics: models.topics,
     policy: models.policy,
     ensureTopic: models.ensureTopic,
+    listTopics: () => models.admin.listTopics(),
     logger: logger.child({ component: 'inbox' }),
     metrics,
   });
