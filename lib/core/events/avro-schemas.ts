@@ -402,6 +402,42 @@ export const EVENT_SCHEMAS: readonly EventSchemaEntry[] = [
       field('deletedBy', 'long', 'Uid of the taskDeletion task.'),
     ]),
   },
+  // ---- API keys (control topic; values are derived, never written) ----
+  {
+    type: 'KeyCreated',
+    version: 1,
+    schema: eventRecord(
+      'KeyCreated',
+      'An API key created; its value is derived from its uid.',
+      CLUSTER_CONTROL,
+      [
+        field('keyUid', 'string', 'Uid of the key (UUID, lower-case hyphenated).'),
+        field('name', nullable('string')),
+        field('description', nullable('string')),
+        field('actions', arrayOf('string'), 'Actions as the client listed them.'),
+        field('indexes', arrayOf('string'), 'Index uids and patterns the key may act on.'),
+        field(
+          'expiresAt',
+          nullable({ type: 'long', logicalType: 'timestamp-millis' }),
+          'Expiry; null never expires.',
+        ),
+      ],
+    ),
+  },
+  {
+    type: 'KeyUpdated',
+    version: 1,
+    schema: eventRecord('KeyUpdated', "An API key's name or description changed.", CLUSTER_CONTROL, [
+      field('keyUid', 'string'),
+      field('name', nullable('string'), 'Name after the change.'),
+      field('description', nullable('string'), 'Description after the change.'),
+    ]),
+  },
+  {
+    type: 'KeyDeleted',
+    version: 1,
+    schema: eventRecord('KeyDeleted', 'An API key deleted.', CLUSTER_CONTROL, [field('keyUid', 'string')]),
+  },
 ];
 
 /** `documents-upserted` for `DocumentsUpserted`: the schema file stem. */
