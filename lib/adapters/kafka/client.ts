@@ -7,6 +7,8 @@ import { createPartitionConsumer } from './consumer.ts';
 import { invalid } from './errors.ts';
 import { installKafkaExtensions } from './extensions.ts';
 import { createProducer, DEFAULT_LOG_COMPRESSION } from './producer.ts';
+import { readRange } from './range-reader.ts';
+import { createTransactionalProducer } from './transactional-producer.ts';
 import type { KafkaClient, KafkaClientConfig, KafkaLogger } from './types.ts';
 
 export function createKafkaClient(config: KafkaClientConfig): KafkaClient {
@@ -33,6 +35,9 @@ export function createKafkaClient(config: KafkaClientConfig): KafkaClient {
   return {
     producer: (opts) =>
       createProducer(kafka, opts?.retries ?? 12, opts?.compression ?? DEFAULT_LOG_COMPRESSION),
+    transactionalProducer: (opts) =>
+      createTransactionalProducer(kafka, opts.transactionalId, opts.compression ?? DEFAULT_LOG_COMPRESSION),
+    readRange: (opts) => readRange(kafka, opts),
     partitionConsumer: (opts) => createPartitionConsumer(kafka, opts, config.logger),
     admin: () => createAdmin(kafka, probe),
   };

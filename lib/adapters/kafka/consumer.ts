@@ -157,7 +157,7 @@ export function createPartitionConsumer(
   };
 }
 
-function toHeaders(headers: IHeaders | undefined): Record<string, Buffer> {
+export function toHeaders(headers: IHeaders | undefined): Record<string, Buffer> {
   const out: Record<string, Buffer> = {};
   if (!headers) return out;
   for (const [k, v] of Object.entries(headers)) {

@@ -7,7 +7,7 @@ import type { LogCompression, LogProducer, MessageValue, OutgoingMessage } from 
 
 export const DEFAULT_LOG_COMPRESSION: LogCompression = 'lz4';
 
-const COMPRESSION_TYPES: Record<LogCompression, number> = {
+export const COMPRESSION_TYPES: Record<LogCompression, number> = {
   none: kafkajs.CompressionTypes.None,
   gzip: kafkajs.CompressionTypes.GZIP,
   lz4: kafkajs.CompressionTypes.LZ4,

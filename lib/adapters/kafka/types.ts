@@ -180,9 +180,50 @@ export interface LogAdmin {
   close(): Promise<void>;
 }
 
+/** One transaction of a TransactionalProducer: its sends and offset commits land together or not at all. */
+export interface LogTransaction {
+  /** Sends in the transaction; returns the first offset written per `topic\0partition`. */
+  send(messages: readonly OutgoingMessage[]): Promise<Map<string, number>>;
+  /** Commits a consumer group's next offset for one partition as part of the transaction. */
+  commitOffsets(
+    groupId: string,
+    topic: string,
+    partition: number,
+    nextOffset: number,
+    metadata?: string,
+  ): Promise<void>;
+}
+
+export interface TransactionalProducer {
+  /** Runs `work` in one transaction and commits it; aborts it (and rethrows) when `work` throws. */
+  transaction<T>(work: (txn: LogTransaction) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface RangeReadOptions {
+  topic: string;
+  /** First offset to read per partition (default 0: the earliest record still in the log). */
+  from?: ReadonlyMap<number, number>;
+  /** Per partition: read up to, not including, this offset (e.g. fetchEndOffsets). */
+  to: ReadonlyMap<number, number>;
+  /** Prefix of the private consumer group's name (the topic prefix). */
+  groupPrefix: string;
+  /** Records of one partition, in offset order (transaction markers and aborted records left out). */
+  handler(partition: number, messages: ConsumedMessage[]): Promise<void>;
+  /** Fails the read when the end is not reached by then (default 120 s). */
+  timeoutMs?: number;
+}
+
 export interface KafkaClient {
   /** Idempotent producer with acks=all, connected. */
   producer(opts?: { retries?: number; compression?: LogCompression }): Promise<LogProducer>;
+  /** Transactional producer with this id, connected (which fences an earlier one with the same id). */
+  transactionalProducer(opts: {
+    transactionalId: string;
+    compression?: LogCompression;
+  }): Promise<TransactionalProducer>;
+  /** Reads a topic's committed records between offsets, then resolves. */
+  readRange(opts: RangeReadOptions): Promise<void>;
   partitionConsumer(opts: PartitionConsumerOptions): PartitionConsumer;
   admin(): Promise<LogAdmin>;
 }
