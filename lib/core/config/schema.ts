@@ -15,6 +15,41 @@ const nonNegativeInt = z.number().int().min(0);
 /** Node and group ids, as the topology model accepts them. */
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** PEM text, or the path of a file holding it (read when the client is built). */
+const pem = z.string().min(1);
+
+/** TLS material of a backing-service client (Kafka, Redis). */
+const tlsFields = {
+  ca: pem
+    .optional()
+    .describe(
+      'CA certificate(s) the server is checked against, PEM text or a file path; unset trusts the system CAs.',
+    ),
+  cert: pem.optional().describe('Client certificate for mutual TLS, PEM text or a file path.'),
+  key: pem
+    .optional()
+    .describe(
+      'Private key of the client certificate, PEM text or a file path (set it from the environment).',
+    ),
+  rejectUnauthorized: z
+    .boolean()
+    .default(true)
+    .describe('Refuse a server whose certificate does not verify; false is for tests only.'),
+};
+
+/** A client certificate is useless without its key, and the reverse. */
+function checkClientCertificate(
+  tls: { cert?: string | undefined; key?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if ((tls.cert === undefined) !== (tls.key === undefined))
+    ctx.addIssue({
+      code: 'custom',
+      path: [tls.cert === undefined ? 'cert' : 'key'],
+      message: 'a client certificate needs both cert and key',
+    });
+}
+
 const NodeSchema = z.strictObject({
   id: z
     .string()
@@ -48,7 +83,11 @@ export const ConfigSchema = z
         port: port
           .default(7700)
           .describe('Port of the Meilisearch-compatible HTTP API (0 picks a free port).'),
-        requestTimeoutMs: positiveInt.default(30_000).describe('Requests taking longer are cut off.'),
+        requestTimeoutMs: positiveInt
+          .default(30_000)
+          .describe(
+            "Longest time from a request's arrival to its answer, body upload included; past it the answer is 503 miroir_request_timeout.",
+          ),
       })
       .prefault({}),
     auth: z
@@ -91,6 +130,38 @@ export const ConfigSchema = z
           .enum(['none', 'gzip', 'lz4'])
           .default('lz4')
           .describe('Record-batch compression of the records Miroir produces; consumers read every kind.'),
+        tls: z
+          .strictObject({
+            enabled: z
+              .boolean()
+              .default(false)
+              .describe('Connect to the brokers over TLS (an SSL or SASL_SSL listener).'),
+            ...tlsFields,
+          })
+          .superRefine(checkClientCertificate)
+          .prefault({}),
+        sasl: z
+          .strictObject({
+            mechanism: z
+              .enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512'])
+              .default('none')
+              .describe(
+                "SASL mechanism of the brokers' SASL_PLAINTEXT or SASL_SSL listener; none skips SASL.",
+              ),
+            username: z.string().min(1).optional().describe('SASL user name.'),
+            password: z.string().min(1).optional().describe('SASL password (set it from the environment).'),
+          })
+          .superRefine((sasl, ctx) => {
+            if (sasl.mechanism === 'none') return;
+            for (const key of ['username', 'password'] as const)
+              if (sasl[key] === undefined)
+                ctx.addIssue({
+                  code: 'custom',
+                  path: [key],
+                  message: `SASL ${sasl.mechanism} needs a ${key}`,
+                });
+          })
+          .prefault({}),
       })
       .prefault({}),
     redis: z
@@ -98,7 +169,33 @@ export const ConfigSchema = z
         url: z
           .url({ protocol: /^rediss?$/ })
           .optional()
-          .describe('Redis URL for shared stores; unset uses in-process stores (one process only).'),
+          .describe(
+            'Redis URL for shared stores; unset uses in-process stores (one process only). rediss:// connects over TLS.',
+          ),
+        username: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('ACL user of Redis 6+; unset authenticates as the default user.'),
+        password: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Password sent with AUTH; overrides one in the URL (set it from the environment).'),
+        tls: z
+          .strictObject(tlsFields)
+          .superRefine(checkClientCertificate)
+          .prefault({})
+          .describe('TLS settings of a rediss:// URL.'),
+      })
+      .superRefine((redis, ctx) => {
+        const material = redis.tls.ca ?? redis.tls.cert ?? redis.tls.key;
+        if (material !== undefined && redis.url !== undefined && !redis.url.startsWith('rediss:'))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tls'],
+            message: 'TLS material is set but redis.url is not a rediss:// URL',
+          });
       })
       .prefault({}),
     nodes: z.array(NodeSchema).default([]).describe('Meilisearch nodes of the cluster.'),
@@ -177,6 +274,11 @@ export const ConfigSchema = z
           .default('partial')
           .describe(
             'partial: answer with covered shards and X-Miroir-Degraded; error: 503 miroir_shard_unavailable.',
+          ),
+        maxConcurrentSearchesPerClient: nonNegativeInt
+          .default(100)
+          .describe(
+            'Searches one client (its Authorization header, else its address) may have running at once; more get 429 too_many_search_requests. 0 turns the limit off.',
           ),
       })
       .prefault({}),

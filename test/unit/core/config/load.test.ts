@@ -27,7 +27,11 @@ describe('loadConfig defaults', () => {
       coalesceSearches: false,
       hedgeDelayMs: 0,
       unavailableShards: 'partial',
+      maxConcurrentSearchesPerClient: 100,
     });
+    expect(config.kafka.tls).toEqual({ enabled: false, rejectUnauthorized: true });
+    expect(config.kafka.sasl).toEqual({ mechanism: 'none' });
+    expect(config.redis.tls).toEqual({ rejectUnauthorized: true });
     expect(config.nodes).toEqual([]);
   });
 
