@@ -91,7 +91,8 @@ export interface RankContext {
   byAttribute: boolean;
   /** Word count of a field in a document when it has at most 30 words, else -1. */
   fieldWordCount: (doc: number, field: number) => number;
-  totalTerms: number;
+  /** Words in the query's phrases minus one (0 without phrases), added to the words rule's ranks. */
+  phraseWordsExtra: number;
 }
 
 export interface DocEvaluation {
@@ -380,8 +381,13 @@ export class DocRanker {
     return out;
   }
 
+  /**
+   * milli's words rule: one rank per removal step, plus the words of phrases past the first
+   * (a phrase counts each of its words, yet is never removed).
+   */
   wordsRank(ev: DocEvaluation): Rank {
-    return { rank: (this.ctx.steps[ev.step] as number[]).length, max: this.ctx.totalTerms };
+    const max = this.ctx.steps.length + this.ctx.phraseWordsExtra;
+    return { rank: max - ev.step, max };
   }
 
   /** Cost of one relevancy rule (lower = better), for ordering. */

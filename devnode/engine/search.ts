@@ -202,11 +202,14 @@ function strategySteps(
 ): number[][] {
   const all = parsed.terms.map((_, i) => i);
   if (strategy === 'all') return [all];
+  // Phrases are never dropped (milli's removal_order_for_terms_matching_strategy); while one
+  // stays, every other term can go, else the last group (first term, or rarest terms) stays.
   const droppable = all.filter((i) => !(parsed.terms[i] as { phrase: boolean }).phrase);
+  const keepsLast = droppable.length === all.length;
   const groups: number[][] = [];
   if (strategy === 'last') {
-    // The first term is never dropped; later ones go from the end, one per step.
-    const first = droppable[0] === 0 ? 1 : 0;
+    // Later terms go first, one per step.
+    const first = keepsLast ? 1 : 0;
     for (let i = droppable.length - 1; i >= first; i--) groups.push([droppable[i] as number]);
   } else {
     const byCount = new Map<number, number[]>();
@@ -216,7 +219,7 @@ function strategySteps(
     }
     // Terms matching nothing go first, then the most frequent; the rarest group always stays.
     const counts = [...byCount.keys()].sort((a, b) => (a === 0 ? -1 : b === 0 ? 1 : b - a));
-    for (const c of counts.slice(0, -1)) groups.push(byCount.get(c) as number[]);
+    for (const c of keepsLast ? counts.slice(0, -1) : counts) groups.push(byCount.get(c) as number[]);
   }
   const steps: number[][] = [all];
   let current = all;
@@ -436,21 +439,34 @@ function facetFields(engine: MemoryIndexEngine, facets: string[]): string[] {
   const filterable = engine.settings.filterableAttributes;
   const out = new Set<string>();
   for (const pattern of facets) {
-    if (pattern === '*' || pattern.includes('*')) {
-      for (const name of engine.fieldNames)
-        if (fieldMatchesPattern(name, pattern) && isFilterable(name, filterable)) out.add(name);
-      continue;
-    }
-    if (!isFilterable(pattern, filterable)) {
+    if (!isFacetPatternAllowed(pattern, filterable)) {
       // Checked by Meilisearch's search route, before milli: no index prefix, "Pattern".
       throw new EngineError(
         'invalid_search_facets',
         `Invalid facet distribution: Pattern \`${pattern}\` is not filterable. ${describePatterns(filterable)}`,
       );
     }
+    if (pattern.includes('*')) {
+      for (const name of engine.fieldNames)
+        if (fieldMatchesPattern(name, pattern) && isFilterable(name, filterable)) out.add(name);
+      continue;
+    }
     out.add(pattern);
   }
   return [...out];
+}
+
+/**
+ * Meilisearch's check of a `facets` pattern against the filterable rules: a plain attribute rule
+ * takes the pattern only as itself, a parent or a child (legacy matching, so `*` or `sc*` is
+ * refused unless a rule is itself a wildcard); a wildcard rule takes patterns it overlaps.
+ */
+function isFacetPatternAllowed(pattern: string, filterable: readonly string[]): boolean {
+  return filterable.some((rule) =>
+    rule.includes('*')
+      ? fieldMatchesPattern(pattern, rule) || fieldMatchesPattern(rule, pattern)
+      : rule === pattern || rule.startsWith(`${pattern}.`) || pattern.startsWith(`${rule}.`),
+  );
 }
 
 /** milli's list of filterable patterns in facet and distinct errors: sorted, in one pair of backticks. */
@@ -674,7 +690,10 @@ function execute(
       weightCount: searchable.includes('*') ? 0 : searchable.length,
       byAttribute: settings.proximityPrecision === 'byAttribute',
       fieldWordCount: (doc, field) => engine.fieldWordCount(doc, field),
-      totalTerms: parsed.terms.length,
+      phraseWordsExtra: Math.max(
+        0,
+        parsed.terms.reduce((n, t) => n + (t.phrase ? t.words.length : 0), 0) - 1,
+      ),
     });
   }
 

@@ -103,6 +103,15 @@ describe('facets', () => {
   it('rejects non-filterable facets and searches facet values with prefix and typo', () => {
     const engine = engineWith(movies, { filterableAttributes: ['genre'] });
     expect(() => engine.search(searchRequest({ facets: ['title'] }))).toThrow(EngineError);
+    // Attribute rules match a facet pattern only as itself, a parent or a child (Meilisearch 1.50).
+    expect(() => engine.search(searchRequest({ facets: ['*'] }))).toThrow(
+      'Invalid facet distribution: Pattern `*` is not filterable. Available filterable attributes patterns are: `genre`.',
+    );
+    expect(() => engine.search(searchRequest({ facets: ['gen*'] }))).toThrow(EngineError);
+    const wildcard = engineWith(movies, { filterableAttributes: ['*'] });
+    expect(Object.keys(wildcard.search(searchRequest({ facets: ['*'] })).facetDistribution ?? {})).toContain(
+      'genre',
+    );
     const base = {
       facetName: 'genre',
       q: null,

@@ -182,4 +182,21 @@ describe('ranking scores', () => {
     const long = engineWith([{ id: 'first', t: 'xtrawberries' }]);
     expect(ids(long, { q: 'strawberries ' })).toEqual(['first']); // 12 chars: 2 typos allowed
   });
+
+  // As milli's words rule (graph_based_ranking_rule.rs, query_graph.rs): a phrase is never
+  // dropped but counts each of its words, and while one stays every other term may be dropped.
+  it('words rule: phrases count their words and let every other term go', () => {
+    const engine = engineWith([
+      { id: 'all', t: 'alpha for the omega' },
+      { id: 'phrase', t: 'for the record' },
+      { id: 'none', t: 'alpha omega' },
+    ]);
+    const res = engine.search(searchRequest({ q: 'alpha "for the" omega', showRankingScoreDetails: true }));
+    expect(
+      res.hits.map((h) => [h.id, (h._rankingScoreDetails as Record<string, unknown> | undefined)?.words]),
+    ).toEqual([
+      ['all', { order: 0, matchingWords: 4, maxMatchingWords: 4, score: 1 }],
+      ['phrase', { order: 0, matchingWords: 2, maxMatchingWords: 4, score: 0.5 }],
+    ]);
+  });
 });
