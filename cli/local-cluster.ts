@@ -105,6 +105,8 @@ export function localClusterConfig(
           .filter((b) => b !== ''),
       },
       cluster: { ...base.cluster, ...cluster },
+      // The changelog role's state sits with the cluster's other data, so a restart finds it.
+      cdc: { ...base.cdc, dataDir: base.cdc?.dataDir ?? join(opts.dataDir, 'changelog') },
       nodes: nodes.map((n) => ({ id: n.id, url: n.url, group: n.group })),
     },
   });

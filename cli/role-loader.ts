@@ -46,7 +46,8 @@ export async function loadRoleModule(role: Role, logger: Logger): Promise<RoleMo
     logger.warn({ role }, `role ${role}: not yet available (${path} exports no start function)`);
     return undefined;
   }
-  if (role !== 'indexer') return { start };
+  // The log readers (indexer, changelog) follow the process's topology projection.
+  if (role !== 'indexer' && role !== 'changelog') return { start };
   return {
     async start(ctx: RoleContext) {
       const models = await readModelsFor({

@@ -6,7 +6,7 @@ import { currentSchemaVersion } from '#core/events/avro-schemas.ts';
 import type { EventCodec } from '#core/events/codec.ts';
 import type { EventError } from '#core/events/envelope.ts';
 import type { TaskShardAppliedEvent, TaskShardFailedEvent } from '#core/events/task-events.ts';
-import { eventHeaders, taskMessage, type LogMessage } from '#core/log/log-message.ts';
+import { eventHeaders, HEADER_DLQ_REASON, taskMessage, type LogMessage } from '#core/log/log-message.ts';
 import type { TopicNames } from '#core/log/topics.ts';
 import type { OpOutcome } from './node-executor.ts';
 import type { DocumentItem, IdItem, PartitionRecord } from './plan-batch.ts';
@@ -27,8 +27,7 @@ interface TaskProgress {
   failed: boolean;
 }
 
-/** Header of a dead-letter record naming the node's error code, so tools can filter without parsing. */
-export const HEADER_DLQ_REASON = 'miroir-dlq-reason';
+export { HEADER_DLQ_REASON };
 
 const addCount = (a: number | null, b: number | null): number | null =>
   a === null || b === null ? null : a + b;

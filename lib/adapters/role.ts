@@ -38,7 +38,8 @@ export const ROLE_MODULE_PATHS: Readonly<Record<Role, string>> = {
   query: 'query/main.ts',
   indexer: 'indexers/main.ts',
   projections: 'projections/main.ts',
+  changelog: 'changelog/main.ts',
 };
 
 /** Start order: read models first (others consult them), HTTP-facing roles last. */
-export const ROLE_START_ORDER: readonly Role[] = ['projections', 'indexer', 'query', 'ingest'];
+export const ROLE_START_ORDER: readonly Role[] = ['projections', 'indexer', 'changelog', 'query', 'ingest'];

@@ -118,7 +118,8 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     replicationFactor: opts.rf ?? 2,
     dataDir,
     port: 0,
-    ...(opts.roles ? { roles: opts.roles } : {}),
+    // The changelog role only where a test asks for it: it is a second reader of every index.
+    roles: opts.roles ?? ['projections', 'indexer', 'query', 'ingest'],
     overrides: {
       logging: { level: 'warn' },
       metrics: { enabled: false },

@@ -3,8 +3,12 @@
 // Cross-key rules (node groups, Redis-backed stores) live in the refinement at the bottom.
 import { z } from 'zod';
 
-export const ROLES = ['ingest', 'query', 'indexer', 'projections'] as const;
+export const ROLES = ['ingest', 'query', 'indexer', 'projections', 'changelog'] as const;
 export type Role = (typeof ROLES)[number];
+
+export const AUTH_ENVS = ['development', 'production'] as const;
+/** Meilisearch's MASTER_KEY_MIN_SIZE: the shortest master key production accepts. */
+export const MASTER_KEY_MIN_BYTES = 16;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -76,7 +80,7 @@ export const ConfigSchema = z
       .array(z.enum(ROLES))
       .min(1)
       .default([...ROLES])
-      .describe('Roles this process runs: ingest, query, indexer, projections.'),
+      .describe('Roles this process runs: ingest, query, indexer, projections, changelog.'),
     http: z
       .strictObject({
         host: z.string().min(1).default('0.0.0.0').describe('Address the HTTP server binds.'),
@@ -252,6 +256,23 @@ export const ConfigSchema = z
           .default(5)
           .describe(
             'Attempts of a request that a reachable node keeps failing (5xx, its own task error) before the task fails with that error; an unreachable node is retried without limit.',
+          ),
+      })
+      .prefault({}),
+    cdc: z
+      .strictObject({
+        partitions: positiveInt
+          .max(10_000)
+          .default(6)
+          .describe(
+            "Partitions of an index's changelog topic, fixed when the topic is created; a key's partition is Kafka's murmur2 of it, whatever the index's shard count.",
+          ),
+        dataDir: z
+          .string()
+          .min(1)
+          .default('.miroir/changelog')
+          .describe(
+            "Directory of the changelog role's on-disk document state: a cache, restored from the changelog topic when lost.",
           ),
       })
       .prefault({}),

@@ -9,6 +9,14 @@ export function indexerGroupId(prefix: string, nodeId: string, topic: string): s
   return `${prefix}indexer.${nodeId}.${topic}`;
 }
 
+/**
+ * `<prefix>changelog.<topic>`: the changelog role's group of one document topic; also its
+ * transactional id, so a restarted role fences the one it replaces.
+ */
+export function changelogGroupId(prefix: string, topic: string): string {
+  return `${prefix}changelog.${topic}`;
+}
+
 /** What one group member asks for: the partitions of each topic it wants to consume. */
 export interface GroupMemberWants {
   readonly memberId: string;

@@ -21,6 +21,8 @@ export const HEADER_SCHEMA_VERSION = 'miroir-schema-version';
 export const HEADER_EVENT_ID = 'miroir-event-id';
 export const HEADER_TASK_UID = 'miroir-task-uid';
 export const HEADER_INDEX_UID = 'miroir-index-uid';
+/** Header of a dead-letter record naming why it was set aside, so tools can filter without parsing. */
+export const HEADER_DLQ_REASON = 'miroir-dlq-reason';
 
 export function eventHeaders(event: MiroirEvent): Record<string, string> {
   const headers: Record<string, string> = {

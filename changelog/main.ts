@@ -1,0 +1,66 @@
+// Composition root of the changelog role: configuration -> Kafka client and admin, the on-disk
+// state directory -> the changelog manager, driven by the topology feed the process shell
+// provides (as the indexer's). Each live index generation gets an exactly-once folder that
+// writes `<prefix>changelog.<index>`.
+import { createKafkaClient } from '#adapters/kafka.ts';
+import { ensureTopicWith, topicPolicyOf } from '#adapters/read-models/read-models.ts';
+import type { RoleContext, RoleHandle } from '#adapters/role.ts';
+import { defaultEventCodec } from '#core/events/codec.ts';
+import { topicNames } from '#core/log/topics.ts';
+import { initRouting } from '#core/routing/hash.ts';
+import { createTopology, type Topology, type TopologySpec } from '#core/topology.ts';
+import type { TopologyFeed } from '../indexers/main.ts';
+import { ChangelogManager } from './manager.ts';
+import { declareChangelogMetrics } from './metrics.ts';
+
+function asTopology(value: Topology | TopologySpec): Topology {
+  return 'tables' in value ? value : createTopology(value);
+}
+
+export async function start(ctx: RoleContext & { topology?: TopologyFeed }): Promise<RoleHandle> {
+  const { config, logger } = ctx;
+  await initRouting();
+  const kafka = createKafkaClient({
+    brokers: config.kafka.brokers,
+    clientId: `${config.kafka.clientId}-changelog`,
+    logger,
+  });
+  const admin = await kafka.admin();
+  const manager = new ChangelogManager({
+    kafka,
+    admin,
+    codec: defaultEventCodec(),
+    logger,
+    topicPrefix: config.kafka.topicPrefix,
+    topics: topicNames(config.kafka.topicPrefix),
+    policy: topicPolicyOf(config),
+    cdcPartitions: config.cdc.partitions,
+    dataDir: config.cdc.dataDir,
+    compression: config.kafka.compression,
+    ensureTopic: ensureTopicWith(admin),
+    listTopics: () => admin.listTopics(),
+    metrics: declareChangelogMetrics(ctx.metrics),
+  });
+  const reconcile = (value: Topology | TopologySpec): void => {
+    void manager.reconcile(asTopology(value));
+  };
+  let unsubscribe: () => void = () => undefined;
+  if (ctx.topology === undefined) {
+    logger.warn('no topology feed in the role context: the changelog role has nothing to fold');
+  } else {
+    unsubscribe = ctx.topology.onChange(reconcile);
+    const current = ctx.topology.state();
+    if (current !== null) await manager.reconcile(asTopology(current));
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    close() {
+      closing ??= (async () => {
+        unsubscribe();
+        await manager.close();
+        await admin.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,149 @@
+// Keeps one changelog folder per live index generation, following the topology: a new index
+// gets its changelog (and dead-letter) topic and a folder; a deleted one is retired, which
+// writes a delete and a tombstone for each document it still held, so the compacted changelog
+// ends empty for it, and drops its on-disk state. Reconciles run one at a time.
+import { readdirSync, rmSync } from 'node:fs';
+import { openChangelogStore } from '#adapters/changelog-store.ts';
+import { join } from 'node:path';
+import type { TopicNames } from '#core/log/topics.ts';
+import {
+  changelogTopicSpec,
+  dlqTopicSpec,
+  type TopicPolicy,
+  type TopicSpec,
+} from '#core/log/topic-configs.ts';
+import type { Topology } from '#core/topology.ts';
+import { ChangelogFolder, type FolderDeps, type FolderTarget } from './folder.ts';
+import { retireGeneration } from './retire.ts';
+
+export interface ChangelogManagerOptions extends FolderDeps {
+  readonly topics: TopicNames;
+  readonly policy: TopicPolicy;
+  readonly cdcPartitions: number;
+  readonly ensureTopic: (spec: TopicSpec) => Promise<boolean>;
+  readonly listTopics: () => Promise<string[]>;
+  /** Delay before retrying a reconcile that could not start every folder (default 2 s). */
+  readonly reconcileRetryMs?: number;
+}
+
+/** Every index generation the changelog role folds under `topology`; pure. */
+export function changelogTargetsOf(topology: Topology, topics: TopicNames): FolderTarget[] {
+  return topology.indexes
+    .filter((index) => index.state !== 'deleting')
+    .map((index) => {
+      const logUid = index.logUid ?? index.uid;
+      return {
+        indexUid: index.uid,
+        logUid,
+        generation: index.generation,
+        shards: index.shards,
+        docsTopic: topics.docs(logUid, index.generation),
+        changelogTopic: topics.changelog(logUid),
+        dlqTopic: topics.dlq(logUid),
+      };
+    });
+}
+
+export class ChangelogManager {
+  private readonly folders = new Map<string, ChangelogFolder>();
+  private chain: Promise<void> = Promise.resolve();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private latest: Topology | null = null;
+  private swept = false;
+  private closed = false;
+
+  constructor(private readonly opts: ChangelogManagerOptions) {}
+
+  /** The folders running now, by document topic. */
+  running(): ReadonlyMap<string, ChangelogFolder> {
+    return this.folders;
+  }
+
+  reconcile(topology: Topology): Promise<void> {
+    this.latest = topology;
+    const run = this.chain.then(() => this.plan(topology));
+    this.chain = run.catch((err: unknown) => {
+      this.opts.logger.error({ err }, 'changelog reconcile failed; will retry');
+      this.scheduleRetry();
+    });
+    return this.chain;
+  }
+
+  private async plan(topology: Topology): Promise<void> {
+    if (this.closed) return;
+    const targets = changelogTargetsOf(topology, this.opts.topics);
+    const wanted = new Set(targets.map((t) => t.docsTopic));
+    for (const [topic, folder] of [...this.folders]) {
+      if (wanted.has(topic)) continue;
+      this.folders.delete(topic);
+      await folder.stop();
+      await retireGeneration(folder.target, this.opts);
+    }
+    if (!this.swept) {
+      this.swept = true;
+      await this.sweepOrphans(wanted);
+    }
+    const existing = new Set(await this.opts.listTopics());
+    let missing = false;
+    for (const target of targets) {
+      if (this.folders.has(target.docsTopic)) continue;
+      if (!existing.has(target.docsTopic)) {
+        missing = true;
+        continue;
+      }
+      await this.opts.ensureTopic(
+        changelogTopicSpec(this.opts.topics, target.logUid, this.opts.cdcPartitions, this.opts.policy),
+      );
+      await this.opts.ensureTopic(dlqTopicSpec(this.opts.topics, target.logUid, this.opts.policy));
+      const folder = new ChangelogFolder(target, this.opts);
+      await folder.start();
+      this.folders.set(target.docsTopic, folder);
+    }
+    if (missing) this.scheduleRetry();
+  }
+
+  /**
+   * State files of generations deleted while the role was down: retired now, from the store
+   * restored up to the changelog's end, so their documents still get their deletes.
+   */
+  private async sweepOrphans(wanted: ReadonlySet<string>): Promise<void> {
+    let files: string[];
+    try {
+      files = readdirSync(this.opts.dataDir).filter((f) => f.endsWith('.sqlite'));
+    } catch {
+      return;
+    }
+    const existing = new Set(await this.opts.listTopics());
+    for (const file of files) {
+      const docsTopic = file.slice(0, -'.sqlite'.length);
+      // Another prefix's state (a directory shared by several clusters) is not ours to touch.
+      if (wanted.has(docsTopic) || !docsTopic.startsWith(this.opts.topics.prefix)) continue;
+      const path = join(this.opts.dataDir, file);
+      const store = openChangelogStore(path);
+      const meta = store.meta('target');
+      store.close();
+      const target = meta === undefined ? undefined : (JSON.parse(meta) as FolderTarget);
+      if (target !== undefined && existing.has(target.changelogTopic))
+        await retireGeneration(target, this.opts);
+      // Without its changelog topic the state has no one left to tell: only the file goes.
+      else for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed || this.retryTimer !== undefined) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.latest !== null) void this.reconcile(this.latest);
+    }, this.opts.reconcileRetryMs ?? 2000);
+    this.retryTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    await this.chain;
+    await Promise.all([...this.folders.values()].map((f) => f.stop()));
+    this.folders.clear();
+  }
+}

@@ -1,0 +1,84 @@
+// The changelog's record format: a Debezium-style envelope (`before`, `after`, `source`, `op`,
+// `ts_ms`) as JSON, keyed by the primary key as text, with a tombstone after every delete so a
+// compacted changelog keeps exactly the live documents. Images are spliced in as the JSON text the
+// fold holds, so a document is never parsed and printed again on its way through.
+import type { ChangeOp, DocumentChange } from './fold.ts';
+
+/** Where a change came from: the document record that caused it, and that record's context. */
+export interface ChangeSource {
+  /** Client-facing index uid when the record was written. */
+  readonly index: string;
+  readonly generation: number;
+  readonly shard: number;
+  readonly topic: string;
+  readonly partition: number;
+  /** Offset of the document record in its partition. */
+  readonly offset: number;
+  /** Position of this change among the changes of that record (a batch holds many documents). */
+  readonly seq: number;
+  readonly taskUid: number | null;
+  /** Settings version of the shard at that record (-1 before any settings update). */
+  readonly settingsVersion: number;
+  readonly eventId: string;
+  /** When the record's event was built (ms since the epoch). */
+  readonly ts_ms: number;
+}
+
+/** A changelog record value, parsed. */
+export interface ChangeEnvelope {
+  readonly before: unknown;
+  readonly after: unknown;
+  readonly source: ChangeSource & { readonly connector: string };
+  readonly op: ChangeOp;
+  readonly ts_ms: number;
+}
+
+export interface ChangeRecord {
+  readonly key: string;
+  /** JSON envelope text, or null for the tombstone that follows a delete. */
+  readonly value: string | null;
+  readonly headers: Record<string, string>;
+}
+
+export const CDC_HEADERS = {
+  op: 'miroir-op',
+  taskUid: 'miroir-task-uid',
+  eventId: 'miroir-event-id',
+} as const;
+
+/** The changelog records of one change: the envelope, then a tombstone when it is a delete. */
+export function changeRecords(change: DocumentChange, source: ChangeSource, tsMs: number): ChangeRecord[] {
+  const headers = changeHeaders(change.op, source.taskUid, source.eventId);
+  const value =
+    `{"before":${change.before ?? 'null'},"after":${change.after ?? 'null'},` +
+    `"source":${JSON.stringify({ connector: 'miroir', ...source })},"op":"${change.op}","ts_ms":${tsMs}}`;
+  const record: ChangeRecord = { key: change.key, value, headers };
+  return change.op === 'd' ? [record, { key: change.key, value: null, headers }] : [record];
+}
+
+export function changeHeaders(op: ChangeOp, taskUid: number | null, eventId: string): Record<string, string> {
+  const headers: Record<string, string> = { [CDC_HEADERS.op]: op, [CDC_HEADERS.eventId]: eventId };
+  if (taskUid !== null) headers[CDC_HEADERS.taskUid] = String(taskUid);
+  return headers;
+}
+
+/** Parses a changelog record value; null for a tombstone. Throws on anything else. */
+export function parseChangeEnvelope(value: Buffer | string | null): ChangeEnvelope | null {
+  if (value === null) return null;
+  const parsed = JSON.parse(typeof value === 'string' ? value : value.toString('utf8')) as unknown;
+  if (!isEnvelope(parsed)) throw new Error('not a changelog envelope');
+  return parsed;
+}
+
+function isEnvelope(value: unknown): value is ChangeEnvelope {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.op === 'string' &&
+    'c u d r'.split(' ').includes(v.op) &&
+    'before' in v &&
+    'after' in v &&
+    v.source !== null &&
+    typeof v.source === 'object'
+  );
+}
