@@ -2,7 +2,7 @@
 // (API keys from config, never from events) -> the applier manager, driven by the topology.
 // The topology comes from a feed the process shell provides (`ctx.topology`, the control-topic
 // projection); without one the role starts idle and says so.
-import { createKafkaClient } from '#adapters/kafka.ts';
+import { createKafkaClient, kafkaConnectionOf } from '#adapters/kafka.ts';
 import type { RoleContext, RoleHandle } from '#adapters/role.ts';
 import { defaultEventCodec } from '#core/events/codec.ts';
 import { topicNames } from '#core/log/topics.ts';
@@ -24,7 +24,7 @@ function asTopology(value: Topology | TopologySpec): Topology {
 export async function start(ctx: RoleContext & { topology?: TopologyFeed }): Promise<RoleHandle> {
   const { config, logger } = ctx;
   const kafka = createKafkaClient({
-    brokers: config.kafka.brokers,
+    ...kafkaConnectionOf(config.kafka),
     clientId: `${config.kafka.clientId}-indexer`,
     logger,
   });

@@ -24,11 +24,29 @@ export interface StartKafkaOptions {
   port?: number;
   /** Give up waiting for the broker after this long (default 90 s; the first start may also fetch jars). */
   readyTimeoutMs?: number;
+  /**
+   * Secure the client listener with SASL SCRAM-SHA-512 (SASL_PLAINTEXT) and create this user when
+   * the storage is formatted (`kafka-storage format --add-scram`); the broker uses it too.
+   */
+  scram?: KafkaUser;
+  /**
+   * Open a second client listener over TLS (SSL, or SASL_SSL with `scram`), reported as
+   * `tlsBrokers`: the PEM files of the broker's certificate and private key (PKCS#8, unencrypted).
+   */
+  tls?: { certFile: string; keyFile: string };
+}
+
+export interface KafkaUser {
+  username: string;
+  /** Letters and digits only: the value is written into server.properties and a format argument. */
+  password: string;
 }
 
 export interface KafkaHandle {
   /** `host:port` list for KAFKA_BROKERS / kafkajs `brokers`. */
   brokers: string;
+  /** `host:port` of the TLS listener, when `tls` was given. */
+  tlsBrokers?: string;
   dataDir: string;
   pid: number;
   /** Milliseconds from JVM spawn to the broker answering describeCluster (jar fetch excluded). */
@@ -150,18 +168,61 @@ export function generateClusterId(): string {
   }
 }
 
+const SCRAM = 'SCRAM-SHA-512';
+
+/** Settings of the client listeners: PLAINTEXT, or SASL_PLAINTEXT with SCRAM; plus an optional TLS one. */
+function listenerProperties(p: {
+  brokerPort: number;
+  controllerPort: number;
+  tlsPort?: number | undefined;
+  scram?: KafkaUser | undefined;
+  keystoreFile?: string | undefined;
+}): Record<string, string> {
+  const main = p.scram ? 'SASL_PLAINTEXT' : 'PLAINTEXT';
+  const client = [`${main}://127.0.0.1:${p.brokerPort}`];
+  const protocols = [`CONTROLLER:PLAINTEXT`, `${main}:${main}`];
+  if (p.tlsPort !== undefined) {
+    client.push(`SECURE://127.0.0.1:${p.tlsPort}`);
+    protocols.push(`SECURE:${p.scram ? 'SASL_SSL' : 'SSL'}`);
+  }
+  const out: Record<string, string> = {
+    listeners: [...client, `CONTROLLER://127.0.0.1:${p.controllerPort}`].join(','),
+    'advertised.listeners': client.join(','),
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': main,
+    'listener.security.protocol.map': protocols.join(','),
+  };
+  if (p.scram) {
+    // The broker's own login on its listeners (inter-broker traffic), with the user created at format time.
+    const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${p.scram.username}" password="${p.scram.password}";`;
+    out['sasl.enabled.mechanisms'] = SCRAM;
+    out['sasl.mechanism.inter.broker.protocol'] = SCRAM;
+    out[`listener.name.sasl_plaintext.${SCRAM.toLowerCase()}.sasl.jaas.config`] = jaas;
+    if (p.tlsPort !== undefined) out[`listener.name.secure.${SCRAM.toLowerCase()}.sasl.jaas.config`] = jaas;
+  }
+  if (p.keystoreFile !== undefined) {
+    // A PEM keystore (private key, then certificate) needs no JKS conversion nor keytool.
+    out['listener.name.secure.ssl.keystore.type'] = 'PEM';
+    out['listener.name.secure.ssl.keystore.location'] = p.keystoreFile;
+  }
+  return out;
+}
+
 /** Single-node KRaft settings sized for tests; see docs/kafka.md for why each one is here. */
-export function serverProperties(p: { brokerPort: number; controllerPort: number; logDir: string }): string {
+export function serverProperties(p: {
+  brokerPort: number;
+  controllerPort: number;
+  logDir: string;
+  tlsPort?: number | undefined;
+  scram?: KafkaUser | undefined;
+  keystoreFile?: string | undefined;
+}): string {
   const settings: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     // Static voter list: no dynamic-quorum bookkeeping, and `format` needs no --standalone.
     'controller.quorum.voters': `1@127.0.0.1:${p.controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${p.brokerPort},CONTROLLER://127.0.0.1:${p.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${p.brokerPort}`,
-    'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    ...listenerProperties(p),
     'log.dirs': p.logDir,
     // Miroir creates every topic explicitly with its partition count; a typo must fail, not create.
     'auto.create.topics.enable': false,
@@ -248,6 +309,7 @@ function classDataSharing(
 interface SavedPorts {
   brokerPort: number;
   controllerPort: number;
+  tlsPort?: number;
 }
 
 /**
@@ -298,8 +360,22 @@ async function startOnce(
     if (opts.port !== undefined) ports.brokerPort = opts.port;
   }
   ports ??= { brokerPort: opts.port ?? (await freePort()), controllerPort: await freePort() };
+  if (opts.tls !== undefined) ports.tlsPort ??= await freePort();
+  if (opts.scram !== undefined) checkUser(opts.scram);
+  let keystoreFile: string | undefined;
+  if (opts.tls !== undefined) {
+    keystoreFile = join(dataDir, 'keystore.pem');
+    const [key, cert] = await Promise.all([
+      readFile(opts.tls.keyFile, 'utf8'),
+      readFile(opts.tls.certFile, 'utf8'),
+    ]);
+    await writeFile(keystoreFile, `${key.trim()}\n${cert.trim()}\n`, { mode: 0o600 });
+  }
   const propsPath = join(dataDir, 'server.properties');
-  await writeFile(propsPath, serverProperties({ ...ports, logDir: metaDir }));
+  await writeFile(
+    propsPath,
+    serverProperties({ ...ports, logDir: metaDir, scram: opts.scram, keystoreFile }),
+  );
   await writeFile(portsFile, JSON.stringify(ports));
 
   const started = Date.now();
@@ -312,6 +388,10 @@ async function startOnce(
         generateClusterId(),
         '-c',
         propsPath,
+        // SCRAM users live in the metadata log: created here, before the first start.
+        ...(opts.scram
+          ? ['--add-scram', `${SCRAM}=[name=${opts.scram.username},password=${opts.scram.password}]`]
+          : []),
       ]),
       cds.afterExit,
     );
@@ -357,7 +437,7 @@ async function startOnce(
   };
 
   const ready = await Promise.race([
-    waitUntilAnswering(brokers, opts.readyTimeoutMs ?? 90_000).then((ok) =>
+    waitUntilAnswering(brokers, opts.readyTimeoutMs ?? 90_000, opts.scram).then((ok) =>
       ok ? null : `not ready after ${opts.readyTimeoutMs ?? 90_000} ms`,
     ),
     exited,
@@ -385,7 +465,23 @@ async function startOnce(
     })();
     return stopping;
   };
-  return { brokers, dataDir, pid: child.pid ?? -1, startMs, stop };
+  return {
+    brokers,
+    ...(ports.tlsPort !== undefined ? { tlsBrokers: `127.0.0.1:${ports.tlsPort}` } : {}),
+    dataDir,
+    pid: child.pid ?? -1,
+    startMs,
+    stop,
+  };
+}
+
+function checkUser(user: KafkaUser): void {
+  for (const [what, value] of [
+    ['user name', user.username],
+    ['password', user.password],
+  ] as const)
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(value))
+      throw new Error(`the SCRAM ${what} must be 1-64 letters, digits, "-" or "_"`);
 }
 
 function runJava(
@@ -413,8 +509,15 @@ function runJava(
   });
 }
 
-/** Polls describeCluster until the broker lists itself; false on timeout. Also checks a KAFKA_BROKERS given from outside. */
-export async function waitUntilAnswering(brokers: string, timeoutMs: number): Promise<boolean> {
+/**
+ * Polls describeCluster until the broker lists itself; false on timeout. Also checks a
+ * KAFKA_BROKERS given from outside. `scram` logs in with SCRAM-SHA-512 (a SASL_PLAINTEXT listener).
+ */
+export async function waitUntilAnswering(
+  brokers: string,
+  timeoutMs: number,
+  scram?: KafkaUser,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   const kafka = new Kafka({
     clientId: 'miroir-kafka-ready',
@@ -422,6 +525,7 @@ export async function waitUntilAnswering(brokers: string, timeoutMs: number): Pr
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1000,
     retry: { retries: 0 },
+    ...(scram ? { sasl: { mechanism: 'scram-sha-512' as const, ...scram } } : {}),
   });
   while (Date.now() < deadline) {
     const admin = kafka.admin({ retry: { retries: 0 } });

@@ -1,9 +1,11 @@
 // Starts Debian's `redis-server` on a free 127.0.0.1 port in a temp dir, without persistence,
-// for tests and local runs. Library: startRedis(). CLI: `node --import tsx scripts/redis.ts start`.
+// for tests and local runs, optionally with a password (AUTH) and TLS only.
+// Library: startRedis(). CLI: `node --import tsx scripts/redis.ts start`.
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createConnection } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,10 +16,14 @@ export interface StartRedisOptions {
   port?: number;
   log?: (line: string) => void;
   readyTimeoutMs?: number;
+  /** Require AUTH with this password (`--requirepass`). */
+  password?: string;
+  /** Serve TLS only, on the port (`--tls-port`, plain port off); clients need not present a certificate. */
+  tls?: { certFile: string; keyFile: string; caFile: string };
 }
 
 export interface RedisHandle {
-  /** `redis://127.0.0.1:<port>` for REDIS_URL / ioredis. */
+  /** `redis://127.0.0.1:<port>` (`rediss://` with TLS) for REDIS_URL / ioredis; it carries no password. */
   url: string;
   pid: number;
   startMs: number;
@@ -31,11 +37,29 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisHan
   const logFile = join(dir, 'redis.log');
   const started = Date.now();
   // Test data is throw-away: no RDB snapshots, no AOF, nothing written outside the temp dir.
+  const security = [
+    ...(opts.password !== undefined ? ['--requirepass', opts.password] : []),
+    ...(opts.tls !== undefined
+      ? [
+          '--tls-port',
+          String(port),
+          '--tls-cert-file',
+          opts.tls.certFile,
+          '--tls-key-file',
+          opts.tls.keyFile,
+          '--tls-ca-cert-file',
+          opts.tls.caFile,
+          '--tls-auth-clients',
+          'optional',
+        ]
+      : []),
+  ];
   const child = spawn(
     'redis-server',
     [
       '--port',
-      String(port),
+      opts.tls !== undefined ? '0' : String(port),
+      ...security,
       '--bind',
       '127.0.0.1',
       '--save',
@@ -73,7 +97,9 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisHan
 
   const timeoutMs = opts.readyTimeoutMs ?? 15_000;
   const problem = await Promise.race([
-    waitForPong(port, timeoutMs).then((ok) => (ok ? null : `no PONG within ${timeoutMs} ms`)),
+    waitForPong(port, timeoutMs, '127.0.0.1', { password: opts.password, tls: opts.tls !== undefined }).then(
+      (ok) => (ok ? null : `no PONG within ${timeoutMs} ms`),
+    ),
     exited,
   ]);
   if (problem !== null) {
@@ -86,7 +112,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisHan
     );
   }
   const startMs = Date.now() - started;
-  const url = `redis://127.0.0.1:${port}`;
+  const url = `${opts.tls !== undefined ? 'rediss' : 'redis'}://127.0.0.1:${port}`;
   log(`Redis ready at ${url} in ${startMs} ms (pid ${child.pid})`);
 
   let stopping: Promise<void> | undefined;
@@ -106,23 +132,39 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisHan
   return { url, pid: child.pid ?? -1, startMs, stop };
 }
 
-/** Sends inline PING until the server answers +PONG (a loading server answers -LOADING instead). */
-export async function waitForPong(port: number, timeoutMs: number, host = '127.0.0.1'): Promise<boolean> {
+/** RESP encoding of one command, so a password is sent as it is, whatever its characters. */
+function resp(...args: string[]): string {
+  return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+}
+
+/**
+ * Sends PING (after AUTH when a password is given) until the server answers +PONG (a loading
+ * server answers -LOADING instead). `tls` connects over TLS without checking the certificate.
+ */
+export async function waitForPong(
+  port: number,
+  timeoutMs: number,
+  host = '127.0.0.1',
+  opts: { password?: string | undefined; tls?: boolean } = {},
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
+  const request = (opts.password !== undefined ? resp('AUTH', opts.password) : '') + resp('PING');
   while (Date.now() < deadline) {
     const answer = await new Promise<string>((resolveAnswer) => {
-      const socket = createConnection({ host, port });
+      const socket: Socket = opts.tls
+        ? connectTls({ host, port, rejectUnauthorized: false })
+        : createConnection({ host, port });
       let data = '';
       socket.setTimeout(1000, () => socket.destroy());
-      socket.on('connect', () => socket.write('PING\r\n'));
+      socket.on(opts.tls ? 'secureConnect' : 'connect', () => socket.write(request));
       socket.on('data', (chunk) => {
         data += chunk.toString();
-        if (data.includes('\r\n')) socket.end();
+        if (/\+PONG\r\n|^-/m.test(data)) socket.end();
       });
       socket.on('close', () => resolveAnswer(data));
       socket.on('error', () => {});
     });
-    if (answer.startsWith('+PONG')) return true;
+    if (answer.includes('+PONG')) return true;
     await new Promise((r) => setTimeout(r, 50));
   }
   return false;

@@ -14,6 +14,8 @@ export type {
   KafkaClient,
   KafkaClientConfig,
   KafkaLogger,
+  KafkaSaslConfig,
+  KafkaTlsConfig,
   LogAdmin,
   LogCompression,
   LogProducer,
@@ -33,4 +35,5 @@ export { toKafkaError } from './kafka/errors.ts';
 export { assignWantedPartitions, PARTITION_SET_ASSIGNER, type MemberWants } from './kafka/assignor.ts';
 export { DEFAULT_LOG_COMPRESSION } from './kafka/producer.ts';
 export { createKafkaClient } from './kafka/client.ts';
+export { kafkaConnectionOf } from './kafka/security.ts';
 export { installKafkaExtensions } from './kafka/extensions.ts';

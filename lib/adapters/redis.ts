@@ -1,7 +1,11 @@
 // The one place a Redis client is built: createRedis(url) over ioredis, with a close() that
 // quits gracefully (and falls back to dropping the socket) so processes and tests exit cleanly.
-import { Redis } from 'ioredis';
-import { miroirError } from '#core/errors.ts';
+// AUTH (user and password) and TLS (rediss://, CA and client certificate) come from the `redis`
+// configuration section; checkRedis() turns a refused login into a start-up error.
+import { Redis, type RedisOptions as IoRedisOptions } from 'ioredis';
+import type { Config } from '#core/config/index.ts';
+import { miroirError, type MiroirError } from '#core/errors.ts';
+import { tlsOptionsOf, type TlsMaterial } from './tls-material.ts';
 
 export interface RedisOptions {
   /** Fails a command after this long instead of queueing forever while disconnected (default 5000 ms). */
@@ -10,6 +14,21 @@ export interface RedisOptions {
   keyPrefix?: string;
   /** Connection errors (each failed reconnect); ignored when absent, commands still reject. */
   onError?: (err: Error) => void;
+  /** ACL user (Redis 6+); overrides one in the URL. */
+  username?: string | undefined;
+  /** AUTH password; overrides one in the URL, which then need not carry it. */
+  password?: string | undefined;
+  /** TLS material of a `rediss://` URL (PEM text or file paths). */
+  tls?: TlsMaterial | undefined;
+}
+
+/** AUTH and TLS options of the `redis` configuration section, to spread into createRedis' options. */
+export function redisSecurityOf(redis: Config['redis']): Pick<RedisOptions, 'username' | 'password' | 'tls'> {
+  return {
+    ...(redis.username !== undefined ? { username: redis.username } : {}),
+    ...(redis.password !== undefined ? { password: redis.password } : {}),
+    tls: redis.tls,
+  };
 }
 
 export interface RedisConnection {
@@ -26,13 +45,18 @@ export function createRedis(url: string, opts: RedisOptions = {}): RedisConnecti
       { retriable: false },
     );
   }
-  const client = new Redis(url, {
+  const options: IoRedisOptions = {
     commandTimeout: opts.commandTimeoutMs ?? 5000,
     // Fail queued commands after a few reconnect attempts rather than holding callers for ever.
     maxRetriesPerRequest: 3,
     retryStrategy: (times) => Math.min(times * 100, 2000),
     ...(opts.keyPrefix ? { keyPrefix: opts.keyPrefix } : {}),
-  });
+    ...(opts.username !== undefined ? { username: opts.username } : {}),
+    ...(opts.password !== undefined ? { password: opts.password } : {}),
+  };
+  // ioredis turns TLS on for rediss:// by itself; the material only refines it.
+  if (url.startsWith('rediss:') && opts.tls !== undefined) options.tls = tlsOptionsOf(opts.tls, 'redis.tls');
+  const client = new Redis(url, options);
   // ioredis emits 'error' on every failed reconnect; without a listener Node would crash.
   client.on('error', (err: Error) => opts.onError?.(err));
   let closing: Promise<void> | undefined;
@@ -61,4 +85,36 @@ export function createRedis(url: string, opts: RedisOptions = {}): RedisConnecti
       return closing;
     },
   };
+}
+
+/** A reply error meaning the server refused (or wanted) our credentials. */
+function isAuthRefusal(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : '';
+  return /^(WRONGPASS|NOAUTH|NOPERM)\b|invalid (username-)?password|AUTH.*without any password/i.test(
+    message,
+  );
+}
+
+/**
+ * Pings the server, so a start fails with a clear error instead of later commands failing one by
+ * one: a refused login is `miroir_invalid_config` (not worth retrying), anything else says the
+ * server does not answer.
+ */
+export async function checkRedis(conn: RedisConnection, what = 'Redis'): Promise<void> {
+  try {
+    await conn.client.ping();
+  } catch (err) {
+    throw redisStartError(err, what);
+  }
+}
+
+function redisStartError(err: unknown, what: string): MiroirError {
+  const reason = err instanceof Error ? err.message : String(err);
+  if (isAuthRefusal(err))
+    return miroirError(
+      'miroir_invalid_config',
+      `${what} refused the login (${reason}). Check redis.username and redis.password.`,
+      { retriable: false, cause: err },
+    );
+  return miroirError('internal', `${what} does not answer: ${reason}`, { retriable: true, cause: err });
 }

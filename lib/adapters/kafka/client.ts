@@ -7,15 +7,18 @@ import { createPartitionConsumer } from './consumer.ts';
 import { invalid } from './errors.ts';
 import { installKafkaExtensions } from './extensions.ts';
 import { createProducer, DEFAULT_LOG_COMPRESSION } from './producer.ts';
+import { kafkaJsSecurity } from './security.ts';
 import { readRange } from './range-reader.ts';
 import { createTransactionalProducer } from './transactional-producer.ts';
 import type { KafkaClient, KafkaClientConfig, KafkaLogger } from './types.ts';
 
 export function createKafkaClient(config: KafkaClientConfig): KafkaClient {
   installKafkaExtensions();
+  const security = kafkaJsSecurity(config);
   const kafka = new Kafka({
     clientId: config.clientId,
     brokers: brokerList(config.brokers),
+    ...security,
     connectionTimeout: config.connectionTimeoutMs ?? 3000,
     requestTimeout: config.requestTimeoutMs ?? 30_000,
     logLevel: config.logger ? logLevel.INFO : logLevel.NOTHING,
@@ -27,6 +30,7 @@ export function createKafkaClient(config: KafkaClientConfig): KafkaClient {
   const probe = new Kafka({
     clientId: `${config.clientId}-probe`,
     brokers: brokerList(config.brokers),
+    ...security,
     connectionTimeout: config.connectionTimeoutMs ?? 3000,
     requestTimeout: config.requestTimeoutMs ?? 30_000,
     logLevel: logLevel.NOTHING,

@@ -54,9 +54,14 @@ export function rootMessage(err: unknown): string {
 export function toKafkaError(err: unknown, action: string): MiroirError {
   if (isMiroirError(err)) return err;
   const retriable = isTransient(err);
+  // The broker refused our credentials: say which keys to check, the broker's answer says why.
+  const hint =
+    (err as KafkaJsErrorLike | null)?.name === 'KafkaJSSASLAuthenticationError'
+      ? ' Check kafka.sasl.mechanism, kafka.sasl.username and kafka.sasl.password.'
+      : '';
   return miroirError(
     retriable ? 'miroir_log_unavailable' : 'miroir_kafka_error',
-    `Kafka ${action} failed: ${rootMessage(err)}`,
+    `Kafka ${action} failed: ${rootMessage(err)}${hint}`,
     {
       retriable,
       cause: err,

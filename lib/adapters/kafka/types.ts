@@ -21,6 +21,26 @@ export interface KafkaClientConfig {
   requestTimeoutMs?: number;
   /** Retries of admin and consumer requests (kafkajs default 5, with backoff). */
   retries?: number;
+  /** TLS to the brokers: true trusts the system CAs; PEM material (text or file paths) otherwise. */
+  tls?: boolean | KafkaTlsConfig;
+  /** SASL authentication on the brokers' SASL_PLAINTEXT or SASL_SSL listener. */
+  sasl?: KafkaSaslConfig;
+}
+
+export interface KafkaTlsConfig {
+  /** CA certificate(s) of the brokers, PEM text or a file path; the system CAs when absent. */
+  ca?: string | undefined;
+  /** Client certificate and key for mutual TLS, PEM text or file paths. */
+  cert?: string | undefined;
+  key?: string | undefined;
+  /** Default true. */
+  rejectUnauthorized?: boolean | undefined;
+}
+
+export interface KafkaSaslConfig {
+  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  username: string;
+  password: string;
 }
 
 export type MessageValue = Buffer | string;

@@ -2,10 +2,10 @@
 // runner and the task runner (with the Redis mirror when configured). Built once per process
 // (keyed by the shell's lifecycle), started before any role answers, closed last on shutdown.
 import type { KafkaClient, LogAdmin } from '#adapters/kafka.ts';
-import { createKafkaClient } from '#adapters/kafka.ts';
+import { createKafkaClient, kafkaConnectionOf } from '#adapters/kafka.ts';
 import type { Lifecycle } from '#adapters/lifecycle.ts';
 import type { Logger } from '#adapters/logger.ts';
-import { createRedis, type RedisConnection } from '#adapters/redis.ts';
+import { checkRedis, createRedis, redisSecurityOf, type RedisConnection } from '#adapters/redis.ts';
 import type { Config } from '#core/config/index.ts';
 import { defaultEventCodec, type EventCodec } from '#core/events/codec.ts';
 import { initRouting } from '#core/routing/hash.ts';
@@ -71,7 +71,7 @@ async function build(deps: ReadModelsDeps): Promise<ReadModels> {
   const policy = topicPolicyOf(config);
   const codec = defaultEventCodec();
   const kafka = createKafkaClient({
-    brokers: config.kafka.brokers,
+    ...kafkaConnectionOf(config.kafka),
     clientId: `${config.kafka.clientId}-read-models`,
     logger,
   });
@@ -85,10 +85,13 @@ async function build(deps: ReadModelsDeps): Promise<ReadModels> {
   let mirror: ReturnType<typeof createRedisTaskStore> | undefined;
   if (config.tasks.store === 'redis' && config.redis.url !== undefined) {
     redis = createRedis(config.redis.url, {
+      ...redisSecurityOf(config.redis),
       onError: (err) => logger.warn({ err }, 'redis connection error'),
     });
-    mirror = createRedisTaskStore(redis, `miroir:${topics.prefix}`);
     lifecycle.register('close-clients', 'task store redis', () => redis?.close() ?? Promise.resolve());
+    // A refused login stops the start here, with the keys to check, rather than at the first task.
+    await checkRedis(redis);
+    mirror = createRedisTaskStore(redis, `miroir:${topics.prefix}`);
   }
   const topology = createTopologyRunner({
     kafka,

@@ -1,0 +1,147 @@
+// Kafka secured by SASL SCRAM-SHA-512 and TLS, from the project's own broker script: a broker of
+// this file's own (own ports and data dir, the shared test broker untouched) with a SASL_PLAINTEXT
+// listener, a SASL_SSL one, and a user created when its storage is formatted. The role clients
+// produce and consume over both, a small cluster writes and searches over SCRAM, and a wrong
+// password stops the start at once with an error that names the keys to check.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Meilisearch } from 'meilisearch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKafkaClient, type ConsumedMessage, type KafkaClientConfig } from '#adapters/kafka.ts';
+import { startLocalCluster } from '../../../cli/local-cluster.ts';
+import { startKafka, type KafkaHandle } from '../../../scripts/kafka.ts';
+import { uniqueName } from '#test/helpers/services.ts';
+import { makeTestCertificate, type TestCertificate } from './certs.ts';
+
+const USER = { username: 'miroir', password: 'scram0secret0pw' };
+const SASL = { mechanism: 'scram-sha-512', ...USER } as const;
+
+let kafka: KafkaHandle;
+let cert: TestCertificate;
+
+beforeAll(async () => {
+  cert = makeTestCertificate();
+  kafka = await startKafka({ scram: USER, tls: { certFile: cert.certFile, keyFile: cert.keyFile } });
+}, 180_000);
+
+afterAll(async () => {
+  await kafka?.stop();
+  cert?.remove();
+});
+
+/** Creates a topic, produces three records and reads them back through a consumer group. */
+async function roundTrip(config: KafkaClientConfig): Promise<string[]> {
+  const client = createKafkaClient(config);
+  const admin = await client.admin();
+  const producer = await client.producer();
+  const topic = uniqueName('secured');
+  const seen: ConsumedMessage[] = [];
+  const consumer = client.partitionConsumer({
+    groupId: uniqueName('g'),
+    partitions: [{ topic, partitions: [0] }],
+    handler: async (batch) => {
+      seen.push(...batch.messages);
+    },
+  });
+  try {
+    expect(await admin.createTopic({ topic, partitions: 1 })).toBe(true);
+    await producer.send(['a', 'b', 'c'].map((value) => ({ topic, partition: 0, value })));
+    await consumer.start();
+    const deadline = Date.now() + 30_000;
+    while (seen.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    return seen.map((m) => m.value?.toString() ?? '');
+  } finally {
+    await consumer.stop();
+    await producer.close();
+    await admin.deleteTopics([topic]).catch(() => undefined);
+    await admin.close();
+  }
+}
+
+describe('Kafka with SASL SCRAM-SHA-512', () => {
+  it('given the user created at format time, when the role clients produce and consume over SASL_PLAINTEXT, then records round-trip', async () => {
+    expect(await roundTrip({ brokers: kafka.brokers, clientId: 'scram-test', sasl: SASL })).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
+  });
+
+  it('given the TLS listener and the broker certificate as CA, when the clients use SASL_SSL, then records round-trip', async () => {
+    expect(
+      await roundTrip({
+        brokers: kafka.tlsBrokers ?? '',
+        clientId: 'scram-tls-test',
+        sasl: SASL,
+        tls: { ca: cert.caFile },
+      }),
+    ).toEqual(['a', 'b', 'c']);
+  });
+
+  it('given a cluster configured with kafka.sasl, when a document is written and searched, then it is found', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'miroir-scram-'));
+    const cluster = await startLocalCluster({
+      brokers: kafka.brokers,
+      nodes: 1,
+      shards: 2,
+      replicationFactor: 1,
+      dataDir,
+      port: 0,
+      overrides: {
+        logging: { level: 'warn' },
+        metrics: { enabled: false },
+        indexer: { lingerMs: 20 },
+        kafka: { topicPrefix: `${uniqueName('scram')}.`, sasl: SASL },
+      },
+    });
+    try {
+      const sdk = new Meilisearch({ host: cluster.url });
+      const task = await sdk.index('books').addDocuments([
+        { id: 1, title: 'The secured broker' },
+        { id: 2, title: 'Plain text elsewhere' },
+      ]);
+      expect((await sdk.tasks.waitForTask(task.taskUid, { timeout: 60_000, interval: 100 })).status).toBe(
+        'succeeded',
+      );
+      const found = await sdk.index('books').search('secured');
+      expect(found.hits.map((h) => h.id)).toEqual([1]);
+    } finally {
+      await cluster.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('given a wrong password, when a cluster starts, then it fails at once with an error naming the SASL keys', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'miroir-scram-'));
+    const started = Date.now();
+    try {
+      await expect(
+        startLocalCluster({
+          brokers: kafka.brokers,
+          nodes: 1,
+          shards: 1,
+          dataDir,
+          port: 0,
+          overrides: {
+            logging: { level: 'silent' },
+            metrics: { enabled: false },
+            kafka: {
+              topicPrefix: `${uniqueName('scram')}.`,
+              sasl: { ...SASL, password: 'not-the-password' },
+            },
+          },
+        }),
+      ).rejects.toMatchObject({
+        code: 'miroir_kafka_error',
+        message: expect.stringMatching(
+          /SASL SCRAM SHA512 authentication failed.*Check kafka\.sasl\.mechanism, kafka\.sasl\.username and kafka\.sasl\.password\./s,
+        ),
+      });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    // No retry loop: refused credentials are not worth retrying.
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+});
