@@ -1,5 +1,6 @@
 // Composition root of the ingest role: Kafka producer, the process's read models, index
 // lifecycle and writes, the Meilisearch write routes on the shared app, and the inbox router.
+import { installRoleAuth } from '#adapters/http-auth.ts';
 import type { RoleContext, RoleHandle } from '#adapters/role.ts';
 import type { IndexRecord } from '#core/topology-projection.ts';
 import { initRouting } from '#core/routing/hash.ts';
@@ -59,6 +60,7 @@ export async function start(ctx: RoleContext): Promise<RoleHandle> {
       logger.error({ err, taskUid }, 'could not record the outcome of a task cancelation or deletion'),
   });
   registerWriteRoutes(ctx.app, { writes, lifecycle, taskAdmin });
+  installRoleAuth(ctx.app, config.auth.masterKey, () => models.keys.state());
   const inbox = createInboxRouter({
     kafka: models.kafka,
     writer,

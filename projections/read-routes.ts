@@ -12,6 +12,7 @@ import type { IndexRecord } from '#core/topology-projection.ts';
 import { defaultSettings } from '#core/meili/settings.ts';
 import { sendJson } from '#adapters/json-reply.ts';
 import { pathIndexUid, queryOf } from '#adapters/meili-request.ts';
+import { requestAllowsIndex } from '#adapters/http-auth.ts';
 import { QueryFields } from '#core/meili/deserr.ts';
 import { mergeSettings, SETTINGS_ROUTES, settingsView } from '#core/meili/settings-validate.ts';
 import type { TaskStore } from '#adapters/read-models/task-store.ts';
@@ -66,9 +67,10 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadRoutesDeps): 
     const q = new QueryFields(queryOf(req), ['offset', 'limit']);
     const offset = q.usize('offset', 'invalid_index_offset') ?? 0;
     const limit = q.usize('limit', 'invalid_index_limit') ?? 20;
-    const all = Object.values(deps.topology.state().indexes).sort((a, b) =>
-      a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0,
-    );
+    // A key scoped to some indexes lists only those, as Meilisearch's index list does.
+    const all = Object.values(deps.topology.state().indexes)
+      .filter((index) => requestAllowsIndex(req, index.uid))
+      .sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
     return { results: all.slice(offset, offset + limit).map(indexView), offset, limit, total: all.length };
   });
 

@@ -1,6 +1,7 @@
 // Composition root of the query role: configuration -> node clients (API keys from config, never
 // from events) and the process's read models (topology and task projections) -> the query service
 // -> the read routes on the shared HTTP app.
+import { installRoleAuth } from '#adapters/http-auth.ts';
 import { createNodeClient, type NodeClient } from '#adapters/node-client.ts';
 import type { RoleContext, RoleHandle } from '#adapters/role.ts';
 import type { TopologyState } from '#core/topology-projection.ts';
@@ -75,6 +76,7 @@ export async function start(ctx: RoleContext): Promise<RoleHandle> {
     metrics: queryMetrics(ctx.metrics),
   });
   registerQueryRoutes(ctx.app, service);
+  installRoleAuth(ctx.app, config.auth.masterKey, () => models.keys.state());
 
   let closing: Promise<void> | undefined;
   return {

@@ -3,6 +3,7 @@
 // `X-Miroir-Wait-For-Task` in; `X-Miroir-Degraded` out). `buildQueryApp` never listens.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createHttpApp } from '#adapters/http-server.ts';
+import { requestAllowsIndex, withTenantFilter } from '#adapters/http-auth.ts';
 import type { Logger } from '#adapters/logger.ts';
 import type { Metrics } from '#adapters/metrics.ts';
 import { miroirError } from '#core/errors.ts';
@@ -63,21 +64,29 @@ function send<B>(reply: FastifyReply, result: QueryResult<B>): FastifyReply {
 export function registerQueryRoutes(app: FastifyInstance, service: QueryService): void {
   const query = (request: FastifyRequest): QueryParams => request.query as QueryParams;
 
-  app.post('/indexes/:indexUid/search', async (request, reply) =>
-    send(reply, await service.search(indexUidOf(request), request.body, readOptionsOf(request))),
-  );
-  app.get('/indexes/:indexUid/search', async (request, reply) =>
-    send(
+  // A tenant token's filter of the index is ANDed into every search kind (Meilisearch's add_search_rules).
+  app.post('/indexes/:indexUid/search', async (request, reply) => {
+    const uid = indexUidOf(request);
+    return send(
       reply,
-      await service.search(indexUidOf(request), searchBodyFromQuery(query(request)), readOptionsOf(request)),
-    ),
-  );
+      await service.search(uid, withTenantFilter(request, uid, request.body), readOptionsOf(request)),
+    );
+  });
+  app.get('/indexes/:indexUid/search', async (request, reply) => {
+    const uid = indexUidOf(request);
+    const body = withTenantFilter(request, uid, searchBodyFromQuery(query(request)));
+    return send(reply, await service.search(uid, body, readOptionsOf(request)));
+  });
   app.post('/multi-search', async (request, reply) =>
-    send(reply, await service.multiSearch(request.body, readOptionsOf(request))),
+    send(reply, await service.multiSearch(authorizedQueries(request), readOptionsOf(request))),
   );
-  app.post('/indexes/:indexUid/facet-search', async (request, reply) =>
-    send(reply, await service.facetSearch(indexUidOf(request), request.body, readOptionsOf(request))),
-  );
+  app.post('/indexes/:indexUid/facet-search', async (request, reply) => {
+    const uid = indexUidOf(request);
+    return send(
+      reply,
+      await service.facetSearch(uid, withTenantFilter(request, uid, request.body), readOptionsOf(request)),
+    );
+  });
   app.get('/indexes/:indexUid/documents/:documentId', async (request, reply) => {
     const { documentId } = request.params as { documentId: string };
     return send(
@@ -112,6 +121,30 @@ export function registerQueryRoutes(app: FastifyInstance, service: QueryService)
     return send(reply, await service.stats(readOptionsOf(request)));
   });
   app.get('/version', async (_request, reply) => send(reply, service.version()));
+}
+
+/**
+ * A multi-search body whose queries the request's key may run, each with its tenant token filter:
+ * a query on an index the key (or token) does not cover is refused as Meilisearch refuses it.
+ * Malformed bodies pass through untouched for the service to reject with its own errors.
+ */
+function authorizedQueries(request: FastifyRequest): unknown {
+  const body = request.body;
+  if (request.miroirAuth === undefined || typeof body !== 'object' || body === null) return body;
+  const queries = (body as { queries?: unknown }).queries;
+  if (!Array.isArray(queries)) return body;
+  const checked = queries.map((query: unknown, position) => {
+    if (typeof query !== 'object' || query === null) return query;
+    const uid = (query as { indexUid?: unknown }).indexUid;
+    if (typeof uid !== 'string') return query;
+    if (!requestAllowsIndex(request, uid))
+      throw miroirError(
+        'invalid_api_key',
+        `Inside \`.queries[${position}]\`: The provided API key is invalid.`,
+      );
+    return withTenantFilter(request, uid, query);
+  });
+  return { ...body, queries: checked };
 }
 
 /** The stats routes take `showInternalDatabaseSizes` and `sizeFormat`; sizes are always raw here. */

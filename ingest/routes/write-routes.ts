@@ -10,6 +10,7 @@ import { miroirError } from '#core/errors.ts';
 import { parseFilter } from '#core/filter/parse.ts';
 import { renderEnqueuedTask } from '#core/tasks/task-view.ts';
 import { jsonBody, pathIndexUid, queryOf } from '#adapters/meili-request.ts';
+import { checkIndexCreation, checkRequestIndex } from '#adapters/http-auth.ts';
 import { expectObject, JsonFields, missingFieldError, QueryFields, typeError } from '#core/meili/deserr.ts';
 import { indexUidError, isValidIndexUid } from '#core/meili/index-uid.ts';
 import {
@@ -140,6 +141,7 @@ export function registerWriteRoutes(app: FastifyInstance, deps: WriteRoutesDeps)
       if (obj.uid === undefined) throw missingFieldError('missing_index_uid', 'uid');
       const uid = uidField(obj, 'uid') as string;
       const primaryKey = new JsonFields(obj).string('primaryKey', 'invalid_index_primary_key', true) ?? null;
+      checkIndexCreation(req, uid);
       return indexTaskAccepted(reply, await lifecycle.createTask(uid, primaryKey), 'indexCreation', uid);
     });
 
@@ -169,9 +171,12 @@ export function registerWriteRoutes(app: FastifyInstance, deps: WriteRoutesDeps)
       );
     });
 
-    scope.post('/swap-indexes', async (req, reply) =>
-      indexTaskAccepted(reply, await lifecycle.swapTask(parseSwapsBody(jsonBody(req))), 'indexSwap', null),
-    );
+    scope.post('/swap-indexes', async (req, reply) => {
+      const swaps = parseSwapsBody(jsonBody(req));
+      // Every index of the swap must be one the key covers, as Meilisearch checks it.
+      for (const swap of swaps) for (const uid of swap.indexes) checkRequestIndex(req, uid);
+      return indexTaskAccepted(reply, await lifecycle.swapTask(swaps), 'indexSwap', null);
+    });
 
     const taskAdmin = deps.taskAdmin;
     if (taskAdmin !== undefined) {

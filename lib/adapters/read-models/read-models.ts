@@ -16,6 +16,7 @@ import {
   type TopicSpec,
 } from '#core/log/topic-configs.ts';
 import { topicNames, type TopicNames } from '#core/log/topics.ts';
+import { createKeyRunner, type KeyRunner } from './key-runner.ts';
 import { createTaskRunner, type TaskRunner } from './task-runner.ts';
 import { createMemoryTaskStore, createRedisTaskStore, type TaskStore } from './task-store.ts';
 import { createTopologyRunner, type TopologyRunner } from './topology-runner.ts';
@@ -28,6 +29,8 @@ export interface ReadModels {
   readonly policy: TopicPolicy;
   readonly topology: TopologyRunner;
   readonly tasks: TaskRunner;
+  /** API keys (key events of `control`), and the way to append them. */
+  readonly keys: KeyRunner;
   /** Where task reads go: the Redis mirror when `tasks.store` is redis, else this process's table. */
   readonly taskStore: TaskStore;
   /** Creates a topic from its core spec (idempotent). */
@@ -103,6 +106,14 @@ async function build(deps: ReadModelsDeps): Promise<ReadModels> {
     nodes: config.nodes.map((n) => ({ id: n.id, url: n.url, group: n.group })),
     replicationFactor: config.cluster.replicationFactor,
   });
+  const keys = createKeyRunner({
+    kafka,
+    admin,
+    codec,
+    logger,
+    controlTopic: topics.control,
+    topicPrefix: topics.prefix,
+  });
   const tasks = createTaskRunner({
     kafka,
     admin,
@@ -121,14 +132,17 @@ async function build(deps: ReadModelsDeps): Promise<ReadModels> {
   const taskStore: TaskStore = mirror ?? createMemoryTaskStore(tasks);
   // Stopped in the commit phase: after the roles drained (they may still wait on an offset), before clients close.
   lifecycle.register('commit', 'topology projection', () => topology.stop());
+  lifecycle.register('commit', 'key projection', () => keys.stop());
   lifecycle.register('commit', 'task projection', async () => {
     await tasks.stop();
     await mirror?.flush();
   });
-  await Promise.all([topology.start(), tasks.start()]);
+  await Promise.all([topology.start(), tasks.start(), keys.start()]);
+  // Meilisearch creates its default keys at first start; here, when the log never had a key event.
+  await keys.seedDefaultKeys();
   await mirror?.flush();
   logger.info({ controlOffset: topology.offset(), tasksOffset: tasks.offset() }, 'read models caught up');
-  return { kafka, admin, codec, topics, policy, topology, tasks, taskStore, ensureTopic };
+  return { kafka, admin, codec, topics, policy, topology, tasks, keys, taskStore, ensureTopic };
 }
 
 const perProcess = new WeakMap<Lifecycle, Promise<ReadModels>>();

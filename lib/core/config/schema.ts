@@ -72,7 +72,7 @@ const NodeSchema = z.strictObject({
     .describe('Key Miroir sends to this node; never shown to clients (set it from the environment).'),
 });
 
-const CROSS_CHECKED = new Set(['nodes', 'cluster', 'tasks', 'redis']);
+const CROSS_CHECKED = new Set(['nodes', 'cluster', 'tasks', 'redis', 'auth']);
 
 export const ConfigSchema = z
   .strictObject({
@@ -98,10 +98,16 @@ export const ConfigSchema = z
       .strictObject({
         masterKey: z
           .string()
-          .min(16, 'the master key needs at least 16 bytes')
+          .min(1)
           .optional()
           .describe(
-            "Client-facing master key, as Meilisearch's; unset means no authentication (development only).",
+            "Client-facing master key, as Meilisearch's; unset means no authentication (refused when auth.env is production).",
+          ),
+        env: z
+          .enum(AUTH_ENVS)
+          .default('development')
+          .describe(
+            "As Meilisearch's --env: production refuses to start without a master key of at least 16 bytes; development takes any key and warns when it is shorter.",
           ),
       })
       .prefault({}),
@@ -378,6 +384,24 @@ export const ConfigSchema = z
             });
           }
         }
+      }
+      // Meilisearch's start-up check of --env production, with its messages.
+      if (config.auth.env === 'production') {
+        const key = config.auth.masterKey;
+        const bytes = key === undefined ? 0 : new TextEncoder().encode(key).length;
+        if (key === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['auth', 'masterKey'],
+            message:
+              'You must provide a master key to secure your instance in a production environment (auth.masterKey, MIROIR_AUTH__MASTER_KEY).',
+          });
+        else if (bytes < MASTER_KEY_MIN_BYTES)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['auth', 'masterKey'],
+            message: `The master key must be at least ${MASTER_KEY_MIN_BYTES} bytes in a production environment. The provided key is only ${bytes} bytes.`,
+          });
       }
       if (config.tasks.store === 'redis' && config.redis.url === undefined) {
         ctx.addIssue({
