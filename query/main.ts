@@ -9,6 +9,7 @@ import { readModelsFor } from '#adapters/read-models/read-models.ts';
 import { ReplicaSelector } from './covering.ts';
 import { queryMetrics } from './metrics.ts';
 import { registerQueryRoutes } from './routes.ts';
+import { installSearchLimiter } from './search-limiter.ts';
 import { buildQueryService } from './service.ts';
 import { viewOfTopologyState, type QueryView } from './view.ts';
 
@@ -76,6 +77,7 @@ export async function start(ctx: RoleContext): Promise<RoleHandle> {
     metrics: queryMetrics(ctx.metrics),
   });
   registerQueryRoutes(ctx.app, service);
+  installSearchLimiter(ctx.app, config.query.maxConcurrentSearchesPerClient);
   installRoleAuth(ctx.app, config.auth.masterKey, () => models.keys.state());
 
   let closing: Promise<void> | undefined;

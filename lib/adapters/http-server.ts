@@ -33,7 +33,10 @@ export interface HttpAppOptions {
   metrics?: Metrics;
   /** Largest accepted body in bytes (config `ingest.payloadLimitBytes`). */
   bodyLimit: number;
-  /** Time allowed to receive a whole request (config `http.requestTimeoutMs`). */
+  /**
+   * Time from a request's arrival to its answer, body upload included (config
+   * `http.requestTimeoutMs`): past it the answer is 503 `miroir_request_timeout`.
+   */
   requestTimeoutMs?: number;
 }
 
@@ -111,6 +114,11 @@ export function toMiroirError(err: unknown, request: FastifyRequest, bodyLimit: 
             `The Content-Type \`${type}\` is invalid. Accepted values for the Content-Type header are: ${acceptedList(request)}`,
           );
     }
+    case 'FST_ERR_HANDLER_TIMEOUT':
+      return miroirError(
+        'miroir_request_timeout',
+        `The request was not answered within ${request.routeOptions.handlerTimeout ?? 0} ms.`,
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return miroirError('missing_payload', 'A json payload is missing.');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -222,7 +230,11 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: opts.bodyLimit,
+    // Two deadlines from the same key: fastify's handler timeout answers a slow request with a
+    // Meilisearch-shaped error (and aborts request.signal); Node's request timeout drops a client
+    // that has not finished sending (a raw 408, as actix answers past client_request_timeout).
     requestTimeout: opts.requestTimeoutMs ?? 0,
+    ...(opts.requestTimeoutMs !== undefined ? { handlerTimeout: opts.requestTimeoutMs } : {}),
     genReqId: requestId,
     childLoggerFactory: lazyChildLogger,
     // One line per request is written below, without the query string (it may hold search text).

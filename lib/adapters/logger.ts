@@ -45,6 +45,11 @@ export const REDACT_PATHS = [
   'config.auth.masterKey',
   'config.nodes[*].apiKey',
   'nodes[*].apiKey',
+  'sasl.password',
+  'config.kafka.sasl.password',
+  'config.redis.password',
+  'config.kafka.tls.key',
+  'config.redis.tls.key',
 ];
 
 /**
@@ -64,6 +69,24 @@ export const CONTENT_KEYS = new Set([
 
 const INFO_LEVEL = 30;
 
+// A URL's query string may carry search text (`GET /indexes/x/search?q=...`); fastify's own
+// messages quote the request URL whole, e.g. a late reply after a request timed out.
+const URL_QUERY = /(\/[\w\-.~%/:@!$&'()*+,;=]*)\?[^\s"'`<>]+/g;
+export const QUERY_OMITTED = '?[omitted]';
+
+/** Replaces every URL query string in a text with a placeholder. */
+export function withoutUrlQueries(text: string): string {
+  return text.replace(URL_QUERY, `$1${QUERY_OMITTED}`);
+}
+
+/** pino's error serializer, with URL query strings taken out of messages and stacks at every level. */
+function serializeError(err: Error): Record<string, unknown> {
+  const out = pino.stdSerializers.errWithCause(err) as Record<string, unknown>;
+  for (const key of ['message', 'stack'])
+    if (typeof out[key] === 'string') out[key] = withoutUrlQueries(out[key]);
+  return out;
+}
+
 function stripContent(obj: Record<string, unknown>): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
   for (const key of Object.keys(obj)) {
@@ -82,17 +105,24 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
     redact: { paths: REDACT_PATHS, censor: REDACTED },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    serializers: { err: pino.stdSerializers.errWithCause },
+    serializers: { err: serializeError },
     hooks: {
       logMethod(args, method, level) {
-        const [first, ...rest] = args as unknown[];
-        if (level >= INFO_LEVEL && typeof first === 'object' && first !== null && !(first instanceof Error)) {
-          method.apply(this, [stripContent(first as Record<string, unknown>), ...rest] as Parameters<
-            typeof method
-          >);
+        if (level < INFO_LEVEL) {
+          method.apply(this, args);
           return;
         }
-        method.apply(this, args);
+        const out = (args as unknown[]).map((arg, i) => {
+          if (typeof arg === 'string') return withoutUrlQueries(arg);
+          if (i === 0 && typeof arg === 'object' && arg !== null && !(arg instanceof Error))
+            return stripContent(arg as Record<string, unknown>);
+          return arg;
+        });
+        // Without a message pino writes the error's own as `msg`, past the serializer: give it the cleaned one.
+        const [first] = out;
+        const err = first instanceof Error ? first : (first as { err?: unknown } | undefined)?.err;
+        if (out.length === 1 && err instanceof Error) out.push(withoutUrlQueries(err.message));
+        method.apply(this, out as Parameters<typeof method>);
       },
     },
   };

@@ -323,6 +323,7 @@ export const ERROR_CODES = {
   miroir_invalid_config: internal500,
   miroir_invalid_topology: bad,
   miroir_kafka_error: internal500,
+  miroir_request_timeout: { status: 503, type: 'system' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
