@@ -1,19 +1,39 @@
 // Builds a hit's `_formatted` (highlight with pre/post tags, crop to `cropLength` words with the
-// crop marker) and `_matchesPosition` (UTF-8 byte start/length of every match), re-tokenizing the
-// returned values and matching tokens against the words the query matched.
+// crop marker) and `_matchesPosition` (UTF-8 byte start/length of every match) as milli's
+// matches/mod.rs does: the text is re-tokenized into words and separators, tokens are matched
+// against the query's matching words (phrases first, then words, prefix terms by their derived
+// words), and the crop window grows around the best interval of matches.
 import { matchesAny } from './fields.ts';
 import { normalizeWord } from './normalize.ts';
-import type { Token, Tokenizer } from './tokenizer.ts';
+import { isHardGap, type Tokenizer } from './tokenizer.ts';
 import type { Document } from './types.ts';
 
-export interface QueryWords {
-  /** Normalized words matched whole (exact, typo or synonym derivations). */
-  full: Set<string>;
-  /** Normalized prefixes of prefix terms: a token starting with one matches on that many chars. */
-  prefixes: string[];
-  /** Term id of each full word / prefix, for the crop window choice. */
-  termOf: Map<string, number>;
+/** Consecutive words to match together (a quoted phrase, a split word, a synonym), with their term ids. */
+export interface MatchingPhrase {
+  words: string[];
+  ids: readonly [number, number];
 }
+
+/** The words one query term matches, with its term ids (milli's `LocatedMatchingWords`). */
+export interface MatchingTerm {
+  /**
+   * Derived words in milli's order (the query word, then prefix and typo derivations in byte
+   * order); a token matches the first one it equals, or for a prefix term the first it starts with.
+   */
+  words: string[];
+  ids: readonly [number, number];
+  prefix: boolean;
+  /** Characters of the query word: a prefix match highlights at most that many. */
+  queryChars: number;
+}
+
+export interface QueryWords {
+  phrases: MatchingPhrase[];
+  /** Non-prefix terms first, then wider id ranges first (milli's order). */
+  terms: MatchingTerm[];
+}
+
+export const NO_QUERY_WORDS: QueryWords = { phrases: [], terms: [] };
 
 export interface FormatOptions {
   highlight: string[] | null;
@@ -24,16 +44,59 @@ export interface FormatOptions {
   postTag: string;
 }
 
-interface Match {
-  token: number;
-  /** UTF-16 range highlighted in the source string. */
+/** A word or one separator character, UTF-16 offsets (charabia gives each separator its own token). */
+interface FormatToken {
   start: number;
   end: number;
-  term: number;
+  /** Normalized word, or null for separators. */
+  word: string | null;
+  hard: boolean;
 }
 
-function originalPrefixEnd(text: string, token: Token, normalizedLength: number): number {
-  // Walk original characters until their normalized forms cover the query prefix.
+interface Match {
+  firstToken: number;
+  lastToken: number;
+  /** Word positions (separators not counted) of the first and last word. */
+  firstWord: number;
+  lastWord: number;
+  /** UTF-16 offset where the highlight ends (a prefix match stops inside its word). */
+  highlightEnd: number;
+  ids: readonly [number, number];
+  phrase: boolean;
+}
+
+/** An ASCII word without a letter or digit (a lone `+`): charabia counts it as a separator. */
+const ASCII_SYMBOLS = /^[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]+$/;
+
+function isSpaceCode(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+function formatTokens(text: string, tokenizer: Tokenizer): FormatToken[] {
+  const out: FormatToken[] = [];
+  let cursor = 0;
+  // One token per separator character, but a sentence end (`. `, `, `) is one hard token.
+  const separators = (end: number): void => {
+    while (cursor < end) {
+      const code = text.charCodeAt(cursor);
+      let next = cursor + (code >= 0xd800 && code <= 0xdbff ? 2 : 1);
+      if ((code === 46 || code === 44) && next < end && isSpaceCode(text.charCodeAt(next))) next += 1;
+      out.push({ start: cursor, end: next, word: null, hard: isHardGap(text, cursor, next) });
+      cursor = next;
+    }
+  };
+  for (const t of tokenizer.tokenize(text)) {
+    separators(t.start);
+    if (ASCII_SYMBOLS.test(t.word)) separators(t.end);
+    else out.push({ start: t.start, end: t.end, word: t.word, hard: false });
+    cursor = t.end;
+  }
+  separators(text.length);
+  return out;
+}
+
+/** Where the first `normalizedLength` UTF-16 units of the token's normalized form end in the source. */
+function originalPrefixEnd(text: string, token: FormatToken, normalizedLength: number): number {
   let covered = 0;
   let i = token.start;
   while (i < token.end && covered < normalizedLength) {
@@ -45,79 +108,208 @@ function originalPrefixEnd(text: string, token: Token, normalizedLength: number)
   return i;
 }
 
-export function findMatches(text: string, tokens: Token[], words: QueryWords): Match[] {
+/** UTF-16 length of the first `chars` characters of `word`. */
+function charsLength(word: string, chars: number): number {
+  let length = 0;
+  let n = 0;
+  for (const ch of word) {
+    if (n === chars) break;
+    length += ch.length;
+    n += 1;
+  }
+  return length;
+}
+
+/** The highlight end of a word token matched by a term's words, or -1. */
+function matchWord(text: string, token: FormatToken, term: MatchingTerm): number {
+  const word = token.word as string;
+  for (const w of term.words) {
+    if (term.prefix) {
+      if (word.startsWith(w)) return originalPrefixEnd(text, token, charsLength(w, term.queryChars));
+    } else if (word === w) return token.end;
+  }
+  return -1;
+}
+
+function computeMatches(text: string, tokens: FormatToken[], words: QueryWords): Match[] {
+  const wordTokens: number[] = [];
+  tokens.forEach((t, i) => {
+    if (t.word !== null) wordTokens.push(i);
+  });
+  const wordAt = (k: number): string => (tokens[wordTokens[k] as number] as FormatToken).word as string;
   const out: Match[] = [];
-  tokens.forEach((t, index) => {
-    if (words.full.has(t.word)) {
-      out.push({ token: index, start: t.start, end: t.end, term: words.termOf.get(t.word) ?? 0 });
-      return;
+  let k = 0;
+  while (k < wordTokens.length) {
+    const tokenPosition = wordTokens[k] as number;
+    const token = tokens[tokenPosition] as FormatToken;
+    let next = k + 1;
+    let found = false;
+    for (const phrase of words.phrases) {
+      if (phrase.words[0] !== token.word) continue;
+      let j = 1;
+      while (j < phrase.words.length && k + j < wordTokens.length && wordAt(k + j) === phrase.words[j]) j++;
+      if (j < phrase.words.length) continue;
+      const lastToken = wordTokens[k + j - 1] as number;
+      out.push({
+        firstToken: tokenPosition,
+        lastToken,
+        firstWord: k,
+        lastWord: k + j - 1,
+        highlightEnd: (tokens[lastToken] as FormatToken).end,
+        ids: phrase.ids,
+        phrase: j > 1,
+      });
+      next = k + j;
+      found = true;
+      break;
     }
-    for (const p of words.prefixes) {
-      if (t.word.startsWith(p)) {
+    if (!found) {
+      for (const term of words.terms) {
+        const end = matchWord(text, token, term);
+        if (end < 0) continue;
         out.push({
-          token: index,
-          start: t.start,
-          end: originalPrefixEnd(text, t, p.length),
-          term: words.termOf.get(p) ?? 0,
+          firstToken: tokenPosition,
+          lastToken: tokenPosition,
+          firstWord: k,
+          lastWord: k,
+          highlightEnd: end,
+          ids: term.ids,
+          phrase: false,
         });
-        return;
+        break;
       }
     }
-  });
+    k = next;
+  }
   return out;
 }
 
-function byteLength(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
+/** milli's best_match_interval.rs score: distinct term ids, then closeness, then order. */
+function intervalScore(matches: readonly Match[]): [number, number, number] {
+  const ids = new Set<number>();
+  let order = 0;
+  let distance = 0;
+  matches.forEach((m, i) => {
+    const next = matches[i + 1];
+    if (m.phrase) {
+      order += m.lastWord - m.firstWord;
+      distance -= m.lastWord - m.firstWord;
+    }
+    if (next !== undefined) {
+      if (next.ids[0] > m.ids[0]) order += 1;
+      distance -= Math.min(7, next.firstWord - m.lastWord);
+    }
+    for (let id = m.ids[0]; id <= m.ids[1]; id++) ids.add(id);
+  });
+  return [ids.size, distance, order];
 }
 
-/** Chooses [firstToken, lastToken] to keep: the window of `length` words with the best matches. */
-function cropBounds(tokens: Token[], matches: Match[], length: number): [number, number] {
-  const n = tokens.length;
-  if (n <= length) return [0, n - 1];
-  if (matches.length === 0) return [0, length - 1];
-  let best: [number, number, number, number] | null = null; // distinct terms, -gaps, order, start match index
-  for (let i = 0; i < matches.length; i++) {
-    const startTok = (matches[i] as Match).token;
-    const terms = new Set<number>();
-    let gaps = 0;
-    let order = 0;
-    let j = i;
-    for (; j < matches.length; j++) {
-      const m = matches[j] as Match;
-      if (m.token - startTok >= length) break;
-      if (j > i) {
-        const prev = matches[j - 1] as Match;
-        gaps += Math.min(7, m.token - prev.token - 1);
-        if (m.term > prev.term) order++;
+function bestMatchInterval(matches: readonly Match[], cropSize: number): [Match, Match] {
+  let best: { first: number; last: number; score: [number, number, number] } | null = null;
+  const save = (first: number, last: number): void => {
+    const score = intervalScore(matches.slice(first, last + 1));
+    const better =
+      best === null ||
+      score[0] > best.score[0] ||
+      (score[0] === best.score[0] &&
+        (score[1] > best.score[1] || (score[1] === best.score[1] && score[2] > best.score[2])));
+    if (better) best = { first, last, score };
+  };
+  let first = 0;
+  let firstPosition = (matches[0] as Match).firstWord;
+  matches.forEach((next, index) => {
+    const nextLast = next.lastWord;
+    if (nextLast - firstPosition < cropSize) return;
+    if (index !== 0) save(first, index - 1);
+    for (;;) {
+      first += 1;
+      if (first === matches.length) {
+        first -= 1;
+        break;
       }
-      terms.add(m.term);
+      firstPosition = (matches[first] as Match).firstWord;
+      if (firstPosition > nextLast || nextLast - firstPosition < cropSize) break;
     }
-    const cand: [number, number, number, number] = [terms.size, -gaps, order, i];
-    if (
-      !best ||
-      cand[0] > best[0] ||
-      (cand[0] === best[0] && (cand[1] > best[1] || (cand[1] === best[1] && cand[2] > best[2])))
-    )
-      best = cand;
+  });
+  const last = matches.length - 1;
+  const firstMatch = matches[first] as Match;
+  if (first !== last || firstMatch.lastWord - firstMatch.firstWord + 1 < cropSize) save(first, last);
+  const chosen = best as { first: number; last: number } | null;
+  if (chosen === null) return [matches[0] as Match, matches[0] as Match];
+  return [matches[chosen.first] as Match, matches[chosen.last] as Match];
+}
+
+/**
+ * milli's crop_bounds: from the best interval of matches, the window grows word by word on both
+ * sides (a word before a separator, the soft side between two separators), and keeps the
+ * separators it passed; returns UTF-16 [start, end).
+ */
+function cropBounds(
+  text: string,
+  tokens: FormatToken[],
+  matches: Match[],
+  cropSize: number,
+): [number, number] {
+  const n = tokens.length;
+  let remaining: number;
+  let forward = true;
+  let before: number;
+  let after: number;
+  if (matches.length > 0) {
+    const [first, last] = bestMatchInterval(matches, cropSize);
+    const size = last.lastWord - first.firstWord + 1;
+    forward = cropSize >= size;
+    remaining = forward ? cropSize - size : size - cropSize;
+    after = last.lastToken + 1 < n ? last.lastToken + 1 : n;
+    before = (forward ? first.firstToken : 0) - 1;
+    // Going backwards, the window shrinks from the end of the one long match.
+    if (!forward) after = Math.min(after, n - 1);
+  } else {
+    remaining = cropSize;
+    before = -1;
+    after = 0;
   }
-  const first = matches[(best as [number, number, number, number])[3]] as Match;
-  let lastTok = first.token;
-  for (const m of matches)
-    if (m.token >= first.token && m.token - first.token < length) lastTok = Math.max(lastTok, m.token);
-  const remaining = length - (lastTok - first.token + 1);
-  let before = Math.floor(remaining / 2);
-  let after = remaining - before;
-  if (first.token - before < 0) {
-    after += before - first.token;
-    before = first.token;
+  const afterToken = (): FormatToken | undefined =>
+    forward ? tokens[after] : after >= 0 ? tokens[after] : undefined;
+  const advanceAfter = (): void => {
+    after += forward ? 1 : -1;
+  };
+  while (remaining > 0) {
+    const b = before >= 0 ? tokens[before] : undefined;
+    const a = afterToken();
+    if (b !== undefined && a !== undefined) {
+      if (b.word === null && a.word === null) {
+        if (b.hard === a.hard) {
+          before -= 1;
+          // No separator left at the end before a crop marker.
+          if (remaining > 1) advanceAfter();
+        } else if (b.hard) advanceAfter();
+        else before -= 1;
+      } else if (b.word !== null && a.word === null) {
+        before -= 1;
+        remaining -= 1;
+      } else if (b.word === null) {
+        advanceAfter();
+        remaining -= 1;
+      } else {
+        before -= 1;
+        remaining -= 1;
+        if (remaining > 0) {
+          advanceAfter();
+          remaining -= 1;
+        }
+      }
+    } else if (b !== undefined) {
+      before -= 1;
+      if (b.word !== null) remaining -= 1;
+    } else if (a !== undefined) {
+      advanceAfter();
+      if (a.word !== null) remaining -= 1;
+    } else break;
   }
-  if (lastTok + after > n - 1) {
-    const extra = lastTok + after - (n - 1);
-    after -= extra;
-    before = Math.min(first.token, before + extra);
-  }
-  return [first.token - before, lastTok + after];
+  const start = before >= 0 ? (tokens[before] as FormatToken).end : 0;
+  const endToken = afterToken();
+  return [start, endToken === undefined ? text.length : endToken.start];
 }
 
 function formatString(
@@ -128,30 +320,29 @@ function formatString(
   cropLength: number | null,
   opts: FormatOptions,
 ): string {
-  const tokens = tokenizer.tokenize(text);
-  const matches = highlight || cropLength !== null ? findMatches(text, tokens, words) : [];
-  let from = 0;
-  let to = text.length;
-  let prefix = '';
-  let suffix = '';
-  if (cropLength !== null) {
-    if (tokens.length === 0 || cropLength === 0) return '';
-    const [a, b] = cropBounds(tokens, matches, cropLength);
-    from = (tokens[a] as Token).start;
-    to = (tokens[b] as Token).end;
-    if (a > 0) prefix = opts.cropMarker;
-    if (b < tokens.length - 1) suffix = opts.cropMarker;
-  }
-  let out = prefix;
+  const tokens = formatTokens(text, tokenizer);
+  const matches = computeMatches(text, tokens, words);
+  const [from, to] =
+    cropLength !== null && cropLength > 0 ? cropBounds(text, tokens, matches, cropLength) : [0, text.length];
+  let out = from > 0 ? opts.cropMarker : '';
   let cursor = from;
   if (highlight) {
     for (const m of matches) {
-      if (m.start < from || m.end > to) continue;
-      out += text.slice(cursor, m.start) + opts.preTag + text.slice(m.start, m.end) + opts.postTag;
-      cursor = m.end;
+      const start = (tokens[m.firstToken] as FormatToken).start;
+      const end = (tokens[m.lastToken] as FormatToken).end;
+      if (end < from || start > to) continue;
+      const s = Math.max(start, from);
+      const e = Math.min(end, to);
+      const h = Math.min(Math.max(m.highlightEnd, s), e);
+      if (cursor < s) out += text.slice(cursor, s);
+      out += opts.preTag + text.slice(s, h) + opts.postTag;
+      if (h < e) out += text.slice(h, e);
+      cursor = e;
     }
   }
-  return out + text.slice(cursor, to) + suffix;
+  if (cursor < to) out += text.slice(cursor, to);
+  if (to < text.length) out += opts.cropMarker;
+  return out;
 }
 
 export function formatDocument(
@@ -187,6 +378,10 @@ export interface MatchPosition {
   indices?: number[];
 }
 
+function byteLength(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
 export function matchesPosition(
   doc: Document,
   tokenizer: Tokenizer,
@@ -204,10 +399,12 @@ export function matchesPosition(
     }
     const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
     if (text === null) return;
-    for (const m of findMatches(text, tokenizer.tokenize(text), words)) {
+    const tokens = formatTokens(text, tokenizer);
+    for (const m of computeMatches(text, tokens, words)) {
+      const start = (tokens[m.firstToken] as FormatToken).start;
       const entry: MatchPosition = {
-        start: byteLength(text.slice(0, m.start)),
-        length: byteLength(text.slice(m.start, m.end)),
+        start: byteLength(text.slice(0, start)),
+        length: byteLength(text.slice(start, m.highlightEnd)),
       };
       if (indices) entry.indices = indices;
       (out[name] ??= []).push(entry);

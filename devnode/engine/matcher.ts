@@ -164,6 +164,8 @@ export class TermMatch {
   maxTypo = 0;
   /** Words (normalized) that matched, with their flags, for highlighting. */
   readonly matchedWords = new Map<string, { typo: number; flags: number }>();
+  /** Synonyms and the split word, each a phrase of consecutive words, for highlighting. */
+  readonly phrases: string[][] = [];
 
   constructor(
     readonly term: QueryTerm,
@@ -357,6 +359,7 @@ export class QueryMatcher {
       }
     }
     for (const alternative of this.opts.synonyms.get(word) ?? []) {
+      match.phrases.push(alternative);
       if (alternative.length === 1) {
         const id = index.wordId(alternative[0] as string);
         if (id === undefined || seen.has(id)) continue;
@@ -395,7 +398,7 @@ export class QueryMatcher {
     const split = index.cachedSplit(word, () => this.bestSplit(word));
     if (split) {
       this.scatterPhrase(match, split, 0, 1);
-      for (const w of split) if (!match.matchedWords.has(w)) match.matchedWords.set(w, { typo: 1, flags: 0 });
+      match.phrases.push(split);
     }
     return match;
   }

@@ -7,9 +7,24 @@ import { haversineMeters } from '#core/filter/evaluate.ts';
 import { facetDistribution, facetOrder, searchFacetValues } from './facets.ts';
 import { fieldMatchesPattern, projectDocument } from './fields.ts';
 import { isFilterable } from './filter.ts';
-import { formatDocument, matchesPosition, type QueryWords } from './format.ts';
+import {
+  formatDocument,
+  matchesPosition,
+  NO_QUERY_WORDS,
+  type MatchingPhrase,
+  type MatchingTerm,
+  type QueryWords,
+} from './format.ts';
 import { geoPoint, haversine } from './geo.ts';
-import { FLAG_PREFIX, QueryMatcher, type ScratchPool, type TermMatch } from './matcher.ts';
+import {
+  FLAG_EXACT,
+  FLAG_PREFIX,
+  FLAG_SYNONYM,
+  QueryMatcher,
+  type ScratchPool,
+  type TermMatch,
+} from './matcher.ts';
+import type { WordIndex } from './word-index.ts';
 import { normalizeWord } from './normalize.ts';
 import { parseQuery, typoBudget, type ParsedQuery } from './query.ts';
 import { DocRanker, globalScore, type DocEvaluation, type Rank } from './ranker.ts';
@@ -608,28 +623,51 @@ interface SearchRun {
   matches: TermMatch[];
 }
 
-function queryWords(matches: TermMatch[]): QueryWords {
-  const full = new Set<string>();
-  const prefixes: string[] = [];
-  const termOf = new Map<string, number>();
-  matches.forEach((m, i) => {
+/**
+ * milli's MatchingWords for highlighting: each term's derived words (the query word, its prefix
+ * words unless milli's prefix database holds the prefix, its typo words in byte order), quoted
+ * phrases, split words and synonyms as phrases; term ids count query words.
+ */
+function queryWords(matches: TermMatch[], words: WordIndex): QueryWords {
+  const phrases: MatchingPhrase[] = [];
+  const terms: MatchingTerm[] = [];
+  let nextId = 0;
+  for (const m of matches) {
+    const term = m.term;
+    const ids: [number, number] = [nextId, nextId + (term.phrase ? term.words.length : 1) - 1];
+    nextId = ids[1] + 1;
+    if (term.phrase) {
+      phrases.push({ words: term.words, ids });
+      continue;
+    }
+    for (const alternative of m.phrases) phrases.push({ words: alternative, ids });
+    const q = term.words[0] as string;
+    const exact: string[] = [];
+    const prefixed: string[] = [];
+    const typos: string[] = [];
     for (const [word, info] of m.matchedWords) {
-      if (info.flags & FLAG_PREFIX) continue;
-      full.add(word);
-      termOf.set(word, i);
+      if (info.flags & FLAG_SYNONYM) continue;
+      if (info.flags & FLAG_EXACT) exact.push(word);
+      else if (info.flags & FLAG_PREFIX) prefixed.push(word);
+      else typos.push(word);
     }
-    if (m.term.prefix) {
-      const w = m.term.words[0] as string;
-      prefixes.push(w);
-      termOf.set(w, i);
-    }
-    if (m.term.phrase)
-      for (const w of m.term.words) {
-        full.add(w);
-        termOf.set(w, i);
-      }
-  });
-  return { full, prefixes, termOf };
+    const list = [...exact];
+    if (term.prefix && !hasPrefixDatabase(words, q)) list.push(...prefixed.filter((w) => w !== q).sort());
+    list.push(...typos.sort());
+    terms.push({ words: list, ids, prefix: term.prefix, queryChars: [...q].length });
+  }
+  // Non-prefix terms first, then wider terms (milli sorts by (is_prefix, Reverse(positions.len()))).
+  terms.sort((a, b) => Number(a.prefix) - Number(b.prefix) || b.ids[1] - b.ids[0] - (a.ids[1] - a.ids[0]));
+  return { phrases, terms };
+}
+
+/**
+ * milli keeps a prefix database for prefixes of at most 4 bytes that start at least 100 words;
+ * a prefix term found there lists no prefix words, so only the query word itself and its typo
+ * words highlight.
+ */
+function hasPrefixDatabase(words: WordIndex, prefix: string): boolean {
+  return Buffer.byteLength(prefix, 'utf8') <= 4 && words.prefixWordIds(prefix).length >= 100;
 }
 
 function execute(
@@ -761,7 +799,7 @@ function execute(
     universe,
     ranker,
     planned,
-    words: matches.length > 0 ? queryWords(matches) : null,
+    words: matches.length > 0 ? queryWords(matches, engine.words) : null,
     matches,
   };
 }
@@ -857,7 +895,7 @@ function planHits(engine: MemoryIndexEngine, request: SearchRequest, run: Search
     retrieveAll,
     geo,
     crop,
-    words: run.words ?? { full: new Set(), prefixes: [], termOf: new Map() },
+    words: run.words ?? NO_QUERY_WORDS,
     formatted,
     rules: run.planned.map((p) => p.rule),
   };

@@ -61,6 +61,19 @@ function isSpace(code: number): boolean {
   );
 }
 
+/**
+ * Whether the separators in `text[start, end)` (the gap between two words, or before the first or
+ * after the last) form a hard separator, by the rule `scan` applies to the gap before a word.
+ */
+export function isHardGap(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (HARD_SEPARATORS.has(code)) return true;
+    if ((code === 46 || code === 44) && i + 1 < text.length && isSpace(text.charCodeAt(i + 1))) return true;
+  }
+  return false;
+}
+
 export class Tokenizer {
   private readonly stopWords: Set<string>;
   private readonly customSeparators: string[];
