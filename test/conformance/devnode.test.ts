@@ -39,7 +39,7 @@ describe('devnode replays the Meilisearch 1.50 transcripts', () => {
       return { status: entry.status, body: entry.response };
     });
     const summary = summarize(outcomes);
-    report('devnode vs recorded Meilisearch 1.50', summary);
+    report('devnode vs recorded Meilisearch 1.50', summary, outcomes);
     expect(summary.total).toBe(transcripts.length);
     expect(summary.ratio).toBeGreaterThanOrEqual(REPLAY_FLOOR);
   });
@@ -60,7 +60,7 @@ describe.skipIf(bin === undefined)('devnode and a real Meilisearch answer genera
     const requests = generateSearches(docs, GENERATED, SEED);
     const outcomes = await compareAll(devnode.url, requests, (req) => send(meilisearch.url, req));
     const summary = summarize(outcomes);
-    report(`devnode vs Meilisearch, ${GENERATED} generated searches (seed ${SEED})`, summary);
+    report(`devnode vs Meilisearch, ${GENERATED} generated searches (seed ${SEED})`, summary, outcomes);
     expect(summary.ratio).toBeGreaterThanOrEqual(DIFFERENTIAL_FLOOR);
   });
 });

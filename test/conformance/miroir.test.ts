@@ -23,7 +23,7 @@ async function replay(server: TestServer, label: string): Promise<number> {
     return { status: entry.status, body: entry.response };
   });
   const summary = summarize(outcomes);
-  report(label, summary);
+  report(label, summary, outcomes);
   expect(summary.total).toBe(transcripts.length);
   return summary.ratio;
 }

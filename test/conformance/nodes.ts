@@ -1,7 +1,7 @@
 // The servers the conformance tests compare: a devnode, a real Meilisearch (when a binary exists)
 // and Miroir's local cluster over either, each in the reference state of the fixtures. Miroir is
 // assembled by cli/local-cluster.ts, the code `miroir dev` runs.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -12,7 +12,7 @@ import {
 import { startDevnode } from '#devnode/server.ts';
 import { startLocalCluster } from '../../cli/local-cluster.ts';
 import { kafkaBrokers, uniqueName } from '../helpers/services.ts';
-import { formatSummary, loadNpmIndex, type AgreementSummary } from './run.ts';
+import { formatSummary, loadNpmIndex, type AgreementSummary, type Outcome } from './run.ts';
 import type { Doc } from './fixtures.ts';
 
 export interface TestServer {
@@ -93,7 +93,22 @@ async function loadOrClose(server: TestServer, docs: readonly Doc[]): Promise<vo
   }
 }
 
-/** Prints the summary; the test then asserts its floor. */
-export function report(label: string, summary: AgreementSummary): void {
+/**
+ * Prints the summary; the test then asserts its floor. With `CONFORMANCE_REPORT_DIR` set, also
+ * writes the summary and every disagreeing request with its differences to
+ * `<dir>/<label>.json`, for reading the differences one by one.
+ */
+export function report(label: string, summary: AgreementSummary, outcomes?: readonly Outcome[]): void {
   console.log(formatSummary(label, summary));
+  const dir = process.env.CONFORMANCE_REPORT_DIR;
+  if (dir === undefined || dir === '') return;
+  mkdirSync(dir, { recursive: true });
+  const disagreements = (outcomes ?? [])
+    .filter((o) => !o.verdict.agree)
+    .map((o) => ({ request: o.request, details: o.verdict.details }));
+  const name = label.replace(/[^A-Za-z0-9.]+/g, '-').replace(/^-|-$/g, '');
+  writeFileSync(
+    join(dir, `${name}.json`),
+    `${JSON.stringify({ label, ...summary, disagreements }, null, 1)}\n`,
+  );
 }
