@@ -13,6 +13,7 @@ import {
   type LocalClusterOptions,
 } from '../local-cluster.ts';
 import { withStartupSignals } from '#adapters/lifecycle.ts';
+import { authStartupWarnings } from '#core/auth/startup.ts';
 import { findMeilisearchBinary, isExecutableFile } from '#adapters/meilisearch-process.ts';
 import { runUntilSignalled, StartupAbortedError } from './serve.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -26,6 +27,8 @@ const USAGE = `usage: miroir dev [options]
   --rf N          copies of each shard per group (default: cluster.replicationFactor)
   --data DIR      devnode and Kafka data (default .data/dev); a later run finds it again
   --config FILE   configuration file (YAML or JSON); MIROIR_* variables apply too
+  --master-key KEY
+                  secure the API as Meilisearch's --master-key does (/keys, tenant tokens)
   --meilisearch [PATH]
                   run the nodes on real Meilisearch instead of devnodes; without PATH the
                   binary is MEILISEARCH_BIN, else \`meilisearch\` on the PATH
@@ -113,6 +116,7 @@ export async function run(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       data: { type: 'string', default: '.data/dev' },
       meilisearch: { type: 'string' },
+      'master-key': { type: 'string' },
     },
     USAGE,
   );
@@ -158,6 +162,9 @@ export async function run(argv: string[]): Promise<number> {
     port: num(flags.port) ?? 7700,
     env: process.env,
     ...(file !== undefined ? { file, fileName: values.config } : {}),
+    ...(values['master-key'] !== undefined
+      ? { overrides: { auth: { masterKey: values['master-key'] } } }
+      : {}),
   };
 
   // Everything that can be checked is checked before paying for a broker start.
@@ -205,6 +212,10 @@ export async function run(argv: string[]): Promise<number> {
     ...(meilisearch !== undefined ? [`  nodes: Meilisearch ${meilisearch}`] : []),
     ...cluster.nodes.map((n) => `  ${n.kind} ${n.id} (${n.group}) ${n.url}  data ${n.dir}`),
     `  topology: ${cluster.url}/_miroir/topology. Ctrl-C stops everything.`,
+    config.auth.masterKey !== undefined
+      ? '  auth: master key set; every route but /health needs a key (see GET /keys)'
+      : '  auth: none (no --master-key); every route is open',
+    ...authStartupWarnings(config.auth, true).map((w) => `  warning: ${w}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return runUntilSignalled(cluster.server);

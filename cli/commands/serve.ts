@@ -22,6 +22,7 @@ import {
   type ConfigInput,
   type Role,
 } from '#core/config/index.ts';
+import { authStartupWarnings } from '#core/auth/startup.ts';
 import { loadRoleModule } from '../role-loader.ts';
 import { parseCommandArgs } from '../args.ts';
 
@@ -204,7 +205,9 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadConfigFromCli('serve', values.config, overrides);
   if (!config) return 2;
   const server = await startUnlessSignalled(config);
-  return typeof server === 'number' ? server : runUntilSignalled(server);
+  if (typeof server === 'number') return server;
+  for (const warning of authStartupWarnings(config.auth, false)) server.logger.warn(warning);
+  return runUntilSignalled(server);
 }
 
 /**

@@ -4,6 +4,7 @@
 // index outside the rules, a token on a non-search route); and the rule's filter ANDed into the
 // body every search kind hands to the query service.
 import { generateTenantToken } from 'meilisearch/token';
+import type { TokenSearchRules } from 'meilisearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveKeyValue } from '#core/auth/keys.ts';
 import { fuseFilters, tenantFilterOf } from '#core/auth/tenant-token.ts';
@@ -55,7 +56,7 @@ async function addKey(uid: string, actions: string[], indexes: string[], expires
   ]);
 }
 
-const token = (apiKeyUid: string, searchRules: Record<string, unknown> | string[], extra: object = {}) =>
+const token = (apiKeyUid: string, searchRules: TokenSearchRules, extra: object = {}) =>
   generateTenantToken({ apiKey: deriveKeyValue(apiKeyUid, MASTER), apiKeyUid, searchRules, ...extra });
 
 async function search(bearer: string, index = 'movies', body: object = { q: 'x' }) {
