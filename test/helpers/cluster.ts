@@ -46,6 +46,8 @@ export interface TestCluster {
   logEnd(): Promise<Record<string, number>>;
   /** Starts the indexer role as a separate process against this cluster's Kafka and nodes. */
   startIndexerProcess(): IndexerProcess;
+  /** Another role (or roles, comma-separated) in a child process, with extra MIROIR_* variables. */
+  startRoleProcess(roles: string, env?: Record<string, string>): IndexerProcess;
   close(): Promise<void>;
 }
 
@@ -195,6 +197,9 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
       return out;
     },
     startIndexerProcess() {
+      return this.startRoleProcess('indexer');
+    },
+    startRoleProcess(roles: string, extraEnv: Record<string, string> = {}) {
       const config = local.config;
       const env: Record<string, string> = {
         ...(process.env as Record<string, string>),
@@ -211,10 +216,11 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
         // info, for the `listening on` line that tells the process has started.
         MIROIR_LOGGING__LEVEL: 'info',
         MIROIR_METRICS__ENABLED: 'false',
+        ...extraEnv,
       };
       const child = spawn(
         process.execPath,
-        [join(repoRoot, 'bin', 'miroir.js'), 'serve', '--roles', 'indexer', '--port', '0'],
+        [join(repoRoot, 'bin', 'miroir.js'), 'serve', '--roles', roles, '--port', '0'],
         {
           env,
           stdio: ['ignore', 'pipe', 'pipe'],
@@ -235,7 +241,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
       const started = Promise.race([
         ready,
         exited.then((code) => {
-          throw new Error(`the indexer process exited (${code}) before listening:\n${output}`);
+          throw new Error(`the ${roles} process exited (${code}) before listening:\n${output}`);
         }),
       ]);
       // A process killed before it listened is normal in crash tests: only an awaited `ready` reports it.
