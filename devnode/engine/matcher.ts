@@ -166,6 +166,12 @@ export class TermMatch {
   readonly matchedWords = new Map<string, { typo: number; flags: number }>();
   /** Synonyms and the split word, each a phrase of consecutive words, for highlighting. */
   readonly phrases: string[][] = [];
+  /**
+   * For a quoted phrase: every position of its first word in each matching document. milli's
+   * attribute and position rules place a phrase where its first word is, whether or not the
+   * phrase itself stands there.
+   */
+  firstWordPositions: Map<number, number[]> | null = null;
 
   constructor(
     readonly term: QueryTerm,
@@ -301,6 +307,22 @@ export class QueryMatcher {
     return out;
   }
 
+  private firstWordPositions(match: TermMatch, word: string): Map<number, number[]> {
+    const out = new Map<number, number[]>();
+    const id = this.index.wordId(word);
+    if (id === undefined) return out;
+    const list = this.index.postings[id] as number[];
+    for (let i = 0; i < list.length;) {
+      const doc = list[i] as number;
+      const n = list[i + 1] as number;
+      if ((match.presence[doc] as number) > 0) {
+        out.set(doc, list.slice(i + 2, i + 2 + n));
+      }
+      i += 2 + n;
+    }
+    return out;
+  }
+
   private scatterPhrase(match: TermMatch, words: string[], flags: number, typo = 0): void {
     const positions = this.phrasePositions(words);
     for (const [doc, starts] of positions) {
@@ -339,6 +361,7 @@ export class QueryMatcher {
     const match = new TermMatch(term, this.opts.scratch.acquire(this.opts.slots));
     if (term.phrase) {
       this.scatterPhrase(match, term.words, FLAG_EXACT);
+      match.firstWordPositions = this.firstWordPositions(match, term.words[0] as string);
       return match;
     }
     const word = term.words[0] as string;
@@ -405,6 +428,12 @@ export class QueryMatcher {
 
   /** Smallest `cost(position)` over the positions of the document's fewest-typo derivations. */
   minOverPositions(match: TermMatch, doc: number, cost: (packed: number) => number, worst: number): number {
+    const loose = match.firstWordPositions?.get(doc);
+    if (loose !== undefined) {
+      let min = worst;
+      for (const p of loose) min = Math.min(min, cost(p));
+      return min;
+    }
     const pool = this.pool;
     const best = (match.presence[doc] as number) - 1;
     let min = worst;
@@ -435,6 +464,15 @@ export class QueryMatcher {
     far: (position: number) => number,
     worst: number,
   ): number {
+    const loose = match.firstWordPositions?.get(doc);
+    if (loose !== undefined) {
+      let min = worst;
+      for (const p of loose) {
+        const position = p & (POSITION_BITS - 1);
+        min = Math.min(min, position < table.length ? (table[position] as number) : far(position));
+      }
+      return min;
+    }
     const pool = this.pool;
     const best = (match.presence[doc] as number) - 1;
     const size = table.length;
