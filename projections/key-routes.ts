@@ -99,9 +99,14 @@ export function registerKeyRoutes(app: FastifyInstance, deps: KeyRoutesDeps): vo
     return view(deps.keys.state().keys[key.uid] ?? key);
   });
 
-  app.delete('/keys/:key', async (request, reply) => {
-    const key = keyOf(request);
-    await commit([envelope('KeyDeleted', key.uid, now())]);
-    return reply.code(204).send();
+  // A deletion reads no body: clients (the JS SDK) send a JSON content type with an empty one.
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    scope.delete('/keys/:key', async (request, reply) => {
+      const key = keyOf(request);
+      await commit([envelope('KeyDeleted', key.uid, now())]);
+      return reply.code(204).send();
+    });
   });
 }
