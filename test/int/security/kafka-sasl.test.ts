@@ -79,6 +79,19 @@ describe('Kafka with SASL SCRAM-SHA-512', () => {
     ).toEqual(['a', 'b', 'c']);
   });
 
+  it('given the TLS listener but no CA for its self-signed certificate, when a client connects, then the certificate is refused', async () => {
+    const client = createKafkaClient({
+      brokers: kafka.tlsBrokers ?? '',
+      clientId: 'untrusted-tls-test',
+      sasl: SASL,
+      tls: {},
+      retries: 1,
+    });
+    await expect(client.admin()).rejects.toMatchObject({
+      message: expect.stringMatching(/Kafka admin connect failed: .*self[- ]signed certificate/),
+    });
+  });
+
   it('given a cluster configured with kafka.sasl, when a document is written and searched, then it is found', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'miroir-scram-'));
     const cluster = await startLocalCluster({
