@@ -77,8 +77,8 @@ export async function start(ctx: RoleContext): Promise<RoleHandle> {
     metrics: queryMetrics(ctx.metrics),
   });
   registerQueryRoutes(ctx.app, service);
-  installSearchLimiter(ctx.app, config.query.maxConcurrentSearchesPerClient);
   installRoleAuth(ctx.app, config.auth.masterKey, () => models.keys.state());
+  installSearchLimiter(ctx.app, config.query.maxConcurrentSearchesPerClient);
 
   let closing: Promise<void> | undefined;
   return {
