@@ -2,7 +2,7 @@
 // state directory -> the changelog manager, driven by the topology feed the process shell
 // provides (as the indexer's). Each live index generation gets an exactly-once folder that
 // writes `<prefix>changelog.<index>`.
-import { createKafkaClient } from '#adapters/kafka.ts';
+import { createKafkaClient, kafkaConnectionOf } from '#adapters/kafka.ts';
 import { ensureTopicWith, topicPolicyOf } from '#adapters/read-models/read-models.ts';
 import type { RoleContext, RoleHandle } from '#adapters/role.ts';
 import { defaultEventCodec } from '#core/events/codec.ts';
@@ -21,7 +21,7 @@ export async function start(ctx: RoleContext & { topology?: TopologyFeed }): Pro
   const { config, logger } = ctx;
   await initRouting();
   const kafka = createKafkaClient({
-    brokers: config.kafka.brokers,
+    ...kafkaConnectionOf(config.kafka),
     clientId: `${config.kafka.clientId}-changelog`,
     logger,
   });

@@ -9,8 +9,12 @@ const commands: Record<
     load: () => import('./commands/dev.ts'),
   },
   serve: {
-    summary: 'run a set of roles (--roles ingest,query,indexer,projections)',
+    summary: 'run a set of roles (--roles ingest,query,indexer,projections,changelog)',
     load: () => import('./commands/serve.ts'),
+  },
+  cdc: {
+    summary: "print an index's changes from its changelog (cdc tail <index> [--from-beginning])",
+    load: () => import('./commands/cdc.ts'),
   },
   devnode: {
     summary: 'run one Meilisearch-compatible development node',

@@ -12,8 +12,13 @@ import { toHeaders } from './consumer.ts';
 
 export async function readRange(kafka: Kafka, opts: RangeReadOptions): Promise<void> {
   const position = new Map<number, number>();
-  for (const [p, end] of opts.to) position.set(p, Math.min(opts.from?.get(p) ?? 0, end));
-  const pending = (): boolean => [...opts.to].some(([p, end]) => (position.get(p) ?? 0) < end);
+  const to = opts.to;
+  if (to !== undefined) for (const [p, end] of to) position.set(p, Math.min(opts.from?.get(p) ?? 0, end));
+  // Without `to`, a follow: it ends only when the signal aborts.
+  const pending = (): boolean =>
+    to === undefined
+      ? opts.signal?.aborted !== true
+      : [...to].some(([p, end]) => (position.get(p) ?? 0) < end);
   if (!pending()) return;
   const consumer = kafka.consumer({
     groupId: `${opts.groupPrefix}reader.${randomUUID()}`,
@@ -26,6 +31,7 @@ export async function readRange(kafka: Kafka, opts: RangeReadOptions): Promise<v
     finish = resolve;
     fail = reject;
   });
+  opts.signal?.addEventListener('abort', () => finish(), { once: true });
   const advance = (partition: number, next: number): void => {
     if (next > (position.get(partition) ?? 0)) position.set(partition, next);
     if (!pending()) finish();
@@ -36,16 +42,20 @@ export async function readRange(kafka: Kafka, opts: RangeReadOptions): Promise<v
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (!payload.restart) fail(payload.error);
   });
-  const timer = setTimeout(
-    () =>
-      fail(
-        miroirError(
-          'miroir_log_unavailable',
-          `Reading topic '${opts.topic}' did not reach its end offsets within ${opts.timeoutMs ?? 120_000} ms.`,
-        ),
-      ),
-    opts.timeoutMs ?? 120_000,
-  );
+  const timeoutMs = to === undefined ? undefined : (opts.timeoutMs ?? 120_000);
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(
+          () =>
+            fail(
+              miroirError(
+                'miroir_log_unavailable',
+                `Reading topic '${opts.topic}' did not reach its end offsets within ${timeoutMs} ms.`,
+              ),
+            ),
+          timeoutMs,
+        );
   try {
     await guard('reader connect', () => consumer.connect());
     await guard('reader subscribe', () => consumer.subscribe({ topics: [opts.topic], fromBeginning: true }));
@@ -54,7 +64,7 @@ export async function readRange(kafka: Kafka, opts: RangeReadOptions): Promise<v
         autoCommit: false,
         eachBatch: async ({ batch }) => {
           const from = opts.from?.get(batch.partition) ?? 0;
-          const end = opts.to.get(batch.partition) ?? 0;
+          const end = to === undefined ? Infinity : (to.get(batch.partition) ?? 0);
           const messages: ConsumedMessage[] = [];
           for (const m of batch.messages) {
             const offset = Number(m.offset);

@@ -224,13 +224,15 @@ export interface RangeReadOptions {
   topic: string;
   /** First offset to read per partition (default 0: the earliest record still in the log). */
   from?: ReadonlyMap<number, number>;
-  /** Per partition: read up to, not including, this offset (e.g. fetchEndOffsets). */
-  to: ReadonlyMap<number, number>;
+  /** Per partition: read up to, not including, this offset (e.g. fetchEndOffsets); absent: follow until `signal` aborts. */
+  to?: ReadonlyMap<number, number>;
+  /** Stops the read (resolving it) when aborted. */
+  signal?: AbortSignal;
   /** Prefix of the private consumer group's name (the topic prefix). */
   groupPrefix: string;
   /** Records of one partition, in offset order (transaction markers and aborted records left out). */
   handler(partition: number, messages: ConsumedMessage[]): Promise<void>;
-  /** Fails the read when the end is not reached by then (default 120 s). */
+  /** Fails a bounded read when the end is not reached by then (default 120 s). */
   timeoutMs?: number;
 }
 

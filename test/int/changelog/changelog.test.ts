@@ -3,6 +3,7 @@
 // that a stock consumer (kafkajs, and Kafka's console consumer) folds into exactly every node's
 // content; each change of the document topics appears once, checked by source position against
 // the pure fold; kill -9 of the role at random points changes none of that.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,7 @@ import { npmPackages } from '../../helpers/npm-packages.ts';
 import { kafkaBrokers } from '../../helpers/services.ts';
 
 const ROLES = ['projections', 'indexer', 'query', 'ingest'] as const;
+const repoRoot = new URL('../../../', import.meta.url).pathname;
 
 /** Runs the workload; resolves with every task uid it enqueued, once all are final. */
 async function mixedWorkload(c: TestCluster, uid: string, total: number): Promise<void> {
@@ -180,6 +182,53 @@ describe('changelog role', () => {
     expect(tombstones.length).toBe(deletes.length);
     const fromConsole = foldChangelog(await readWithConsoleConsumer(kafkaBrokers(), topic, records.length));
     expect(contentHash(fromConsole)).toBe(contentHash(state));
+  });
+
+  it('`miroir cdc tail --from-beginning` prints the live documents as snapshot reads, then new changes', async () => {
+    const uid = 'cdc_tail';
+    const index = c.sdk.index(uid);
+    const docs = npmPackages(300, 5_000);
+    await waitAll(c.sdk, [(await index.addDocuments(docs, { primaryKey: 'id' })).taskUid]);
+    await waitAll(c.sdk, [(await index.deleteDocuments(docs.slice(0, 50).map((d) => String(d.id)))).taskUid]);
+    await waitChangelogCaughtUp(c, uid);
+    const child = spawn(
+      process.execPath,
+      [
+        join(repoRoot, 'bin', 'miroir.js'),
+        'cdc',
+        'tail',
+        uid,
+        '--from-beginning',
+        '--brokers',
+        kafkaBrokers(),
+      ],
+      {
+        env: { ...process.env, MIROIR_KAFKA__TOPIC_PREFIX: c.topics.prefix },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const lines: Array<{ op: string; key: string; document: Doc | null }> = [];
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const parts = buffered.split('\n');
+      buffered = parts.pop() ?? '';
+      for (const line of parts) if (line !== '') lines.push(JSON.parse(line) as (typeof lines)[number]);
+    });
+    try {
+      await waitUntil('the snapshot', () => lines.length >= 250 || `${lines.length} lines`, 60_000);
+      expect(lines.every((l) => l.op === 'r')).toBe(true);
+      expect(new Set(lines.map((l) => l.key))).toEqual(new Set(docs.slice(50).map((d) => String(d.id))));
+      await waitAll(c.sdk, [(await index.updateDocuments([{ id: docs[60]!.id, extra: true }])).taskUid]);
+      await waitUntil('the live change', () => lines.length > 250 || 'no new line', 60_000);
+      expect(lines[250]).toEqual({
+        op: 'u',
+        key: String(docs[60]!.id),
+        document: { ...docs[60], extra: true },
+      });
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 
   it('sends a record it cannot read to the dead-letter topic and folds what follows', async () => {
