@@ -246,6 +246,9 @@ export function serverProperties(p: {
     'num.recovery.threads.per.data.dir': 1,
     'num.replica.fetchers': 1,
     'log.cleaner.threads': 1,
+    // Retention is checked every 5 minutes by default; a short check lets finite document-topic
+    // retention (kafka.docsRetentionMs) take effect promptly, which the compaction tests rely on.
+    'log.retention.check.interval.ms': 1000,
   };
   return (
     Object.entries(settings)
