@@ -256,9 +256,15 @@ function criterionLevel(c: SortCriterion): LevelKeys {
 
 /** Levels of the cheap rules before the first costly one; words and typo are left out when they
  *  cannot split anything (a single words step, no typo derivation matched). */
-function cheapLevels(planned: PlannedRule[], ranker: DocRanker | null, step: Uint8Array | null): LevelKeys[] {
+function cheapLevels(
+  planned: PlannedRule[],
+  ranker: DocRanker | null,
+  step: Uint8Array | null,
+  ruleOfLevel: number[],
+): LevelKeys[] {
   const levels: LevelKeys[] = [];
-  for (const p of planned) {
+  for (const [index, p] of planned.entries()) {
+    const before = levels.length;
     if (p.rule.kind === 'words') {
       if (ranker && step && ranker.stepCount > 1) {
         levels.push((group, out) => {
@@ -269,6 +275,7 @@ function cheapLevels(planned: PlannedRule[], ranker: DocRanker | null, step: Uin
       if (ranker && step && ranker.hasTypos())
         levels.push((group, out) => ranker.typoCountsInto(group, step, out));
     } else for (const c of p.criteria) levels.push(criterionLevel(c));
+    for (let l = before; l < levels.length; l++) ruleOfLevel.push(index);
   }
   return levels;
 }
@@ -280,16 +287,22 @@ function costlyLevels(
   planned: PlannedRule[],
   ranker: DocRanker | null,
   step: Uint8Array | null,
+  ruleOfLevel: number[],
+  firstIndex: number,
 ): LevelKeys[] {
   const levels: LevelKeys[] = [];
-  for (const p of planned) {
+  for (const [i, p] of planned.entries()) {
     if (p.criteria.length > 0) {
-      for (const c of p.criteria) levels.push(criterionLevel(c));
+      for (const c of p.criteria) {
+        levels.push(criterionLevel(c));
+        ruleOfLevel.push(firstIndex + i);
+      }
       continue;
     }
     // A `sort` rule without request criteria orders nothing.
     if (!ranker || !step || p.rule.kind === 'sort' || ranker.isConstant(p.rule)) continue;
     levels.push((group, out) => ranker.levelCosts(group, step, p.rule, out));
+    ruleOfLevel.push(firstIndex + i);
   }
   return levels;
 }
@@ -745,8 +758,11 @@ function execute(
   let firstCostly = planned.findIndex((p) => !isCheap(p));
   if (firstCostly < 0) firstCostly = planned.length;
   const step = universe.step;
-  const costly = costlyLevels(planned.slice(firstCostly), ranker, step);
-  const levels = [...cheapLevels(planned.slice(0, firstCostly), ranker, step), ...costly];
+  // The planned rule each level orders by, for the score of a bucket so far.
+  const ruleOfLevel: number[] = [];
+  const cheap = cheapLevels(planned.slice(0, firstCostly), ranker, step, ruleOfLevel);
+  const costly = costlyLevels(planned.slice(firstCostly), ranker, step, ruleOfLevel, firstCostly);
+  const levels = [...cheap, ...costly];
   const evaluate = (doc: number): DocEvaluation | null =>
     ranker && step ? ranker.base(doc, step[doc] as number) : null;
   const hits: RankedHit[] = [];
@@ -774,19 +790,34 @@ function execute(
     const keys = new Float64Array(group.length);
     (levels[level] as LevelKeys)(group, keys);
     const [sorted, sortedKeys] = sortByKeys(group, keys);
+    const partialRules = rules.slice(0, (ruleOfLevel[level] as number) + 1);
     let x = 0;
     while (x < sorted.length && !done()) {
       const k = sortedKeys[x] as number;
       let y = x + 1;
       while (y < sorted.length && sortedKeys[y] === k) y++;
-      bucketSort(sorted.subarray(x, y), level + 1);
+      const bucket = sorted.subarray(x, y);
+      // As milli's bucket sort: a bucket whose score so far is below the threshold goes, with
+      // every later bucket of this level. Without a threshold, a bucket that ends before the
+      // offset is taken whole (distinct applies to it) and never ordered further; with one,
+      // Meilisearch 1.50 ranks it down to each document's score.
+      if (threshold !== null && ranker && step) {
+        const ev = ranker.base(bucket[0] as number, step[bucket[0] as number] as number);
+        if (globalScore(ranker.ranks(ev, partialRules)) < threshold) {
+          for (let z = x; z < sorted.length; z++) state.exclude(sorted[z] as number);
+          return;
+        }
+      }
+      if (threshold === null && hits.length + bucket.length < offset) for (const doc of bucket) accept(doc);
+      else bucketSort(bucket, level + 1);
       x = y;
     }
   };
-  // milli ranks nothing when the page is empty (limit 0, or an offset past every candidate) unless
-  // no ranking rule applies, where it walks candidates in id order up to offset + limit.
+  // milli ranks nothing when the page is empty (limit 0) unless no ranking rule applies, where it
+  // walks candidates in id order up to offset + limit. An offset past every candidate still walks:
+  // distinct and the threshold count what they remove.
   const noRankingRules = placeholder && planned.every((p) => p.criteria.length === 0);
-  const skipWalk = universe.ids.length < offset || (!noRankingRules && !exhaustive && need <= offset);
+  const skipWalk = !noRankingRules && !exhaustive && need <= offset;
   if (!skipWalk) {
     if (levels.length === 0)
       for (let x = 0; x < universe.ids.length && !done(); x++) accept(universe.ids[x] as number);

@@ -29,12 +29,13 @@ export const MAX_POSITION = 65_535;
 const MAX_WORD_LENGTH = 255;
 
 // charabia's default separators are, for the BMP Latin range, Unicode's punctuation (P*) and space
-// (Z*) classes plus line breaks and the backtick (Meilisearch 1.50 matches `process` in
-// "`process.hrtime`"); other symbols such as `$ + < = > ^ | ~ °` stay in words.
+// (Z*) classes plus line breaks, the backtick (Meilisearch 1.50 matches `process` in
+// "`process.hrtime`") and `+` (it matches `js` in "SVG+JS"); other symbols such as
+// `$ < = > ^ | ~ °` stay in words.
 const SEPARATOR_TABLE = new Uint8Array(65_536);
 {
   // eslint-disable-next-line no-control-regex -- vertical tab and form feed separate words too
-  const sep = /[\p{P}\p{Z}\n\r\t\u000b\u000c\u0085`]/u;
+  const sep = /[\p{P}\p{Z}\n\r\t\u000b\u000c\u0085`+]/u;
   for (let cp = 0; cp < 65_536; cp++) {
     if (cp >= 0xd800 && cp <= 0xdfff) continue;
     if (sep.test(String.fromCharCode(cp))) SEPARATOR_TABLE[cp] = 1;
@@ -48,6 +49,22 @@ const HARD_SEPARATORS = new Set(
     c.charCodeAt(0),
   ),
 );
+
+/**
+ * Han, kana and Hangul (BMP): charabia segments text by script, so a Latin word inside CJK text
+ * ("Taro3及React的") is a word of its own.
+ */
+function isCjk(code: number): boolean {
+  return (
+    (code >= 0x4e00 && code <= 0x9fff) ||
+    (code >= 0x3400 && code <= 0x4dbf) ||
+    (code >= 0x3040 && code <= 0x30ff) ||
+    (code >= 0xac00 && code <= 0xd7af) ||
+    (code >= 0x1100 && code <= 0x11ff) ||
+    (code >= 0x3130 && code <= 0x318f) ||
+    (code >= 0xf900 && code <= 0xfaff)
+  );
+}
 
 function isSpace(code: number): boolean {
   return (
@@ -143,10 +160,12 @@ export class Tokenizer {
       const dict = hasDictionary ? this.dictionaryMatch(text, i) : 0;
       if (dict > 0) i += dict;
       else {
+        const cjk = isCjk(text.charCodeAt(i));
         i++;
         while (i < n) {
           if (hasCustom ? this.separatorLength(text, i) > 0 : SEPARATOR_TABLE[text.charCodeAt(i)] === 1)
             break;
+          if (isCjk(text.charCodeAt(i)) !== cjk) break;
           if (hasDictionary && this.dictionaryMatch(text, i) > 0) break;
           i++;
         }

@@ -199,4 +199,31 @@ describe('ranking scores', () => {
       ['phrase', { order: 0, matchingWords: 2, maxMatchingWords: 4, score: 0.5 }],
     ]);
   });
+
+  // Meilisearch 1.50 walks the candidates even when the offset is past all of them, so distinct
+  // and the threshold still remove what they would, and the count shows it.
+  it('counts what distinct and the threshold remove when the offset passes every candidate', () => {
+    const engine = engineWith(
+      [
+        { id: 1, t: 'apple pie', g: 'a' },
+        { id: 2, t: 'apple tart', g: 'a' },
+        { id: 3, t: 'apple cake', g: 'b' },
+        { id: 4, t: 'aple crumble', g: 'c' },
+      ],
+      { filterableAttributes: ['g'] },
+    );
+    const far = { q: 'apple', offset: 10, limit: 5 };
+    expect(engine.search(searchRequest({ ...far, distinct: 'g' })).estimatedTotalHits).toBe(3);
+    expect(engine.search(searchRequest({ ...far, rankingScoreThreshold: 0.9 })).estimatedTotalHits).toBe(3);
+  });
+
+  it('splits words on `+` and where CJK script meets another', () => {
+    const engine = engineWith([
+      { id: 1, t: 'SVG+JS icons' },
+      { id: 2, t: '一套适用于Taro3及React的vantui组件库' },
+    ]);
+    expect(ids(engine, { q: 'js ' })).toEqual([1]);
+    expect(ids(engine, { q: 'react ' })).toEqual([2]);
+    expect(ids(engine, { q: 'vantui ' })).toEqual([2]);
+  });
 });
