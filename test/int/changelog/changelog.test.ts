@@ -7,7 +7,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+import { openChangelogStore } from '#adapters/changelog-store.ts';
+import { createKafkaClient } from '#adapters/kafka.ts';
+import { readIndexState } from '../../../changelog/index-state.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldDocumentEvent, INITIAL_SHARD_SETTINGS, type ShardSettings } from '#core/cdc/fold.ts';
 import { ShardOverlay } from '#core/cdc/overlay.ts';
@@ -228,6 +231,81 @@ describe('changelog role', () => {
       });
     } finally {
       child.kill('SIGTERM');
+    }
+  });
+
+  it('rebuilds the whole index from the changelog and the tail after old document segments are deleted', async () => {
+    const uid = 'cdc_retention';
+    const index = c.sdk.index(uid);
+    const docs = npmPackages(3_000, 8_000);
+    await waitAll(c.sdk, [(await index.addDocuments(docs, { primaryKey: 'id' })).taskUid]);
+    await waitAll(c.sdk, [
+      (await index.updateDocuments(docs.slice(0, 500).map((d) => ({ id: d.id, v: 2 })))).taskUid,
+    ]);
+    await waitChangelogCaughtUp(c, uid);
+    const docsTopic = c.topics.docs(uid, 0);
+    const kafka = new Kafka({
+      clientId: 'cdc-retention',
+      brokers: kafkaBrokers().split(','),
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: docsTopic,
+          configEntries: [
+            { name: 'retention.ms', value: '1000' },
+            { name: 'segment.ms', value: '200' },
+          ],
+        },
+      ],
+    });
+    await admin.disconnect();
+    // Segments roll on the next append past segment.ms; retention then deletes the old ones.
+    let n = 0;
+    await waitUntil(
+      'the first document records to leave the log',
+      async () => {
+        const batch = docs.slice(n % 3_000, (n % 3_000) + 40).map((d) => ({ ...d, round: n }));
+        n += 40;
+        await waitAll(c.sdk, [(await index.addDocuments(batch)).taskUid]);
+        const lag = await c.admin.fetchLag(changelogGroupId(c.topics.prefix, docsTopic), docsTopic);
+        return lag.every((p) => p.start > 0) || `log starts ${lag.map((p) => p.start).join(',')}`;
+      },
+      90_000,
+    );
+    await waitChangelogCaughtUp(c, uid);
+    await waitAll(c.sdk, [(await index.addDocuments([{ id: 'after-retention', v: 1 }])).taskUid]);
+    const dir = mkdtempSync(join(tmpdir(), 'miroir-cdc-read-'));
+    const store = openChangelogStore(join(dir, 'state.sqlite'));
+    try {
+      const client = createKafkaClient({ brokers: kafkaBrokers(), clientId: 'cdc-reader' });
+      const read = await readIndexState(
+        store,
+        {
+          indexUid: uid,
+          logUid: uid,
+          generation: 0,
+          shards: 4,
+          docsTopic,
+          changelogTopic: c.topics.changelog(uid),
+          dlqTopic: c.topics.dlq(uid),
+        },
+        { kafka: client, admin: c.admin, codec: defaultEventCodec(), topicPrefix: c.topics.prefix },
+      );
+      expect(read.snapshotChanges).toBeGreaterThan(3_000);
+      const state = new Map<string, Doc>();
+      for (let shard = 0; shard < 4; shard++)
+        for (const [key, doc] of store.entries(shard)) state.set(key, JSON.parse(doc) as Doc);
+      expect(state.has('after-retention')).toBe(true);
+      await expectNodesEqual(c, uid, state);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
