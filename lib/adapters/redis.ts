@@ -101,15 +101,28 @@ function isAuthRefusal(err: unknown): boolean {
  * server does not answer.
  */
 export async function checkRedis(conn: RedisConnection, what = 'Redis'): Promise<void> {
+  // A failed connection (refused, TLS handshake) only shows in 'error' events; the command itself
+  // fails with "max retries", so the last connection error is what the message reports.
+  let connectionError: Error | undefined;
+  const onError = (err: Error): void => {
+    connectionError = err;
+  };
+  conn.client.on('error', onError);
   try {
     await conn.client.ping();
   } catch (err) {
-    throw redisStartError(err, what);
+    throw redisStartError(err, what, connectionError);
+  } finally {
+    conn.client.off('error', onError);
   }
 }
 
-function redisStartError(err: unknown, what: string): MiroirError {
-  const reason = err instanceof Error ? err.message : String(err);
+function redisStartError(err: unknown, what: string, connectionError: Error | undefined): MiroirError {
+  const message = err instanceof Error ? err.message : String(err);
+  const reason =
+    connectionError !== undefined && connectionError.message !== message
+      ? `${message}; last connection error: ${connectionError.message}`
+      : message;
   if (isAuthRefusal(err))
     return miroirError(
       'miroir_invalid_config',
