@@ -1,7 +1,7 @@
 // Read routes answered from this process's read models: `GET /indexes`, `GET /indexes/{uid}`,
 // `GET /indexes/{uid}/settings` (+ sub-routes), `GET /tasks`, `GET /tasks/{uid}`, `GET /batches`,
 // `GET /batches/{uid}` and `GET /_miroir/topology`. Settings show what the client asked for, over Meilisearch's defaults.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { LogAdmin } from '#adapters/kafka.ts';
 import { miroirError } from '#core/errors.ts';
 import { getTask, parseTasksQuery, queryTasks, type RawQuery } from '#core/tasks/task-query.ts';
@@ -12,7 +12,8 @@ import type { IndexRecord } from '#core/topology-projection.ts';
 import { defaultSettings } from '#core/meili/settings.ts';
 import { sendJson } from '#adapters/json-reply.ts';
 import { pathIndexUid, queryOf } from '#adapters/meili-request.ts';
-import { requestAllowsIndex } from '#adapters/http-auth.ts';
+import { requestAllowsIndex, requestSeesAllIndexes } from '#adapters/http-auth.ts';
+import type { TaskTable } from '#core/tasks/task-projection.ts';
 import { QueryFields } from '#core/meili/deserr.ts';
 import { mergeSettings, SETTINGS_ROUTES, settingsView } from '#core/meili/settings-validate.ts';
 import type { TaskStore } from '#adapters/read-models/task-store.ts';
@@ -56,6 +57,20 @@ export function clientSettingsView(index: IndexRecord): Record<string, unknown> 
   return view;
 }
 
+/**
+ * The tasks a request's key may see, as Meilisearch's `get_task_ids_from_authorized_indexes`: a key
+ * limited to some indexes sees only tasks of one of them (index-less tasks such as swaps are hidden).
+ */
+function visibleTasks(req: FastifyRequest, table: TaskTable): TaskTable {
+  if (requestSeesAllIndexes(req)) return table;
+  return new Map(
+    [...table].filter(([, state]) => {
+      const uid = state.enqueued?.indexUid;
+      return uid !== undefined && uid !== null && requestAllowsIndex(req, uid);
+    }),
+  );
+}
+
 export function registerReadRoutes(app: FastifyInstance, deps: ReadRoutesDeps): void {
   const requireIndex = (uid: string): IndexRecord => {
     const index = deps.topology.state().indexes[uid];
@@ -90,7 +105,7 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadRoutesDeps): 
   }
 
   app.get('/tasks', async (req) =>
-    queryTasks(await deps.taskStore.table(), parseTasksQuery(req.query as RawQuery)),
+    queryTasks(visibleTasks(req, await deps.taskStore.table()), parseTasksQuery(req.query as RawQuery)),
   );
   app.get('/tasks/:taskUid', async (req) => {
     const { taskUid } = req.params as { taskUid: string };
@@ -109,7 +124,7 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadRoutesDeps): 
         ));
       if (folded) state = (await deps.taskStore.get(uid)) ?? deps.tasks.state().get(uid);
     }
-    return getTask(new Map(state === undefined ? [] : [[state.uid, state]]), taskUid);
+    return getTask(visibleTasks(req, new Map(state === undefined ? [] : [[state.uid, state]])), taskUid);
   });
 
   // Meilisearch serves it only with its `getTaskDocumentsRoute` experimental feature, which Miroir does not offer.
@@ -120,7 +135,7 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadRoutesDeps): 
     );
   });
   app.get('/batches', async (req) =>
-    queryBatches(await deps.taskStore.table(), parseTasksQuery(req.query as RawQuery)),
+    queryBatches(visibleTasks(req, await deps.taskStore.table()), parseTasksQuery(req.query as RawQuery)),
   );
   app.get('/batches/:batchUid', async (req) => {
     const { batchUid } = req.params as { batchUid: string };

@@ -105,6 +105,16 @@ export function requestAllowsIndex(request: FastifyRequest, indexUid: string): b
   return request.miroirAuth === undefined || grantAllowsIndex(request.miroirAuth, indexUid);
 }
 
+/** True unless the request's key is limited to some indexes (Meilisearch's `all_indexes_authorized`). */
+export function requestSeesAllIndexes(request: FastifyRequest): boolean {
+  const grant = request.miroirAuth;
+  return (
+    grant === undefined ||
+    grant.kind !== 'key' ||
+    (grant.key.indexes.includes('*') && grant.searchRules === null)
+  );
+}
+
 /** Meilisearch's refusal when an index-less route's handler meets an index the key may not touch. */
 export function checkRequestIndex(request: FastifyRequest, indexUid: string): void {
   if (!requestAllowsIndex(request, indexUid)) throw invalidApiKey();

@@ -58,6 +58,8 @@ export interface AuthAppOptions {
   extra?: (app: FastifyInstance) => void;
   /** The query service; inert by default. */
   service?: QueryService;
+  /** Read-model dependencies of the projections routes; inert by default. */
+  read?: Partial<ReadRoutesDeps>;
 }
 
 export function buildAuthApp(opts: AuthAppOptions): AuthApp {
@@ -94,6 +96,7 @@ export function buildAuthApp(opts: AuthAppOptions): AuthApp {
     tasks: inert<ReadRoutesDeps['tasks']>(Promise.resolve()),
     admin: inert<ReadRoutesDeps['admin']>(Promise.resolve(new Map())),
     topics: inert<ReadRoutesDeps['topics']>('t'),
+    ...opts.read,
   });
   registerExperimentalFeatureRoutes(app);
   registerKeyRoutes(app, { keys, masterKey: opts.masterKey, ...(opts.now ? { now: opts.now } : {}) });
