@@ -1,7 +1,8 @@
 // `GET /_miroir/topology`: nodes, and per index its layout, every owner of every shard (all
 // groups) and each owner's lag: events of the shard's partition the node has not applied yet
-// (end offset - the committed offset of its indexer consumer group `<prefix>indexer.<nodeId>`).
-import { indexerGroupId } from '#core/log/consumer-groups.ts';
+// (end offset - the committed offset of its indexer consumer group `<prefix>indexer.<nodeId>`),
+// and the changelog role's lag on the index: document records not yet in its changelog.
+import { changelogGroupId, indexerGroupId } from '#core/log/consumer-groups.ts';
 import type { LogAdmin } from '#adapters/kafka.ts';
 import type { TopicNames } from '#core/log/topics.ts';
 import type { Topology } from '#core/topology.ts';
@@ -24,6 +25,8 @@ export interface TopologyIndexView {
   nodeIndexUid: string;
   owners: Record<string, string[]>;
   lag: Record<string, Record<string, number>>;
+  /** The changelog topic and the document records the changelog role has not folded yet (all shards). */
+  changelog: { topic: string; lag: number };
 }
 
 export interface TopologyView {
@@ -61,6 +64,7 @@ export async function topologyView(
             lag[node] = byShard;
           }),
         );
+        const changelogLag = await admin.fetchLag(changelogGroupId(topics.prefix, topic), topic);
         return {
           uid: index.uid,
           primaryKey: index.primaryKey,
@@ -71,6 +75,10 @@ export async function topologyView(
           nodeIndexUid: index.nodeIndexUid,
           owners,
           lag,
+          changelog: {
+            topic: topics.changelog(index.logUid ?? index.uid),
+            lag: changelogLag.reduce((sum, p) => sum + p.lag, 0),
+          },
         };
       }),
   );

@@ -163,7 +163,10 @@ describe('changelog role', () => {
   let c: TestCluster;
 
   beforeAll(async () => {
-    c = await startTestCluster({ roles: [...ROLES, 'changelog'], overrides: { cdc: { partitions: 3 } } });
+    c = await startTestCluster({
+      roles: [...ROLES, 'changelog'],
+      overrides: { cdc: { partitions: 3 }, metrics: { enabled: true } },
+    });
   });
   afterAll(async () => {
     await c?.close();
@@ -185,6 +188,12 @@ describe('changelog role', () => {
     expect(tombstones.length).toBe(deletes.length);
     const fromConsole = foldChangelog(await readWithConsoleConsumer(kafkaBrokers(), topic, records.length));
     expect(contentHash(fromConsole)).toBe(contentHash(state));
+    const view = (await (await fetch(`${c.url}/_miroir/topology`)).json()) as {
+      indexes: Array<{ uid: string; changelog: { topic: string; lag: number } }>;
+    };
+    expect(view.indexes.find((i) => i.uid === uid)?.changelog).toEqual({ topic, lag: 0 });
+    const metrics = await (await fetch(`${c.url}/metrics`)).text();
+    expect(metrics).toMatch(/changelog_changes_total\{index="cdc_mixed"\} [1-9]/);
   });
 
   it('`miroir cdc tail --from-beginning` prints the live documents as snapshot reads, then new changes', async () => {
