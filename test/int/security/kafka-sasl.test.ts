@@ -16,6 +16,8 @@ import { makeTestCertificate, type TestCertificate } from './certs.ts';
 
 const USER = { username: 'miroir', password: 'scram0secret0pw' };
 const SASL = { mechanism: 'scram-sha-512', ...USER } as const;
+/** The roles of the write and search path (the changelog role, with its on-disk state, is not needed here). */
+const CLUSTER_ROLES = ['projections', 'indexer', 'query', 'ingest'] as const;
 
 let kafka: KafkaHandle;
 let cert: TestCertificate;
@@ -101,6 +103,7 @@ describe('Kafka with SASL SCRAM-SHA-512', () => {
       replicationFactor: 1,
       dataDir,
       port: 0,
+      roles: CLUSTER_ROLES,
       overrides: {
         logging: { level: 'warn' },
         metrics: { enabled: false },
@@ -136,6 +139,7 @@ describe('Kafka with SASL SCRAM-SHA-512', () => {
           shards: 1,
           dataDir,
           port: 0,
+          roles: CLUSTER_ROLES,
           overrides: {
             logging: { level: 'silent' },
             metrics: { enabled: false },

@@ -122,7 +122,8 @@ export async function startSecuredCluster(opts: {
   const child: ChildProcess = spawn(
     process.execPath,
     [join(repoRoot, 'bin', 'miroir.js'), 'serve', '--port', '0'],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    // Relative default paths (the changelog role's state) land in the temp dir, not the repository.
+    { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   const keep = (chunk: Buffer): void => {
