@@ -17,7 +17,7 @@ function issuesOf(fn: () => unknown): Array<{ path: string; message: string }> {
 describe('loadConfig defaults', () => {
   it('gives a complete config from nothing', () => {
     const config = loadConfig();
-    expect(config.roles).toEqual(['ingest', 'query', 'indexer', 'projections']);
+    expect(config.roles).toEqual(['ingest', 'query', 'indexer', 'projections', 'changelog']);
     expect(config.http).toEqual({ host: '0.0.0.0', port: 7700, requestTimeoutMs: 30_000 });
     expect(config.kafka.topicPrefix).toBe('miroir.');
     expect(config.redis.url).toBeUndefined();
