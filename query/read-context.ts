@@ -62,6 +62,8 @@ export interface ReadOptions {
   strict?: boolean;
   /** `X-Miroir-Wait-For-Task`. */
   waitForTask?: number;
+  /** Indexes the client's key may see (`GET /stats` with an index-scoped key); all when absent. */
+  indexVisible?: (uid: string) => boolean;
 }
 
 export interface QueryResult<B> {

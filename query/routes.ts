@@ -118,7 +118,8 @@ export function registerQueryRoutes(app: FastifyInstance, service: QueryService)
   });
   app.get('/stats', async (request, reply) => {
     checkStatsQuery(query(request));
-    return send(reply, await service.stats(readOptionsOf(request)));
+    const indexVisible = (uid: string): boolean => requestAllowsIndex(request, uid);
+    return send(reply, await service.stats({ ...readOptionsOf(request), indexVisible }));
   });
   app.get('/version', async (_request, reply) => send(reply, service.version()));
 }

@@ -62,7 +62,9 @@ export function statsEndpoints(ctx: ReadContext) {
 
   async function stats(opts: ReadOptions = {}): Promise<QueryResult<Json>> {
     const view = currentView();
-    const uids = [...view.indexes.keys()].sort();
+    // An index-scoped key sees the stats of its indexes only, as Meilisearch's `/stats` filters them.
+    const visible = opts.indexVisible ?? (() => true);
+    const uids = [...view.indexes.keys()].filter(visible).sort();
     const degraded: Degraded = new Map();
     const indexes: Record<string, IndexStatsBody> = {};
     const reads = await Promise.all(uids.map((uid) => indexStatsRead(resolveIndex(view, uid), opts)));

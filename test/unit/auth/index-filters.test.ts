@@ -5,6 +5,8 @@ import { deriveKeyValue } from '#core/auth/keys.ts';
 import type { TaskState } from '#core/tasks/task-projection.ts';
 import type { IndexRecord } from '#core/topology-projection.ts';
 import type { ReadRoutesDeps } from '../../../projections/read-routes.ts';
+import type { ReadOptions } from '../../../query/read-context.ts';
+import type { QueryService } from '../../../query/service.ts';
 import { buildAuthApp, memoryKeyStore } from './app.ts';
 
 const MASTER = 'filters-master-key-0123456789';
@@ -52,8 +54,16 @@ const read: Partial<ReadRoutesDeps> = {
   } as unknown as ReadRoutesDeps['taskStore'],
 };
 
+const statsSeen: string[][] = [];
+const service = {
+  stats: (opts: ReadOptions = {}) => {
+    statsSeen.push(['movies', 'books'].filter((uid) => opts.indexVisible?.(uid) ?? true));
+    return { body: {}, headers: {} };
+  },
+} as unknown as QueryService;
+
 const store = memoryKeyStore();
-const { app } = buildAuthApp({ masterKey: MASTER, keys: store, read });
+const { app } = buildAuthApp({ masterKey: MASTER, keys: store, read, service });
 const scoped = { authorization: `Bearer ${deriveKeyValue(SCOPED, MASTER)}` };
 const master = { authorization: `Bearer ${MASTER}` };
 
@@ -70,7 +80,7 @@ beforeAll(async () => {
       keyUid: SCOPED,
       name: null,
       description: null,
-      actions: ['indexes.*', 'tasks.get'],
+      actions: ['indexes.*', 'tasks.get', 'stats.get'],
       indexes: ['mov*'],
       expiresAt: null,
     },
@@ -97,6 +107,13 @@ describe('index-less routes with an index-scoped key', () => {
     expect(uidsOf((await get('/tasks', master)).body, 'uid')).toEqual([2, 1, 0]);
     expect(await get('/tasks/1', scoped)).toMatchObject({ status: 404, body: { code: 'task_not_found' } });
     expect((await get('/tasks/0', scoped)).status).toBe(200);
+  });
+
+  it('given GET /stats, when read, then only the key’s indexes are counted', async () => {
+    statsSeen.length = 0;
+    await get('/stats', scoped);
+    await get('/stats', master);
+    expect(statsSeen).toEqual([['movies'], ['movies', 'books']]);
   });
 
   it('given an index creation or a swap outside the key’s indexes, when sent, then invalid_api_key', async () => {
