@@ -148,7 +148,16 @@ export const ConfigSchema = z
               .describe('Connect to the brokers over TLS (an SSL or SASL_SSL listener).'),
             ...tlsFields,
           })
-          .superRefine(checkClientCertificate)
+          .superRefine((tls, ctx) => {
+            checkClientCertificate(tls, ctx);
+            // Material without `enabled` would be ignored: a plaintext connection the operator did not mean.
+            if (!tls.enabled && (tls.ca ?? tls.cert ?? tls.key) !== undefined)
+              ctx.addIssue({
+                code: 'custom',
+                path: ['enabled'],
+                message: 'TLS material is set but kafka.tls.enabled is false',
+              });
+          })
           .prefault({}),
         sasl: z
           .strictObject({

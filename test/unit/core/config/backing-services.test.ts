@@ -60,6 +60,7 @@ describe('Kafka and Redis security keys', () => {
       }),
     ).toEqual([
       '- kafka.tls.key: a client certificate needs both cert and key',
+      '- kafka.tls.enabled: TLS material is set but kafka.tls.enabled is false',
       '- kafka.sasl.password: SASL scram-sha-256 needs a password',
       '- redis.tls: TLS material is set but redis.url is not a rediss:// URL',
     ]);
