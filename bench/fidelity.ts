@@ -6,9 +6,17 @@
 // maxValuesPerFacet 10 by key and by count, multi-search, federated multi-search, facet search)
 // goes to both and the answers are compared: hit ids and order (equal-rank runs as sets), totals,
 // facet counts; stats once per cluster. A third, smaller index carries the `distinctAttribute`
-// setting. Value: % of queries in full agreement (target 100, SPEC F-R10).
+// setting. Value: % of queries in full agreement (target 100, SPEC F-R10). The JSON line also
+// counts the remaining differences by kind (`remainingByKind`), and replays the recorded
+// Meilisearch 1.50 transcripts against a devnode (`transcripts`, its differences by kind too;
+// `--transcripts=0` skips it).
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { NodeClient } from '#adapters/node-client.ts';
-import { loadNpmDocs } from './_npm-corpus.ts';
+import type { ConformanceRequest } from './_fidelity-compare.ts';
+import { compareAll, loadNpmIndex, summarize } from './_fidelity-replay.ts';
+import { loadNpmDocs, npmCorpusPath } from './_npm-corpus.ts';
 import { spawnDevnode, startQueryCluster, type QueryCluster } from './_query-cluster.ts';
 import {
   ALLOWED,
@@ -300,6 +308,76 @@ export function settingQueries(words: readonly string[], count: number): Query[]
   return Array.from({ length: count }, (_, i) => (makers[i % makers.length] as () => Query)());
 }
 
+interface TranscriptEntry extends ConformanceRequest {
+  status: number;
+  response: unknown;
+}
+
+interface TranscriptReport {
+  /** Where the recorded answers come from. */
+  reference: string;
+  requests: number;
+  agreeing: number;
+  /** % of the recorded answers devnode gives exactly (ties aside). */
+  agreement: number;
+  /** Requests showing each kind of difference (a request can show several kinds). */
+  remainingByKind: Record<string, number>;
+}
+
+function jsonLines(path: string, limit = Infinity): unknown[] {
+  const out: unknown[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (out.length >= limit) break;
+    if (line.trim() !== '') out.push(JSON.parse(line) as unknown);
+  }
+  return out;
+}
+
+/**
+ * The Meilisearch 1.50 transcripts (`<shared>/data/meilisearch-1.50/`) replayed against one
+ * devnode put in the state they were recorded in (the corpus' first 30,000 records, three batches),
+ * compared by the conformance tier's rules; null when the transcripts are not there.
+ */
+async function replayTranscripts(): Promise<TranscriptReport | null> {
+  const corpus = npmCorpusPath();
+  const path = join(dirname(corpus), 'meilisearch-1.50', 'npm-transcripts.jsonl');
+  if (!existsSync(path)) {
+    log(`fidelity: no transcripts at ${path}, transcript replay skipped`);
+    return null;
+  }
+  const transcripts = jsonLines(path) as TranscriptEntry[];
+  const docs = jsonLines(corpus, 30_000) as Record<string, unknown>[];
+  const dir = mkdtempSync(join(tmpdir(), 'miroir-fidelity-transcripts-'));
+  const node = await spawnDevnode(dir, 0);
+  try {
+    await loadNpmIndex(node.url, docs);
+    const outcomes = await compareAll(node.url, transcripts, (_req, i) => {
+      const entry = transcripts[i] as TranscriptEntry;
+      return { status: entry.status, body: entry.response };
+    });
+    const summary = summarize(outcomes, 0);
+    return {
+      reference: 'recorded Meilisearch 1.50 answers',
+      requests: summary.total,
+      agreeing: summary.agreed,
+      agreement: round(100 * summary.ratio, 2),
+      remainingByKind: Object.fromEntries(summary.byKind.map((k) => [k.kind, k.count])),
+    };
+  } finally {
+    await node.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Real disagreements (tie boundaries allowed) of every cluster, by kind. */
+function remainingByKind(reports: readonly ClusterReport[]): Partial<Record<Disagreement, number>> {
+  const out: Partial<Record<Disagreement, number>> = {};
+  for (const report of reports)
+    for (const [kind, count] of Object.entries(report.disagreements) as [Disagreement, number][])
+      if (!ALLOWED.has(kind)) out[kind] = (out[kind] ?? 0) + count;
+  return out;
+}
+
 /** The main index: facets cut small, numbers ordered by count on one facet and by key on another. */
 export const FIDELITY_SETTINGS = {
   ...NPM_SETTINGS,
@@ -357,6 +435,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     } finally {
       await setting.close();
     }
+    const transcripts = intArg(args, 'transcripts', 1) === 0 ? null : await replayTranscripts();
     const total = reports.reduce((sum, r) => sum + r.queries, 0);
     const agreeing = reports.reduce((sum, r) => sum + r.agreeing, 0);
     const agreement = round((100 * agreeing) / total, 2);
@@ -370,7 +449,9 @@ export async function run(args: string[]): Promise<BenchResult> {
       shards: 12,
       queriesPerCluster: queries.length,
       placement: 'documents placed directly on the nodes by the routing rules (write path not used)',
+      remainingByKind: remainingByKind(reports),
       clusters: reports,
+      transcripts,
     };
   } finally {
     await rf2?.close();

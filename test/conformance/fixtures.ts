@@ -6,24 +6,16 @@ import type { ConformanceRequest } from './compare.ts';
 
 const fixtureDir = new URL('../fixtures/conformance/', import.meta.url);
 
-export type Doc = Record<string, unknown>;
+import type { Doc } from '../../bench/_fidelity-replay.ts';
+
+export type { Doc };
 
 export interface TranscriptEntry extends ConformanceRequest {
   status: number;
   response: unknown;
 }
 
-/** How the reference index was built before the recorded requests (see the fixtures' README). */
-export const NPM_INDEX = {
-  uid: 'npm',
-  primaryKey: 'id',
-  settings: {
-    searchableAttributes: ['name', 'summary', 'scope'],
-    filterableAttributes: ['major', 'downloads', 'scope'],
-    sortableAttributes: ['downloads', 'name'],
-  },
-  batchSize: 10_000,
-} as const;
+export { NPM_INDEX } from '../../bench/_fidelity-replay.ts';
 
 function gunzipLines(name: string): unknown[] {
   const text = gunzipSync(readFileSync(new URL(name, fixtureDir))).toString('utf8');
