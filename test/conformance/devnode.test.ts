@@ -14,8 +14,8 @@ import {
 } from './nodes.ts';
 import { compareAll, send, summarize } from './run.ts';
 
-const REPLAY_FLOOR = 0.81;
-const DIFFERENTIAL_FLOOR = 0.77;
+const REPLAY_FLOOR = 0.97;
+const DIFFERENTIAL_FLOOR = 0.985;
 const GENERATED = 1_200;
 const SEED = 1_500;
 
@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 describe('devnode replays the Meilisearch 1.50 transcripts', () => {
-  it(`agrees on at least ${(REPLAY_FLOOR * 100).toFixed(0)}% of the recorded answers`, async () => {
+  it(`agrees on at least ${(REPLAY_FLOOR * 100).toFixed(1)}% of the recorded answers`, async () => {
     const transcripts = loadTranscripts();
     const outcomes = await compareAll(devnode.url, transcripts, (_req, i) => {
       const entry = transcripts[i];
@@ -56,7 +56,7 @@ describe.skipIf(bin === undefined)('devnode and a real Meilisearch answer genera
     await meilisearch?.close();
   });
 
-  it(`agrees on at least ${(DIFFERENTIAL_FLOOR * 100).toFixed(0)}% of ${GENERATED} seeded searches`, async () => {
+  it(`agrees on at least ${(DIFFERENTIAL_FLOOR * 100).toFixed(1)}% of ${GENERATED} seeded searches`, async () => {
     const requests = generateSearches(docs, GENERATED, SEED);
     const outcomes = await compareAll(devnode.url, requests, (req) => send(meilisearch.url, req));
     const summary = summarize(outcomes);
