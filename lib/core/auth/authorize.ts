@@ -60,9 +60,20 @@ function keyIndexesAuthorize(key: KeyRecord, indexUid: string): boolean {
   return key.indexes.some((p) => p === '*' || patternMatches(p, indexUid));
 }
 
+// Expanded action sets per key record (records are immutable; a change folds a new one).
+const grantedActions = new WeakMap<KeyRecord, ReadonlySet<Action>>();
+function actionsOf(key: KeyRecord): ReadonlySet<Action> {
+  let set = grantedActions.get(key);
+  if (set === undefined) {
+    set = expandActions(key.actions);
+    grantedActions.set(key, set);
+  }
+  return set;
+}
+
 /** meilisearch-auth's `is_key_authorized`: the action on the index (or, index-less, anywhere the route checks). */
 function keyHoldsAction(key: KeyRecord, action: Action, indexUid: string | undefined, now: number): boolean {
-  if (!expandActions(key.actions).has(action)) return false;
+  if (!actionsOf(key).has(action)) return false;
   const global = key.indexes.includes('*');
   let scoped: boolean;
   if (global) scoped = true;
