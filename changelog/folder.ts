@@ -17,7 +17,7 @@ import type {
   TransactionalProducer,
 } from '#adapters/kafka.ts';
 import type { Logger } from '#adapters/logger.ts';
-import { changeRecords, type ChangeSource } from '#core/cdc/envelope.ts';
+import { recordSource, type ChangeSource } from '#core/cdc/envelope.ts';
 import {
   foldDocumentEvent,
   INITIAL_SHARD_SETTINGS,
@@ -59,7 +59,7 @@ export interface FolderDeps {
 }
 
 /** Change records per produce request inside one transaction (a clear of a big shard makes many). */
-const SEND_CHUNK = 2_000;
+const SEND_CHUNK = 10_000;
 const DOCUMENT_TYPES: ReadonlySet<string> = new Set(DOCUMENT_EVENT_TYPES);
 
 export class ChangelogFolder {
@@ -103,6 +103,8 @@ export class ChangelogFolder {
       partitions: [{ topic: this.target.docsTopic, partitions: range(this.target.shards) }],
       assignment: 'whole-topic',
       maxWaitTimeMs: this.deps.maxWaitTimeMs ?? 500,
+      // Bigger batches mean fewer transactions (each costs a few broker round trips).
+      maxBytesPerPartition: 8 << 20,
       handler: (batch) => this.fold(batch),
       onCrash: (err, restart) => this.log.error({ err, restart }, 'changelog consumer crashed'),
     });
@@ -146,6 +148,7 @@ export class ChangelogFolder {
     const started = process.hrtime.bigint();
     const overlay = new ShardOverlay({
       get: (key) => store.get(shard, key),
+      getMany: (keys) => store.getMany(shard, keys),
       entries: () => store.entries(shard),
     });
     let settings = this.settings.get(shard) ?? INITIAL_SHARD_SETTINGS;
@@ -205,16 +208,12 @@ export class ChangelogFolder {
       event = decoded as DocumentEvent;
       const result = foldDocumentEvent(event, overlay, settings);
       const now = Date.now();
-      const records = result.changes.flatMap((change, seq) =>
-        changeRecords(change, this.sourceOf(event, shard, message.offset, seq, result.settings), now).map(
-          (r): OutgoingMessage => ({
-            topic: this.target.changelogTopic,
-            key: r.key,
-            value: r.value,
-            headers: r.headers,
-          }),
-        ),
-      );
+      const source = recordSource(this.sourceOf(event, shard, message.offset, result.settings));
+      const records: OutgoingMessage[] = [];
+      result.changes.forEach((change, seq) => {
+        for (const r of source.records(change, seq, now))
+          records.push({ topic: this.target.changelogTopic, key: r.key, value: r.value, headers: r.headers });
+      });
       return { records, settings: result.settings };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
@@ -231,9 +230,8 @@ export class ChangelogFolder {
     event: DocumentEvent,
     shard: number,
     offset: number,
-    seq: number,
     settings: ShardSettings,
-  ): ChangeSource {
+  ): Omit<ChangeSource, 'seq'> {
     return {
       index: event.indexUid,
       generation: this.target.generation,
@@ -241,7 +239,6 @@ export class ChangelogFolder {
       topic: this.target.docsTopic,
       partition: shard,
       offset,
-      seq,
       taskUid: event.taskUid,
       settingsVersion: settings.settingsVersion,
       eventId: event.eventId,

@@ -15,6 +15,8 @@ export interface StoredChange {
 
 export interface ChangelogStore {
   get(shard: number, key: string): string | undefined;
+  /** The after-images of several keys of one shard in one query (absent keys left out). */
+  getMany(shard: number, keys: readonly string[]): Map<string, string>;
   /** The shard's documents, streamed from disk (the store must not be written meanwhile). */
   entries(shard: number): IterableIterator<readonly [string, string]>;
   /** Applies changes and moves the restore positions forward, in one SQLite transaction. */
@@ -30,9 +32,14 @@ export interface ChangelogStore {
   close(): void;
 }
 
+const MANY_CHUNK = 512;
+
 export function openChangelogStore(path: string): ChangelogStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
+  // Documents of a few hundred bytes fill 4 KB pages after a handful; 16 KB pages halve the
+  // cost of an insert (measured: 2.3 s -> 1.0 s per 100K rows). Takes effect on a new file only.
+  db.pragma('page_size = 16384');
   // WAL survives a killed process intact; the OS may lose the tail on power loss, which a
   // restore from the changelog repairs (the store is only a cache).
   db.pragma('journal_mode = WAL');
@@ -48,6 +55,18 @@ export function openChangelogStore(path: string): ChangelogStore {
   const getStmt = db.prepare<[number, string], { doc: string }>(
     'SELECT doc FROM docs WHERE shard = ? AND key = ?',
   );
+  // One statement per chunk size class: SQLite's default limit on bound parameters is 32766.
+  const manyStmts = new Map<number, Database.Statement<unknown[], { key: string; doc: string }>>();
+  const manyStmt = (n: number) => {
+    let stmt = manyStmts.get(n);
+    if (stmt === undefined) {
+      stmt = db.prepare<unknown[], { key: string; doc: string }>(
+        `SELECT key, doc FROM docs WHERE shard = ? AND key IN (${new Array<string>(n).fill('?').join(',')})`,
+      );
+      manyStmts.set(n, stmt);
+    }
+    return stmt;
+  };
   const scanStmt = db.prepare<[number], { key: string; doc: string }>(
     'SELECT key, doc FROM docs WHERE shard = ?',
   );
@@ -75,6 +94,17 @@ export function openChangelogStore(path: string): ChangelogStore {
   );
   return {
     get: (shard, key) => getStmt.get(shard, key)?.doc,
+    getMany(shard, keys) {
+      const out = new Map<string, string>();
+      for (let i = 0; i < keys.length; i += MANY_CHUNK) {
+        const chunk = keys.slice(i, i + MANY_CHUNK);
+        // Padded to a fixed size so a handful of prepared statements serve every call.
+        const size = chunk.length <= 64 ? 64 : MANY_CHUNK;
+        const params = [...chunk, ...new Array<string>(size - chunk.length).fill(chunk[0]!)];
+        for (const row of manyStmt(size).iterate(shard, ...params)) out.set(row.key, row.doc);
+      }
+      return out;
+    },
     *entries(shard) {
       for (const row of scanStmt.iterate(shard)) yield [row.key, row.doc] as const;
     },

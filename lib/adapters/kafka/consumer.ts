@@ -26,6 +26,12 @@ export function createPartitionConsumer(
       partitionAssigners: [partitionSetAssigner(wants, opts.assignment ?? 'spread')],
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: opts.maxWaitTimeMs ?? 1000,
+      ...(opts.maxBytesPerPartition !== undefined
+        ? {
+            maxBytesPerPartition: opts.maxBytesPerPartition,
+            maxBytes: Math.max(opts.maxBytesPerPartition, 10 << 20),
+          }
+        : {}),
     });
     current = consumer;
     let joined!: () => void;

@@ -33,7 +33,11 @@ export async function createTransactionalProducer(
             if (m.partition !== undefined) checkPartition(m.partition, `partition for topic '${m.topic}'`);
           }
           const byTopic = new Map<string, OutgoingMessage[]>();
-          for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+          for (const m of messages) {
+            const list = byTopic.get(m.topic);
+            if (list === undefined) byTopic.set(m.topic, [m]);
+            else list.push(m);
+          }
           const metadata = await guard('transactional produce', () =>
             txn.sendBatch({
               acks: -1,

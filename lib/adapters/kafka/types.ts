@@ -116,6 +116,8 @@ export interface PartitionConsumerOptions {
   maxWaitTimeMs?: number;
   /** Called when kafkajs gives up on the consumer (after retrying the handler); it restarts when `restart` is true. */
   onCrash?: (err: MiroirError, restart: boolean) => void;
+  /** Most bytes one fetch returns per partition (kafkajs default 1 MiB): bigger batches, fewer commits. */
+  maxBytesPerPartition?: number;
   /** Join-and-assign wait of start()/setPartitions() (default 60 s). */
   joinTimeoutMs?: number;
   /**

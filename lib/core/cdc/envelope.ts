@@ -48,12 +48,33 @@ export const CDC_HEADERS = {
 
 /** The changelog records of one change: the envelope, then a tombstone when it is a delete. */
 export function changeRecords(change: DocumentChange, source: ChangeSource, tsMs: number): ChangeRecord[] {
-  const headers = changeHeaders(change.op, source.taskUid, source.eventId);
-  const value =
-    `{"before":${change.before ?? 'null'},"after":${change.after ?? 'null'},` +
-    `"source":${JSON.stringify({ connector: 'miroir', ...source })},"op":"${change.op}","ts_ms":${tsMs}}`;
-  const record: ChangeRecord = { key: change.key, value, headers };
-  return change.op === 'd' ? [record, { key: change.key, value: null, headers }] : [record];
+  const { seq, ...rest } = source;
+  return recordSource(rest).records(change, seq, tsMs);
+}
+
+/**
+ * The part of the envelope a document record's changes share, printed once: a batch of 500
+ * documents then costs one JSON.stringify of its source, not 500.
+ */
+export function recordSource(source: Omit<ChangeSource, 'seq'>): {
+  records(change: DocumentChange, seq: number, tsMs: number): ChangeRecord[];
+} {
+  const { taskUid, settingsVersion, eventId, ts_ms, ...where } = source;
+  const head = JSON.stringify({ connector: 'miroir', ...where }).slice(0, -1) + ',"seq":';
+  const tail = `,${JSON.stringify({ taskUid, settingsVersion, eventId, ts_ms }).slice(1)}`;
+  const headersOf = new Map<string, Record<string, string>>();
+  return {
+    records(change, seq, tsMs) {
+      let headers = headersOf.get(change.op);
+      if (headers === undefined)
+        headersOf.set(change.op, (headers = changeHeaders(change.op, taskUid, eventId)));
+      const value =
+        `{"before":${change.before ?? 'null'},"after":${change.after ?? 'null'},` +
+        `"source":${head}${seq}${tail},"op":"${change.op}","ts_ms":${tsMs}}`;
+      const record: ChangeRecord = { key: change.key, value, headers };
+      return change.op === 'd' ? [record, { key: change.key, value: null, headers }] : [record];
+    },
+  };
 }
 
 export function changeHeaders(op: ChangeOp, taskUid: number | null, eventId: string): Record<string, string> {

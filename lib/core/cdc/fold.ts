@@ -29,6 +29,8 @@ export interface ShardState {
   set(key: string, json: string | null): void;
   /** Every live document of the shard, including this batch's changes so far. */
   entries(): Iterable<readonly [string, string]>;
+  /** A hint that these keys are read next, so a disk-backed state can fetch them in one go. */
+  prefetch?(keys: readonly string[]): void;
 }
 
 /** What the fold needs of the shard's settings: their version and the filterable patterns. */

@@ -7,6 +7,8 @@ import type { ShardState } from './fold.ts';
 /** The stored state under an overlay: point reads and a scan of one shard. */
 export interface ShardBase {
   get(key: string): string | undefined;
+  /** Several point reads at once (absent keys left out); optional. */
+  getMany?(keys: readonly string[]): ReadonlyMap<string, string>;
   entries(): Iterable<readonly [string, string]>;
 }
 
@@ -14,13 +16,26 @@ export class ShardOverlay implements ShardState {
   private readonly pending = new Map<string, string | null>();
   /** Earlier overlay values of the keys the current record touched (undefined: not pending). */
   private undo: [string, string | null | undefined][] = [];
+  /** Base values fetched ahead (null: absent in the base); valid while the base does not change. */
+  private readonly fetched = new Map<string, string | null>();
 
   constructor(private readonly base: ShardBase) {}
 
   get(key: string): string | undefined {
     const value = this.pending.get(key);
     if (value !== undefined) return value ?? undefined;
-    return this.pending.has(key) ? undefined : this.base.get(key);
+    if (this.pending.has(key)) return undefined;
+    const fetched = this.fetched.get(key);
+    if (fetched !== undefined) return fetched ?? undefined;
+    return this.base.get(key);
+  }
+
+  prefetch(keys: readonly string[]): void {
+    if (this.base.getMany === undefined) return;
+    const wanted = keys.filter((k) => !this.pending.has(k) && !this.fetched.has(k));
+    if (wanted.length === 0) return;
+    const found = this.base.getMany(wanted);
+    for (const key of wanted) this.fetched.set(key, found.get(key) ?? null);
   }
 
   set(key: string, json: string | null): void {
