@@ -24,7 +24,7 @@ import {
   type ScratchPool,
   type TermMatch,
 } from './matcher.ts';
-import type { WordIndex } from './word-index.ts';
+import { POSITION_BITS, type WordIndex } from './word-index.ts';
 import { normalizeWord } from './normalize.ts';
 import { parseQuery, typoBudget, type ParsedQuery } from './query.ts';
 import { DocRanker, globalScore, type DocEvaluation, type Rank } from './ranker.ts';
@@ -325,10 +325,12 @@ function liveBitmap(engine: MemoryIndexEngine, request: SearchRequest): Uint8Arr
   }
 }
 
+/** Documents a negative word or phrase excludes: those holding it in a field searched on. */
 function excludedByNegatives(
   matcher: QueryMatcher | null,
   engine: MemoryIndexEngine,
   parsed: ParsedQuery,
+  allowedFields: Uint8Array | null,
 ): Uint8Array | null {
   if (parsed.negatives.length === 0) return null;
   const slots = engine.store.docs.length;
@@ -343,12 +345,20 @@ function excludedByNegatives(
       synonyms: new Map(),
       scratch: engine.scratch,
     });
+  const inAllowedField = (p: number): boolean =>
+    allowedFields === null || allowedFields[Math.floor(p / POSITION_BITS)] === 1;
   for (const words of parsed.negatives) {
     if (words.length === 1) {
       const id = engine.words.wordId(words[0] as string);
       const list = id === undefined ? [] : (engine.words.postings[id] as number[]);
-      for (let i = 0; i < list.length; i += 2 + (list[i + 1] as number)) out[list[i] as number] = 1;
-    } else for (const doc of m.phrasePositions(words).keys()) out[doc] = 1;
+      for (let i = 0; i < list.length; i += 2 + (list[i + 1] as number)) {
+        const end = i + 2 + (list[i + 1] as number);
+        let hit = allowedFields === null;
+        for (let j = i + 2; !hit && j < end; j++) hit = inAllowedField(list[j] as number);
+        if (hit) out[list[i] as number] = 1;
+      }
+    } else
+      for (const [doc, starts] of m.phrasePositions(words)) if (starts.some(inAllowedField)) out[doc] = 1;
   }
   return out;
 }
@@ -701,13 +711,14 @@ function execute(
   const slots = engine.store.docs.length;
   const distinctName = distinctField(engine, request);
   const threshold = request.rankingScoreThreshold;
+  const searchOn = request.attributesToSearchOn ? fieldMask(engine, request.attributesToSearchOn) : null;
 
   let universe: Universe;
   let ranker: DocRanker | null = null;
   let matches: TermMatch[] = [];
   let matcher: QueryMatcher | null = null;
   if (placeholder) {
-    universe = placeholderUniverse(engine, filter, excludedByNegatives(null, engine, parsed));
+    universe = placeholderUniverse(engine, filter, excludedByNegatives(null, engine, parsed, searchOn));
   } else {
     const noTypo =
       settings.typoTolerance.disableOnAttributes.length > 0
@@ -715,7 +726,7 @@ function execute(
         : null;
     matcher = new QueryMatcher(engine.words, {
       slots,
-      allowedFields: request.attributesToSearchOn ? fieldMask(engine, request.attributesToSearchOn) : null,
+      allowedFields: searchOn,
       noTypoFields: noTypo,
       disableOnNumbers: settings.typoTolerance.disableOnNumbers,
       synonyms: synonymsMap(engine),
@@ -728,7 +739,7 @@ function execute(
       steps,
       slots,
       filter,
-      excludedByNegatives(matcher, engine, parsed),
+      excludedByNegatives(matcher, engine, parsed, searchOn),
       engine.scratch,
     );
     const searchable = settings.searchableAttributes;

@@ -226,4 +226,13 @@ describe('ranking scores', () => {
     expect(ids(engine, { q: 'react ' })).toEqual([2]);
     expect(ids(engine, { q: 'vantui ' })).toEqual([2]);
   });
+
+  it('a negative word excludes only documents holding it in a field searched on', () => {
+    const engine = engineWith([
+      { id: 1, name: 'push notifications', summary: 'notifications for apps' },
+      { id: 2, name: 'notifications for all', summary: 'banners' },
+    ]);
+    expect(ids(engine, { q: 'notifications -for', attributesToSearchOn: ['name'] })).toEqual([1]);
+    expect(ids(engine, { q: 'notifications -for' })).toEqual([]);
+  });
 });
