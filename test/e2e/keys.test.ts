@@ -63,11 +63,12 @@ describe('keys through the official client', () => {
     const { results, total, limit, offset } = await admin.getKeys();
     expect({ limit, offset }).toEqual({ limit: 20, offset: 0 });
     expect(total).toBe(4);
-    expect(results.map((k) => k.name).sort()).toEqual([
-      'Default Admin API Key',
-      'Default Chat API Key',
-      'Default Read-Only Admin API Key',
+    // Newest first, in the order Meilisearch lists the keys it created at first start.
+    expect(results.map((k) => k.name)).toEqual([
       'Default Search API Key',
+      'Default Admin API Key',
+      'Default Read-Only Admin API Key',
+      'Default Chat API Key',
     ]);
     const search = results.find((k) => k.name === 'Default Search API Key');
     expect(search?.actions).toEqual(['search']);

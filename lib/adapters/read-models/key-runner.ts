@@ -27,7 +27,8 @@ export interface KeyRunnerOptions {
 }
 
 export function defaultKeyEvents(topicPrefix: string, now: number): KeyCreatedEvent[] {
-  return DEFAULT_KEYS.map((k) => {
+  // One ms apart in Meilisearch's creation order, so the newest-first list matches its order.
+  return DEFAULT_KEYS.map((k, i) => {
     const keyUid = defaultKeyUid(topicPrefix, k.slot);
     return {
       eventId: `key-created:${keyUid}`,
@@ -35,7 +36,7 @@ export function defaultKeyEvents(topicPrefix: string, now: number): KeyCreatedEv
       schemaVersion: 1,
       indexUid: null,
       generation: null,
-      timestamp: now,
+      timestamp: now + i,
       taskUid: null,
       keyUid,
       name: k.name,
