@@ -30,6 +30,8 @@ import type { EventCodec } from '#core/events/codec.ts';
 import { DOCUMENT_EVENT_TYPES, type DocumentEvent } from '#core/events/document-events.ts';
 import { changelogGroupId } from '#core/log/consumer-groups.ts';
 import { HEADER_DLQ_REASON, HEADER_EVENT_ID } from '#core/log/log-message.ts';
+import { registerSchema } from '#adapters/schema-registry.ts';
+import { CHANGE_ENVELOPE_SCHEMA } from '#core/cdc/avro.ts';
 import type { ChangelogMetrics } from './metrics.ts';
 import { restoreStore, storePathOf } from './restore.ts';
 
@@ -54,6 +56,8 @@ export interface FolderDeps {
   readonly dataDir: string;
   readonly compression: LogCompression;
   readonly metrics?: ChangelogMetrics;
+  /** Confluent-compatible schema registry: changelog values are then Avro, not JSON. */
+  readonly schemaRegistryUrl?: string;
   /** Longest fetch wait (default 500 ms). */
   readonly maxWaitTimeMs?: number;
 }
@@ -72,6 +76,8 @@ export class ChangelogFolder {
   /** Per shard: the next offset to fold (lag = end - this). */
   private readonly positions = new Map<number, number>();
   private readonly ends = new Map<number, number>();
+  /** The envelope schema's registry id when values are Avro. */
+  private avroSchemaId: number | undefined;
 
   constructor(
     readonly target: FolderTarget,
@@ -89,6 +95,7 @@ export class ChangelogFolder {
       transactionalId: this.groupId,
       compression: this.deps.compression,
     });
+    this.avroSchemaId = await avroSchemaIdOf(this.target, this.deps);
     this.store = openChangelogStore(storePathOf(this.target, this.deps));
     this.store.setMeta('target', JSON.stringify(this.target));
     await this.restore();
@@ -208,7 +215,10 @@ export class ChangelogFolder {
       event = decoded as DocumentEvent;
       const result = foldDocumentEvent(event, overlay, settings);
       const now = Date.now();
-      const source = recordSource(this.sourceOf(event, shard, message.offset, result.settings));
+      const source = recordSource(
+        this.sourceOf(event, shard, message.offset, result.settings),
+        this.avroSchemaId,
+      );
       const records: OutgoingMessage[] = [];
       result.changes.forEach((change, seq) => {
         for (const r of source.records(change, seq, now))
@@ -274,6 +284,15 @@ export class ChangelogFolder {
     if (this.store === undefined) throw new Error(`changelog of ${this.target.docsTopic} is not started`);
     return this.store;
   }
+}
+
+/** The registry id of the envelope schema under `<changelog topic>-value`, when a registry is configured. */
+export async function avroSchemaIdOf(
+  target: FolderTarget,
+  deps: Pick<FolderDeps, 'schemaRegistryUrl'>,
+): Promise<number | undefined> {
+  if (deps.schemaRegistryUrl === undefined) return undefined;
+  return registerSchema(deps.schemaRegistryUrl, `${target.changelogTopic}-value`, CHANGE_ENVELOPE_SCHEMA);
 }
 
 /** Sends a transaction's records in bounded requests; keeps the first offset per partition. */

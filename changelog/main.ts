@@ -40,6 +40,9 @@ export async function start(ctx: RoleContext & { topology?: TopologyFeed }): Pro
     ensureTopic: ensureTopicWith(admin),
     listTopics: () => admin.listTopics(),
     metrics: declareChangelogMetrics(ctx.metrics),
+    ...(config.cdc.schemaRegistryUrl !== undefined
+      ? { schemaRegistryUrl: config.cdc.schemaRegistryUrl }
+      : {}),
   });
   const reconcile = (value: Topology | TopologySpec): void => {
     void manager.reconcile(asTopology(value));

@@ -6,7 +6,7 @@ import { openChangelogStore } from '#adapters/changelog-store.ts';
 import type { OutgoingMessage } from '#adapters/kafka.ts';
 import { changeRecords } from '#core/cdc/envelope.ts';
 import { changelogGroupId } from '#core/log/consumer-groups.ts';
-import type { FolderDeps, FolderTarget } from './folder.ts';
+import { avroSchemaIdOf, type FolderDeps, type FolderTarget } from './folder.ts';
 import { restoreStore, storePathOf } from './restore.ts';
 
 const CHUNK = 2_000;
@@ -21,6 +21,7 @@ export async function retireGeneration(target: FolderTarget, deps: FolderDeps): 
   let deleted = 0;
   try {
     await restoreStore(store, target, deps);
+    const avroSchemaId = await avroSchemaIdOf(target, deps);
     const now = Date.now();
     await producer.transaction(async (txn) => {
       let buffer: OutgoingMessage[] = [];
@@ -39,7 +40,12 @@ export async function retireGeneration(target: FolderTarget, deps: FolderDeps): 
             eventId: `${target.docsTopic}:deleted`,
             ts_ms: now,
           };
-          for (const r of changeRecords({ op: 'd', key, before: doc, after: null }, source, now))
+          for (const r of changeRecords(
+            { op: 'd', key, before: doc, after: null },
+            source,
+            now,
+            avroSchemaId,
+          ))
             buffer.push({ topic: target.changelogTopic, key: r.key, value: r.value, headers: r.headers });
           deleted++;
           if (buffer.length >= CHUNK) {

@@ -2,6 +2,7 @@
 // `ts_ms`) as JSON, keyed by the primary key as text, with a tombstone after every delete so a
 // compacted changelog keeps exactly the live documents. Images are spliced in as the JSON text the
 // fold holds, so a document is never parsed and printed again on its way through.
+import { decodeAvroEnvelope, encodeAvroEnvelope } from './avro.ts';
 import type { ChangeOp, DocumentChange } from './fold.ts';
 
 /** Where a change came from: the document record that caused it, and that record's context. */
@@ -35,8 +36,8 @@ export interface ChangeEnvelope {
 
 export interface ChangeRecord {
   readonly key: string;
-  /** JSON envelope text, or null for the tombstone that follows a delete. */
-  readonly value: string | null;
+  /** The envelope (JSON text, or Avro in Confluent's framing), or null for the tombstone after a delete. */
+  readonly value: string | Buffer | null;
   readonly headers: Record<string, string>;
 }
 
@@ -47,16 +48,24 @@ export const CDC_HEADERS = {
 } as const;
 
 /** The changelog records of one change: the envelope, then a tombstone when it is a delete. */
-export function changeRecords(change: DocumentChange, source: ChangeSource, tsMs: number): ChangeRecord[] {
+export function changeRecords(
+  change: DocumentChange,
+  source: ChangeSource,
+  tsMs: number,
+  avroSchemaId?: number,
+): ChangeRecord[] {
   const { seq, ...rest } = source;
-  return recordSource(rest).records(change, seq, tsMs);
+  return recordSource(rest, avroSchemaId).records(change, seq, tsMs);
 }
 
 /**
  * The part of the envelope a document record's changes share, printed once: a batch of 500
  * documents then costs one JSON.stringify of its source, not 500.
  */
-export function recordSource(source: Omit<ChangeSource, 'seq'>): {
+export function recordSource(
+  source: Omit<ChangeSource, 'seq'>,
+  avroSchemaId?: number,
+): {
   records(change: DocumentChange, seq: number, tsMs: number): ChangeRecord[];
 } {
   const { taskUid, settingsVersion, eventId, ts_ms, ...where } = source;
@@ -69,8 +78,17 @@ export function recordSource(source: Omit<ChangeSource, 'seq'>): {
       if (headers === undefined)
         headersOf.set(change.op, (headers = changeHeaders(change.op, taskUid, eventId)));
       const value =
-        `{"before":${change.before ?? 'null'},"after":${change.after ?? 'null'},` +
-        `"source":${head}${seq}${tail},"op":"${change.op}","ts_ms":${tsMs}}`;
+        avroSchemaId === undefined
+          ? `{"before":${change.before ?? 'null'},"after":${change.after ?? 'null'},` +
+            `"source":${head}${seq}${tail},"op":"${change.op}","ts_ms":${tsMs}}`
+          : encodeAvroEnvelope(
+              avroSchemaId,
+              change.before,
+              change.after,
+              { ...source, seq },
+              change.op,
+              tsMs,
+            );
       const record: ChangeRecord = { key: change.key, value, headers };
       return change.op === 'd' ? [record, { key: change.key, value: null, headers }] : [record];
     },
@@ -83,9 +101,11 @@ export function changeHeaders(op: ChangeOp, taskUid: number | null, eventId: str
   return headers;
 }
 
-/** Parses a changelog record value; null for a tombstone. Throws on anything else. */
+/** Parses a changelog record value (JSON, or Avro in Confluent's framing); null for a tombstone. Throws on anything else. */
 export function parseChangeEnvelope(value: Buffer | string | null): ChangeEnvelope | null {
   if (value === null) return null;
+  // JSON text never starts with a NUL byte; Confluent's framing always does.
+  if (typeof value !== 'string' && value[0] === 0) return decodeAvroEnvelope(value);
   const parsed = JSON.parse(typeof value === 'string' ? value : value.toString('utf8')) as unknown;
   if (!isEnvelope(parsed)) throw new Error('not a changelog envelope');
   return parsed;

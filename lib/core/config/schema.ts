@@ -289,6 +289,12 @@ export const ConfigSchema = z
           .describe(
             "Directory of the changelog role's on-disk document state: a cache, restored from the changelog topic when lost.",
           ),
+        schemaRegistryUrl: z
+          .url({ protocol: /^https?$/ })
+          .optional()
+          .describe(
+            'Confluent-compatible schema registry; when set, changelog values are Avro in the Confluent wire format (subject `<topic>-value`), else JSON.',
+          ),
       })
       .prefault({}),
     query: z

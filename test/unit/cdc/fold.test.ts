@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CHANGE_ENVELOPE_SCHEMA } from '#core/cdc/avro.ts';
 import { changeRecords, parseChangeEnvelope, type ChangeSource } from '#core/cdc/envelope.ts';
 import {
   filterMatcher,
@@ -175,6 +176,25 @@ describe('changeRecords', () => {
     expect(deleted).toHaveLength(2);
     expect(deleted[1]?.value).toBeNull();
     expect(parseChangeEnvelope(deleted[0]!.value)?.before).toEqual({ id: '1' });
+  });
+
+  it('encodes Avro in the Confluent wire format that reads back as the JSON envelope does', () => {
+    const change = {
+      op: 'u',
+      key: '1',
+      before: '{"id":"1"}',
+      after: '{"id":"1","v":[1,{"x":null}]}',
+    } as const;
+    const [avroRecord] = changeRecords(change, source, 9, 42);
+    const value = avroRecord!.value as Buffer;
+    expect(value[0]).toBe(0);
+    expect(value.readUInt32BE(1)).toBe(42);
+    const [jsonRecord] = changeRecords(change, source, 9);
+    expect(parseChangeEnvelope(value)).toEqual(parseChangeEnvelope(jsonRecord!.value));
+    const schema = CHANGE_ENVELOPE_SCHEMA.fields.find((f) => f.name === 'source')!.type as {
+      fields: { name: string }[];
+    };
+    expect(schema.fields.map((f) => f.name)).toEqual(['connector', ...Object.keys(source)]);
   });
 
   it('refuses a value that is not an envelope', () => {
