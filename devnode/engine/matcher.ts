@@ -215,8 +215,9 @@ export class QueryMatcher {
     offset: number,
     count: number,
     typo: number,
+    anyField: boolean,
   ): [number[], number, number] | null {
-    const allowed = this.opts.allowedFields;
+    const allowed = anyField ? null : this.opts.allowedFields;
     const noTypo = typo > 0 ? this.opts.noTypoFields : null;
     if (!allowed && !noTypo) return [list, offset, count];
     const kept: number[] = [];
@@ -236,10 +237,11 @@ export class QueryMatcher {
     return allowed === null || allowed[field] === 1;
   }
 
-  private scatter(match: TermMatch, list: number[], typo: number, flags: number): void {
+  private scatter(match: TermMatch, list: number[], typo: number, flags: number, anyField = false): void {
     const pool = this.pool;
     if (typo > match.maxTypo && list.length > 0) match.maxTypo = typo;
-    const filtering = this.opts.allowedFields !== null || (typo > 0 && this.opts.noTypoFields !== null);
+    const filtering =
+      (this.opts.allowedFields !== null && !anyField) || (typo > 0 && this.opts.noTypoFields !== null);
     let source = -1;
     if (!filtering) {
       source = pool.sources.length;
@@ -253,7 +255,7 @@ export class QueryMatcher {
       let cnt = n;
       i += 2 + n;
       if (filtering) {
-        const kept = this.filterPositions(list, off, cnt, typo);
+        const kept = this.filterPositions(list, off, cnt, typo, anyField);
         if (!kept) continue;
         src = pool.sources.length;
         pool.sources.push(kept[0]);
@@ -323,12 +325,38 @@ export class QueryMatcher {
     return out;
   }
 
+  /**
+   * A phrase matches a document holding its words side by side in any field, provided each word
+   * is also in a field attributesToSearchOn allows (milli checks the pair adjacency on every field
+   * and the words on the allowed ones).
+   */
   private scatterPhrase(match: TermMatch, words: string[], flags: number, typo = 0): void {
     const positions = this.phrasePositions(words);
+    const allowed = this.opts.allowedFields;
+    const inAllowed = allowed === null ? null : words.map((w) => this.docsWithWordIn(w, allowed));
     for (const [doc, starts] of positions) {
       const list = [doc, starts.length, ...starts];
-      this.scatter(match, list, typo, flags);
+      const anyField = inAllowed !== null && inAllowed.every((docs) => docs.has(doc));
+      this.scatter(match, list, typo, flags, anyField);
     }
+  }
+
+  /** Documents holding `word` in one of the `fields`. */
+  private docsWithWordIn(word: string, fields: Uint8Array): Set<number> {
+    const out = new Set<number>();
+    const id = this.index.wordId(word);
+    if (id === undefined) return out;
+    const list = this.index.postings[id] as number[];
+    for (let i = 0; i < list.length;) {
+      const n = list[i + 1] as number;
+      for (let j = i + 2; j < i + 2 + n; j++)
+        if (fields[Math.floor((list[j] as number) / POSITION_BITS)] === 1) {
+          out.add(list[i] as number);
+          break;
+        }
+      i += 2 + n;
+    }
+    return out;
   }
 
   /**

@@ -235,4 +235,12 @@ describe('ranking scores', () => {
     expect(ids(engine, { q: 'notifications -for', attributesToSearchOn: ['name'] })).toEqual([1]);
     expect(ids(engine, { q: 'notifications -for' })).toEqual([]);
   });
+
+  it('a split word matches a document whose words stand side by side in a field not searched on', () => {
+    const engine = engineWith([
+      { id: 1, name: 'deepkit type-spec', summary: 'type bytecode spec' },
+      { id: 2, name: 'other', summary: 'type bytecode' },
+    ]);
+    expect(ids(engine, { q: 'typespec', attributesToSearchOn: ['summary'] })).toEqual([1]);
+  });
 });
