@@ -172,6 +172,8 @@ export class TermMatch {
    * phrase itself stands there.
    */
   firstWordPositions: Map<number, number[]> | null = null;
+  /** Derivations seen only outside attributesToSearchOn, attached once the term is matched. */
+  outside: { doc: number; list: number[]; count: number; typo: number; flags: number }[] | null = null;
 
   constructor(
     readonly term: QueryTerm,
@@ -191,6 +193,8 @@ export class TermMatch {
 
 export class QueryMatcher {
   readonly pool: EntryPool;
+  /** Set by filterPositions when a derivation's positions all lie outside attributesToSearchOn. */
+  private outside: { list: number[]; count: number } | null = null;
 
   constructor(
     private readonly index: WordIndex,
@@ -228,6 +232,7 @@ export class QueryMatcher {
       if (allowed && allowed[field] === 1) inAllowed = true;
       kept.push(list[j] as number);
     }
+    if (kept.length > 0 && !inAllowed) this.outside = { list: kept, count: kept.length };
     return kept.length === 0 || !inAllowed ? null : [kept, 0, kept.length];
   }
 
@@ -255,8 +260,13 @@ export class QueryMatcher {
       let cnt = n;
       i += 2 + n;
       if (filtering) {
+        this.outside = null;
         const kept = this.filterPositions(list, off, cnt, typo, anyField);
-        if (!kept) continue;
+        if (!kept) {
+          const outside = this.outside as { list: number[]; count: number } | null;
+          if (outside !== null) (match.outside ??= []).push({ doc, ...outside, typo, flags });
+          continue;
+        }
         src = pool.sources.length;
         pool.sources.push(kept[0]);
         off = kept[1];
@@ -451,7 +461,32 @@ export class QueryMatcher {
       this.scatterPhrase(match, split, 0, 1);
       match.phrases.push(split);
     }
+    this.attachOutside(match);
     return match;
+  }
+
+  /**
+   * Positions of derivations found only outside attributesToSearchOn, in documents the term matches
+   * through another derivation: they do not make the document match, but milli's position-based
+   * rules (wordPosition, proximity) read every field.
+   */
+  private attachOutside(match: TermMatch): void {
+    if (match.outside === null) return;
+    const pool = this.pool;
+    for (const o of match.outside) {
+      if ((match.presence[o.doc] as number) === 0) continue;
+      const src = pool.sources.length;
+      pool.sources.push(o.list);
+      match.head[o.doc] = pool.add(
+        src,
+        0,
+        o.count,
+        o.typo,
+        o.flags & ~FLAG_EXACT,
+        match.head[o.doc] as number,
+      );
+    }
+    match.outside = null;
   }
 
   /** Smallest `cost(position)` over the positions of the document's fewest-typo derivations. */

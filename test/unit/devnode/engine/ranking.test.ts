@@ -243,4 +243,17 @@ describe('ranking scores', () => {
     ]);
     expect(ids(engine, { q: 'typespec', attributesToSearchOn: ['summary'] })).toEqual([1]);
   });
+
+  it('wordPosition reads a term in fields attributesToSearchOn leaves out', () => {
+    const engine = engineWith([{ id: 1, name: 'aws cdk cdk assets lib', summary: 'CDK Asset Publishing' }], {
+      searchableAttributes: ['name', 'summary'],
+    });
+    const [hit] = engine.search(
+      searchRequest({ q: 'asset', attributesToSearchOn: ['name'], showRankingScoreDetails: true }),
+    ).hits;
+    // "asset" stands at position 1 of the summary; "assets" (a prefix match) at 3 in the name.
+    expect((hit?._rankingScoreDetails as Record<string, { score: number }>).wordPosition?.score).toBe(
+      10 / 11,
+    );
+  });
 });
