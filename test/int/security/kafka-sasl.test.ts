@@ -2,10 +2,13 @@
 // this file's own (own ports and data dir, the shared test broker untouched) with a SASL_PLAINTEXT
 // listener, a SASL_SSL one, and a user created when its storage is formatted. The role clients
 // produce and consume over both, a small cluster writes and searches over SCRAM, and a wrong
-// password stops the start at once with an error that names the keys to check.
+// password stops the start at once with an error that names the keys to check, in process and
+// through `miroir serve` configured from the environment.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Meilisearch } from 'meilisearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaClient, type ConsumedMessage, type KafkaClientConfig } from '#adapters/kafka.ts';
@@ -14,6 +17,7 @@ import { startKafka, type KafkaHandle } from '../../../scripts/kafka.ts';
 import { uniqueName } from '#test/helpers/services.ts';
 import { makeTestCertificate, type TestCertificate } from './certs.ts';
 
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const USER = { username: 'miroir', password: 'scram0secret0pw' };
 const SASL = { mechanism: 'scram-sha-512', ...USER } as const;
 /** The roles of the write and search path (the changelog role, with its on-disk state, is not needed here). */
@@ -59,6 +63,33 @@ async function roundTrip(config: KafkaClientConfig): Promise<string[]> {
     await admin.deleteTopics([topic]).catch(() => undefined);
     await admin.close();
   }
+}
+
+/** Runs `miroir serve` with only these MIROIR_* variables; resolves with its exit code and output. */
+function serve(
+  vars: Record<string, string>,
+  cwd: string,
+): Promise<{ code: number | null; output: string; ms: number }> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env))
+    if (value !== undefined && !name.startsWith('MIROIR_')) env[name] = value;
+  const started = Date.now();
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'miroir.js'), 'serve', '--port', '0'], {
+    env: { ...env, ...vars },
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // A start that hangs instead of failing is the bug this guards against: cut it off.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, ms: Date.now() - started });
+    }),
+  );
 }
 
 describe('Kafka with SASL SCRAM-SHA-512', () => {
@@ -160,5 +191,31 @@ describe('Kafka with SASL SCRAM-SHA-512', () => {
     }
     // No retry loop: refused credentials are not worth retrying.
     expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('given a wrong MIROIR_KAFKA__SASL__PASSWORD, when miroir serve starts, then it exits 1 with the SASL error', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'miroir-scram-serve-'));
+    try {
+      const run = await serve(
+        {
+          MIROIR_KAFKA__BROKERS: kafka.brokers,
+          MIROIR_KAFKA__TOPIC_PREFIX: `${uniqueName('scram')}.`,
+          MIROIR_KAFKA__SASL__MECHANISM: 'scram-sha-512',
+          MIROIR_KAFKA__SASL__USERNAME: USER.username,
+          MIROIR_KAFKA__SASL__PASSWORD: 'wrong-password-from-env',
+          MIROIR_HTTP__HOST: '127.0.0.1',
+          MIROIR_LOGGING__LEVEL: 'warn',
+        },
+        cwd,
+      );
+      expect(run.code).toBe(1);
+      expect(run.output).toMatch(
+        /miroir serve: startup failed: MiroirError: Kafka admin connect failed: SASL SCRAM SHA512 authentication failed.*Check kafka\.sasl\.mechanism/,
+      );
+      expect(run.output).not.toContain('wrong-password-from-env');
+      expect(run.ms).toBeLessThan(30_000);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });
