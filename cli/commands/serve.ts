@@ -4,6 +4,7 @@
 // including a signal that arrives while the roles are still starting.
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { hasHttpAuth, installHttpAuth, noKeys } from '#adapters/http-auth.ts';
 import { createHttpApp } from '#adapters/http-server.ts';
 import {
   createLifecycle,
@@ -118,6 +119,9 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       starting = undefined;
       logger.info({ role }, `role ${role}: started`);
     }
+    // A secured process without an HTTP role (indexer only) still guards /metrics: master key only.
+    if (!hasHttpAuth(app) && config.auth.masterKey !== undefined)
+      installHttpAuth(app, { masterKey: config.auth.masterKey, keys: noKeys });
     const address = await Promise.race([
       app.listen({ host: config.http.host, port: config.http.port }),
       aborted,

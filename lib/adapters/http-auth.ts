@@ -52,6 +52,11 @@ function valueIndex(masterKey: string | null): (state: KeysState) => Map<string,
   };
 }
 
+/** True once the auth hook is on `app`. */
+export function hasHttpAuth(app: FastifyInstance): boolean {
+  return installed.has(app);
+}
+
 /** Adds the auth hook to `app` (once: later calls are ignored). */
 export function installHttpAuth(app: FastifyInstance, opts: HttpAuthOptions): void {
   if (installed.has(app)) return;
