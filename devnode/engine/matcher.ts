@@ -172,6 +172,12 @@ export class TermMatch {
    * phrase itself stands there.
    */
   firstWordPositions: Map<number, number[]> | null = null;
+  /**
+   * A prefix term whose prefix milli keeps in its prefix database (at most 4 bytes, starting 100
+   * words or more): milli then lists no prefix words for highlighting and reads the prefix
+   * backwards (proximity) through the exact word only.
+   */
+  usesPrefixDatabase = false;
   /** Derivations seen only outside attributesToSearchOn, attached once the term is matched. */
   outside: { doc: number; list: number[]; count: number; typo: number; flags: number }[] | null = null;
 
@@ -412,6 +418,8 @@ export class QueryMatcher {
       match.matchedWords.set(word, { typo: 0, flags: FLAG_EXACT });
     }
     if (term.prefix) {
+      match.usesPrefixDatabase =
+        Buffer.byteLength(word, 'utf8') <= 4 && index.prefixWordIds(word).length >= 100;
       for (const id of index.prefixWordIds(word)) {
         if (seen.has(id)) continue;
         seen.add(id);

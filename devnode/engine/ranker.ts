@@ -59,8 +59,18 @@ function positionTable(q: number): Uint8Array {
   return table;
 }
 
-/** Proximity cost of two positions (milli: distance capped at 4; cost = proximity − 1, max 3). */
-function pairCost(left: number[], right: number[], leftSpan: number, byAttribute: boolean): number {
+/**
+ * Proximity cost of two positions (milli: distance capped at 4; cost = proximity − 1, max 3).
+ * `backward` are the right term's positions that count before the left word: milli resolves a
+ * prefix found in its prefix database backwards through the exact word only.
+ */
+function pairCost(
+  left: number[],
+  right: number[],
+  leftSpan: number,
+  byAttribute: boolean,
+  backward: number[] = right,
+): number {
   let best = 3;
   for (const a0 of left) {
     const a = a0 + leftSpan;
@@ -68,12 +78,19 @@ function pairCost(left: number[], right: number[], leftSpan: number, byAttribute
     for (const b of right) {
       if (Math.floor(b / POSITION_BITS) !== fa) continue;
       if (byAttribute) return 0;
-      const dist = b > a ? b - a : a - b + 1;
+      if (b <= a) continue;
+      const dist = b - a;
       const cost = dist >= 4 ? 3 : dist - 1;
       if (cost < best) {
         best = cost;
         if (best === 0) return 0;
       }
+    }
+    for (const b of backward) {
+      if (Math.floor(b / POSITION_BITS) !== fa || b > a) continue;
+      const dist = a - b + 1;
+      const cost = dist >= 4 ? 3 : dist - 1;
+      if (cost < best) best = cost;
     }
   }
   return best;
@@ -244,11 +261,13 @@ export class DocRanker {
       const b = this.ctx.matches[terms[i + 1] as number] as TermMatch;
       if (b.term.position - a.term.lastPosition !== 1) continue;
       pairs++;
+      const right = this.termPositions(terms[i + 1] as number, ev.doc);
       cost += pairCost(
         this.termPositions(terms[i] as number, ev.doc),
-        this.termPositions(terms[i + 1] as number, ev.doc),
+        right,
         a.term.lastPosition - a.term.position,
         this.ctx.byAttribute,
+        b.usesPrefixDatabase ? this.ctx.matcher.positions(b, ev.doc, true) : right,
       );
     }
     const max = 1 + 3 * pairs;

@@ -24,7 +24,7 @@ import {
   type ScratchPool,
   type TermMatch,
 } from './matcher.ts';
-import { POSITION_BITS, type WordIndex } from './word-index.ts';
+import { POSITION_BITS } from './word-index.ts';
 import { normalizeWord } from './normalize.ts';
 import { parseQuery, typoBudget, type ParsedQuery } from './query.ts';
 import { DocRanker, globalScore, type DocEvaluation, type Rank } from './ranker.ts';
@@ -651,7 +651,7 @@ interface SearchRun {
  * words unless milli's prefix database holds the prefix, its typo words in byte order), quoted
  * phrases, split words and synonyms as phrases; term ids count query words.
  */
-function queryWords(matches: TermMatch[], words: WordIndex): QueryWords {
+function queryWords(matches: TermMatch[]): QueryWords {
   const phrases: MatchingPhrase[] = [];
   const terms: MatchingTerm[] = [];
   let nextId = 0;
@@ -675,22 +675,13 @@ function queryWords(matches: TermMatch[], words: WordIndex): QueryWords {
       else typos.push(word);
     }
     const list = [...exact];
-    if (term.prefix && !hasPrefixDatabase(words, q)) list.push(...prefixed.filter((w) => w !== q).sort());
+    if (term.prefix && !m.usesPrefixDatabase) list.push(...prefixed.filter((w) => w !== q).sort());
     list.push(...typos.sort());
     terms.push({ words: list, ids, prefix: term.prefix, queryChars: [...q].length });
   }
   // Non-prefix terms first, then wider terms (milli sorts by (is_prefix, Reverse(positions.len()))).
   terms.sort((a, b) => Number(a.prefix) - Number(b.prefix) || b.ids[1] - b.ids[0] - (a.ids[1] - a.ids[0]));
   return { phrases, terms };
-}
-
-/**
- * milli keeps a prefix database for prefixes of at most 4 bytes that start at least 100 words;
- * a prefix term found there lists no prefix words, so only the query word itself and its typo
- * words highlight.
- */
-function hasPrefixDatabase(words: WordIndex, prefix: string): boolean {
-  return Buffer.byteLength(prefix, 'utf8') <= 4 && words.prefixWordIds(prefix).length >= 100;
 }
 
 function execute(
@@ -841,7 +832,7 @@ function execute(
     universe,
     ranker,
     planned,
-    words: matches.length > 0 ? queryWords(matches, engine.words) : null,
+    words: matches.length > 0 ? queryWords(matches) : null,
     matches,
   };
 }

@@ -256,4 +256,15 @@ describe('ranking scores', () => {
       10 / 11,
     );
   });
+
+  it('proximity reads a prefix of the prefix database backwards through the exact word only', () => {
+    // 100 words starting with "com" put the prefix in milli's prefix database.
+    const filler = Array.from({ length: 100 }, (_, i) => ({
+      id: `f${i}`,
+      t: `com${String.fromCharCode(97 + (i % 26))}${i}x`,
+    }));
+    const engine = engineWith([{ id: 'doc', t: 'react components within reach' }, ...filler]);
+    const [hit] = engine.search(searchRequest({ q: 'within com', showRankingScoreDetails: true })).hits;
+    expect((hit?._rankingScoreDetails as Record<string, { score: number }>).proximity?.score).toBe(0.25);
+  });
 });
