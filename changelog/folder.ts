@@ -88,23 +88,10 @@ export class ChangelogFolder {
   }
 
   async start(): Promise<void> {
-    const { kafka, admin } = this.deps;
-    // Connecting fences a previous incarnation and aborts its open transaction, so the
-    // changelog's committed end is final before the store is restored up to it.
-    this.producer = await kafka.transactionalProducer({
-      transactionalId: this.groupId,
-      compression: this.deps.compression,
-    });
+    const { kafka } = this.deps;
     this.avroSchemaId = await avroSchemaIdOf(this.target, this.deps);
     this.store = openChangelogStore(storePathOf(this.target, this.deps));
     this.store.setMeta('target', JSON.stringify(this.target));
-    await this.restore();
-    const commits = await admin.fetchCommits(this.groupId, this.target.docsTopic);
-    for (let shard = 0; shard < this.target.shards; shard++) {
-      const commit = commits.get(shard);
-      this.settings.set(shard, shardSettingsOf(commit?.metadata));
-      this.positions.set(shard, commit?.offset ?? 0);
-    }
     this.consumer = kafka.partitionConsumer({
       groupId: this.groupId,
       partitions: [{ topic: this.target.docsTopic, partitions: range(this.target.shards) }],
@@ -116,7 +103,6 @@ export class ChangelogFolder {
       onCrash: (err, restart) => this.log.error({ err, restart }, 'changelog consumer crashed'),
     });
     await this.consumer.start();
-    this.log.info({ shards: this.target.shards, documents: this.store.count() }, 'changelog folding');
   }
 
   async stop(): Promise<void> {
@@ -137,6 +123,44 @@ export class ChangelogFolder {
     return lag;
   }
 
+  /**
+   * Takes the generation over when the group gave this process its topic (whole-topic
+   * assignment: one member folds a generation): connecting the transactional producer fences a
+   * previous owner and aborts its open transaction, so the changelog's committed end is final
+   * before the store is restored up to it; then the committed offsets and settings are read. A
+   * member that is never assigned the topic never connects, so it never fences the owner.
+   */
+  private async activate(): Promise<TransactionalProducer> {
+    if (this.producer !== undefined) return this.producer;
+    const producer = await this.deps.kafka.transactionalProducer({
+      transactionalId: this.groupId,
+      compression: this.deps.compression,
+    });
+    try {
+      await this.restore();
+      const commits = await this.deps.admin.fetchCommits(this.groupId, this.target.docsTopic);
+      for (let shard = 0; shard < this.target.shards; shard++) {
+        const commit = commits.get(shard);
+        this.settings.set(shard, shardSettingsOf(commit?.metadata));
+        this.positions.set(shard, commit?.offset ?? 0);
+      }
+    } catch (err) {
+      await producer.close().catch(() => {});
+      throw err;
+    }
+    this.producer = producer;
+    this.log.info({ documents: this.requireStore().count() }, 'changelog folding');
+    return producer;
+  }
+
+  /** After a failed transaction (fenced, broker gone): the next batch takes the generation over again. */
+  private async deactivate(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    this.settings.clear();
+    await producer?.close().catch(() => {});
+  }
+
   private async restore(): Promise<void> {
     const started = Date.now();
     const restored = await restoreStore(this.requireStore(), this.target, this.deps);
@@ -148,9 +172,18 @@ export class ChangelogFolder {
   }
 
   private async fold(batch: ConsumedBatch): Promise<void> {
+    if (batch.messages.length === 0) return;
+    const producer = await this.activate();
+    try {
+      await this.foldWith(producer, batch);
+    } catch (err) {
+      await this.deactivate();
+      throw err;
+    }
+  }
+
+  private async foldWith(producer: TransactionalProducer, batch: ConsumedBatch): Promise<void> {
     const store = this.requireStore();
-    const producer = this.producer;
-    if (producer === undefined || batch.messages.length === 0) return;
     const shard = batch.partition;
     const started = process.hrtime.bigint();
     const overlay = new ShardOverlay({

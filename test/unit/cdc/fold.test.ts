@@ -191,7 +191,7 @@ describe('changeRecords', () => {
     expect(value.readUInt32BE(1)).toBe(42);
     const [jsonRecord] = changeRecords(change, source, 9);
     expect(parseChangeEnvelope(value)).toEqual(parseChangeEnvelope(jsonRecord!.value));
-    const schema = CHANGE_ENVELOPE_SCHEMA.fields.find((f) => f.name === 'source')!.type as {
+    const schema = CHANGE_ENVELOPE_SCHEMA.fields.find((f) => f.name === 'source')!.type as unknown as {
       fields: { name: string }[];
     };
     expect(schema.fields.map((f) => f.name)).toEqual(['connector', ...Object.keys(source)]);
