@@ -1,6 +1,7 @@
 // auth.env as Meilisearch's --env: development takes any master key (or none); production stops
 // the start without a master key of at least 16 bytes, with Meilisearch's reasons.
 import { describe, expect, it } from 'vitest';
+import { authStartupWarnings, OPEN_WARNING, SHORT_KEY_WARNING } from '#core/auth/startup.ts';
 import { InvalidConfigError, loadConfig } from '#core/config/index.ts';
 
 function problems(env: Record<string, string>): string[] {
@@ -33,5 +34,14 @@ describe('auth configuration', () => {
       loadConfig({ env: { MIROIR_AUTH__ENV: 'production', MIROIR_AUTH__MASTER_KEY: 'sixteen-bytes-ok' } })
         .auth,
     ).toEqual({ env: 'production', masterKey: 'sixteen-bytes-ok' });
+  });
+
+  it('given a start, when it runs open or with a short key, then it warns as Meilisearch does, except open under miroir dev', () => {
+    expect(authStartupWarnings({ env: 'development' }, false)).toEqual([OPEN_WARNING]);
+    expect(authStartupWarnings({ env: 'development' }, true)).toEqual([]);
+    expect(authStartupWarnings({ env: 'development', masterKey: 'short' }, true)).toEqual([
+      SHORT_KEY_WARNING,
+    ]);
+    expect(authStartupWarnings({ env: 'production', masterKey: 'sixteen-bytes-ok' }, false)).toEqual([]);
   });
 });
