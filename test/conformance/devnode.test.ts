@@ -14,8 +14,8 @@ import {
 } from './nodes.ts';
 import { compareAll, send, summarize } from './run.ts';
 
-const REPLAY_FLOOR = 0.97;
-const DIFFERENTIAL_FLOOR = 0.985;
+const REPLAY_FLOOR = 0.985;
+const DIFFERENTIAL_FLOOR = 0.99;
 const GENERATED = 1_200;
 const SEED = 1_500;
 
