@@ -38,7 +38,7 @@ function writeDocuments(ctx: DevnodeContext, mode: 'replace' | 'update') {
     const primaryKey = q.string('primaryKey', 'invalid_index_primary_key') ?? null;
     const csvDelimiter = q.string('csvDelimiter', 'invalid_document_csv_delimiter');
     q.string('customMetadata', 'invalid_index_custom_metadata');
-    q.bool('skipCreation', 'invalid_skip_creation');
+    const skipCreation = q.bool('skipCreation', 'invalid_skip_creation') === true;
     const contentType = req.headers['content-type'];
     const raw = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
     const documents = parseDocumentsPayload(
@@ -53,6 +53,7 @@ function writeDocuments(ctx: DevnodeContext, mode: 'replace' | 'update') {
         mode,
         primaryKey,
         documents,
+        ...(skipCreation ? { skipCreation } : {}),
       }),
     );
   };

@@ -49,10 +49,15 @@ function addDocuments(
     index.engine.setPrimaryKey(primaryKey);
     index.primaryKey = primaryKey;
   }
-  if (p.documents.length > 0) engineCall(() => index.engine.addDocuments(p.documents, p.mode));
+  // With skipCreation, Meilisearch writes only documents the index already holds (and still
+  // counts every received document as indexed).
+  const keep = p.documents.map((_, i) => !p.skipCreation || index.engine.getDocument(ids[i]!) !== undefined);
+  const documents = p.documents.filter((_, i) => keep[i]);
+  if (documents.length > 0) engineCall(() => index.engine.addDocuments(documents, p.mode));
   // Persist what the engine now holds: for a partial update that is the merged document.
   const rows = new Map<string, Document>();
   p.documents.forEach((doc, i) => {
+    if (!keep[i]) return;
     const id = ids[i]!;
     rows.set(id, p.mode === 'replace' ? doc : (index.engine.getDocument(id) ?? doc));
   });

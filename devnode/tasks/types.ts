@@ -25,7 +25,14 @@ export interface TaskRecord {
 }
 
 export type TaskPayload =
-  | { kind: 'addDocuments'; mode: 'replace' | 'update'; primaryKey: string | null; documents: Document[] }
+  | {
+      kind: 'addDocuments';
+      mode: 'replace' | 'update';
+      primaryKey: string | null;
+      documents: Document[];
+      /** `skipCreation`: documents whose id the index does not hold yet are left out. */
+      skipCreation?: boolean;
+    }
   | { kind: 'deleteDocuments'; ids: string[] }
   | { kind: 'deleteByFilter'; filter: FilterInput }
   | { kind: 'clearDocuments' }

@@ -56,6 +56,34 @@ describe('documents', () => {
     expect(await idx.getDocument(2)).toEqual({ ...books[1], year: 1816 });
   });
 
+  it('with skipCreation writes only the documents the index already holds', async () => {
+    const uid = uniqueIndex('skip');
+    const idx = t.client.index(uid);
+    await idx.addDocuments(books).waitTask();
+    const added = await idx
+      .addDocuments(
+        [
+          { id: 1, title: 'Dune Messiah' },
+          { id: 9, title: 'New' },
+        ],
+        { skipCreation: true },
+      )
+      .waitTask();
+    expect(added.details).toMatchObject({ receivedDocuments: 2, indexedDocuments: 2 });
+    await idx
+      .updateDocuments(
+        [
+          { id: 2, year: 1816 },
+          { id: 8, title: 'Other' },
+        ],
+        { skipCreation: true },
+      )
+      .waitTask();
+    expect(await idx.getDocument(1)).toEqual({ id: 1, title: 'Dune Messiah' });
+    expect(await idx.getDocument(2)).toEqual({ ...books[1], year: 1816 });
+    expect((await idx.getDocuments({ limit: 10 })).total).toBe(4);
+  });
+
   it('accepts NDJSON and CSV (with a custom delimiter and typed headers)', async () => {
     const uid = uniqueIndex('mixed');
     const idx = t.client.index(uid);
