@@ -9,15 +9,17 @@
 // setting. Value: % of queries in full agreement (target 100, SPEC F-R10). The JSON line also
 // counts the remaining differences by kind (`remainingByKind`), and replays the recorded
 // Meilisearch 1.50 transcripts against a devnode (`transcripts`, its differences by kind too;
-// `--transcripts=0` skips it).
+// `--no-transcripts` skips it). `--meilisearch` puts real Meilisearch nodes (and a real reference
+// node) behind Miroir instead of devnodes.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { findMeilisearchBinary, startMeilisearch } from '#adapters/meilisearch-process.ts';
 import type { NodeClient } from '#adapters/node-client.ts';
 import type { ConformanceRequest } from './_fidelity-compare.ts';
 import { compareAll, loadNpmIndex, summarize } from './_fidelity-replay.ts';
 import { loadNpmDocs, npmCorpusPath } from './_npm-corpus.ts';
-import { spawnDevnode, startQueryCluster, type QueryCluster } from './_query-cluster.ts';
+import { spawnDevnode, startQueryCluster, type DevnodeFactory, type QueryCluster } from './_query-cluster.ts';
 import {
   ALLOWED,
   compareHits,
@@ -387,9 +389,21 @@ export const FIDELITY_SETTINGS = {
 
 export const SETTING_INDEX_SETTINGS = { ...NPM_SETTINGS, distinctAttribute: 'scope' };
 
+/** Real Meilisearch nodes instead of devnodes (`--meilisearch`), from the binary the conformance tier finds. */
+function meilisearchNodes(): DevnodeFactory {
+  const bin = findMeilisearchBinary(process.env);
+  if (bin === undefined)
+    throw new Error(
+      'fidelity --meilisearch: no Meilisearch binary (set MEILISEARCH_BIN, put meilisearch on the PATH, or provide ../shared/bin/meilisearch)',
+    );
+  return (dir, port) =>
+    startMeilisearch({ bin: bin.path, dbPath: join(dir, 'meilisearch'), ...(port > 0 ? { port } : {}) });
+}
+
 export async function run(args: string[]): Promise<BenchResult> {
   const docCount = intArg(args, 'docs', 50_000);
   const queryCount = intArg(args, 'queries', 600);
+  const realNodes = args.includes('--meilisearch');
   const docs = loadNpmDocs(docCount);
   const scopes = [
     ...new Set(docs.map((doc) => doc.scope).filter((scope): scope is string => typeof scope === 'string')),
@@ -401,11 +415,11 @@ export async function run(args: string[]): Promise<BenchResult> {
     primaryKey: 'id',
     settings: FIDELITY_SETTINGS,
     documents: docs,
-    devnodes: spawnDevnode,
+    devnodes: realNodes ? meilisearchNodes() : spawnDevnode,
     service: { perShardTimeoutMs: 30_000 },
   };
   log(
-    `fidelity: placing ${docs.length} npm documents: RF=1 and RF=2 clusters (3 devnode processes each, S=12) and one reference devnode`,
+    `fidelity: placing ${docs.length} npm documents: RF=1 and RF=2 clusters (3 ${realNodes ? 'Meilisearch' : 'devnode'} processes each, S=12) and one reference node`,
   );
   const started = performance.now();
   const rf1 = await startQueryCluster({ ...common, rf: 1 });
@@ -435,7 +449,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     } finally {
       await setting.close();
     }
-    const transcripts = intArg(args, 'transcripts', 1) === 0 ? null : await replayTranscripts();
+    const transcripts = args.includes('--no-transcripts') ? null : await replayTranscripts();
     const total = reports.reduce((sum, r) => sum + r.queries, 0);
     const agreeing = reports.reduce((sum, r) => sum + r.agreeing, 0);
     const agreement = round((100 * agreeing) / total, 2);
@@ -446,6 +460,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       baseline: 100,
       ratio: round(agreement / 100, 4),
       documents: docs.length,
+      nodes: realNodes ? 'Meilisearch 1.50 (reference included)' : 'devnode',
       shards: 12,
       queriesPerCluster: queries.length,
       placement: 'documents placed directly on the nodes by the routing rules (write path not used)',
