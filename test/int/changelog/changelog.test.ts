@@ -386,7 +386,7 @@ describe('changelog role under kill -9', () => {
       // Once, the on-disk state is lost too: the role restores it from the changelog.
       if (kills === 3) rmSync(dataDir, { recursive: true, force: true });
       roles[victim] = c.startRoleProcess('changelog', env);
-      await roles[victim]!.ready;
+      await roles[victim].ready;
     }
     await workload;
     expect(kills).toBeGreaterThanOrEqual(5);
