@@ -23,11 +23,19 @@ export interface TaskAdminDeps {
   readonly onBackgroundError?: (err: unknown, taskUid: number) => void;
 }
 
+/** Which tasks the caller's key may touch, by the task's index (null: a task of no index). */
+export type TaskVisibility = (indexUid: string | null) => boolean;
+
+const ALL_TASKS: TaskVisibility = () => true;
+
 export interface TaskAdmin {
-  /** `POST /tasks/cancel`: `originalFilter` is `?` and the raw query string. */
-  cancel(query: TasksQuery, originalFilter: string): Promise<IndexTask>;
-  /** `DELETE /tasks`. */
-  delete(query: TasksQuery, originalFilter: string): Promise<IndexTask>;
+  /**
+   * `POST /tasks/cancel`: `originalFilter` is `?` and the raw query string. Only tasks `visible`
+   * to the caller's key match, as Meilisearch limits a scoped key to its indexes' tasks.
+   */
+  cancel(query: TasksQuery, originalFilter: string, visible?: TaskVisibility): Promise<IndexTask>;
+  /** `DELETE /tasks`, limited the same way. */
+  delete(query: TasksQuery, originalFilter: string, visible?: TaskVisibility): Promise<IndexTask>;
 }
 
 type Action = 'cancel' | 'delete';
@@ -63,13 +71,17 @@ export function createTaskAdmin(deps: TaskAdminDeps): TaskAdmin {
   const run = async (
     action: Action,
     query: TasksQuery,
+    visible: TaskVisibility,
     taskUid: number,
     writeId: string,
   ): Promise<number> => {
     // Every task enqueued before this one is folded here once the projection passed its offset.
     await tasks.waitForOffset(taskUid, waitMs);
     const targets = matchingTasks(tasks.state(), query).filter(
-      (t) => t.uid < taskUid && (action === 'cancel' ? !isTerminal(t) : isTerminal(t)),
+      (t) =>
+        t.uid < taskUid &&
+        visible(t.enqueued?.indexUid ?? null) &&
+        (action === 'cancel' ? !isTerminal(t) : isTerminal(t)),
     );
     if (targets.length === 0) return 0;
     const offsets = await Promise.all(
@@ -83,15 +95,22 @@ export function createTaskAdmin(deps: TaskAdminDeps): TaskAdmin {
     }).length;
   };
 
-  const enqueue = async (action: Action, query: TasksQuery, originalFilter: string): Promise<IndexTask> => {
+  const enqueue = async (
+    action: Action,
+    query: TasksQuery,
+    originalFilter: string,
+    visible: TaskVisibility,
+  ): Promise<IndexTask> => {
     const writeId = randomUUID();
     const stamp = { writeId, timestamp: Date.now() };
-    const matchedTasks = matchingTasks(tasks.state(), query).length;
+    const matchedTasks = matchingTasks(tasks.state(), query).filter((t) =>
+      visible(t.enqueued?.indexUid ?? null),
+    ).length;
     const taskType = action === 'cancel' ? 'taskCancelation' : 'taskDeletion';
     const taskUid = await writer.appendTask(
       taskEnqueued(stamp, taskType, null, { matchedTasks, originalFilter }, deps.replicationFactor),
     );
-    void run(action, query, taskUid, writeId)
+    void run(action, query, visible, taskUid, writeId)
       .then(
         (count) =>
           writer.appendTask(
@@ -105,7 +124,7 @@ export function createTaskAdmin(deps: TaskAdminDeps): TaskAdmin {
   };
 
   return {
-    cancel: (query, originalFilter) => enqueue('cancel', query, originalFilter),
-    delete: (query, originalFilter) => enqueue('delete', query, originalFilter),
+    cancel: (query, originalFilter, visible = ALL_TASKS) => enqueue('cancel', query, originalFilter, visible),
+    delete: (query, originalFilter, visible = ALL_TASKS) => enqueue('delete', query, originalFilter, visible),
   };
 }

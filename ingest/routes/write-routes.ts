@@ -10,7 +10,12 @@ import { miroirError } from '#core/errors.ts';
 import { parseFilter } from '#core/filter/parse.ts';
 import { renderEnqueuedTask } from '#core/tasks/task-view.ts';
 import { jsonBody, pathIndexUid, queryOf } from '#adapters/meili-request.ts';
-import { checkIndexCreation, checkRequestIndex } from '#adapters/http-auth.ts';
+import {
+  checkIndexCreation,
+  checkRequestIndex,
+  requestAllowsIndex,
+  requestSeesAllIndexes,
+} from '#adapters/http-auth.ts';
 import { expectObject, JsonFields, missingFieldError, QueryFields, typeError } from '#core/meili/deserr.ts';
 import { indexUidError, isValidIndexUid } from '#core/meili/index-uid.ts';
 import {
@@ -179,12 +184,18 @@ export function registerWriteRoutes(app: FastifyInstance, deps: WriteRoutesDeps)
     });
 
     const taskAdmin = deps.taskAdmin;
+    // A key limited to some indexes cancels and deletes only their tasks; tasks of no index
+    // (swaps, task operations) only with a key for every index.
+    const visibleTo =
+      (req: FastifyRequest) =>
+      (indexUid: string | null): boolean =>
+        indexUid === null ? requestSeesAllIndexes(req) : requestAllowsIndex(req, indexUid);
     if (taskAdmin !== undefined) {
       scope.post('/tasks/cancel', async (req, reply) => {
         const query = parseTaskFilter(queryOf(req), 'cancel');
         return indexTaskAccepted(
           reply,
-          await taskAdmin.cancel(query, originalFilter(req)),
+          await taskAdmin.cancel(query, originalFilter(req), visibleTo(req)),
           'taskCancelation',
           null,
         );
@@ -193,7 +204,7 @@ export function registerWriteRoutes(app: FastifyInstance, deps: WriteRoutesDeps)
         const query = parseTaskFilter(queryOf(req), 'delete');
         return indexTaskAccepted(
           reply,
-          await taskAdmin.delete(query, originalFilter(req)),
+          await taskAdmin.delete(query, originalFilter(req), visibleTo(req)),
           'taskDeletion',
           null,
         );

@@ -217,4 +217,24 @@ describe('tenant tokens through the official client', () => {
       message: 'Could not decode tenant token, InvalidSignature.',
     });
   });
+
+  it('given a key scoped to one index, when it deletes tasks, then only that index’s tasks go', async () => {
+    const other = uniqueName('other');
+    const otherTask = await admin.index(other).addDocuments([{ id: 1 }], { primaryKey: 'id' });
+    await admin.tasks.waitForTask(otherTask.taskUid, { timeout: 60_000, interval: 50 });
+    const scoped = await admin.createKey({
+      actions: ['tasks.delete', 'tasks.get'],
+      indexes: [index],
+      expiresAt: null,
+    });
+    const client = new Meilisearch({ host: cluster.url, apiKey: scoped.key });
+    const deletion = await client.tasks.deleteTasks({ statuses: ['succeeded'] });
+    const done = await admin.tasks.waitForTask(deletion.taskUid, { timeout: 60_000, interval: 50 });
+    expect(done.status).toBe('succeeded');
+    expect(done.details?.deletedTasks).toBeGreaterThan(0);
+    // The other index's task is still there; this index's succeeded tasks are gone.
+    expect((await admin.tasks.getTask(otherTask.taskUid)).uid).toBe(otherTask.taskUid);
+    const left = await admin.tasks.getTasks({ indexUids: [index], statuses: ['succeeded'] });
+    expect(left.results).toEqual([]);
+  });
 });
