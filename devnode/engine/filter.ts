@@ -27,16 +27,29 @@ export function describeFilterable(filterable: readonly string[]): string {
     .join(', ')}.`;
 }
 
+/** The attributes of a filter's leaves in text order (geo leaves name `_geo`), repeats kept. */
+function leafAttributes(expr: FilterExpr): string[] {
+  const out: string[] = [];
+  const walk = (e: FilterExpr): void => {
+    if (e.type === 'and' || e.type === 'or') e.children.forEach(walk);
+    else if (e.type === 'not') walk(e.child);
+    else out.push(...filterAttributes(e));
+  };
+  walk(expr);
+  return out;
+}
+
+/** Meilisearch 1.50 names the last leaf (in text order) whose attribute is not filterable. */
 export function checkFilterable(expr: FilterExpr, filterable: readonly string[], prefix: string): void {
-  for (const attribute of filterAttributes(expr)) {
-    if (!isFilterable(attribute, filterable)) {
-      const location = filterLocation(expr, attribute);
-      throw new EngineError(
-        'invalid_search_filter',
-        `${prefix}Attribute \`${attribute}\` is not filterable. ${describeFilterable(filterable)}${location === null ? '' : `\n${location}`}`,
-      );
-    }
-  }
+  const attribute = leafAttributes(expr)
+    .filter((a) => !isFilterable(a, filterable))
+    .pop();
+  if (attribute === undefined) return;
+  const location = filterLocation(expr, attribute);
+  throw new EngineError(
+    'invalid_search_filter',
+    `${prefix}Attribute \`${attribute}\` is not filterable. ${describeFilterable(filterable)}${location === null ? '' : `\n${location}`}`,
+  );
 }
 
 /** Rust's `{:?}` of a string, as Meilisearch prints filter tokens. */
@@ -57,7 +70,8 @@ export function filterLocation(expr: FilterExpr, attribute: string): string | nu
   let at = -1;
   let text = '';
   const fid = (name: string): string => {
-    if (at < 0 && name === attribute) at = [...text].length + 1;
+    // The last occurrence: the attribute checked is the last leaf that fails.
+    if (name === attribute) at = [...text].length + 1;
     return debugString(name);
   };
   const render = (e: FilterExpr): boolean => {

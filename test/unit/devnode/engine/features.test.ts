@@ -53,6 +53,11 @@ describe('filters', () => {
         'Attribute `title` is not filterable. Available filterable attribute patterns are: `genre`, `year`.\n2:7 "title" = "x"',
       ),
     );
+    // Meilisearch names the last leaf that fails, located where it stands.
+    const or = { type: 'or' as const, children: [cmp('title', '=', 'x'), cmp('author', '=', 'y')] };
+    expect(() => e.search(searchRequest({ filter: or }))).toThrow(
+      'Attribute `author` is not filterable. Available filterable attribute patterns are: `genre`, `year`.\n22:28 ("title" = "x") OR ("author" = "y")',
+    );
     const none = engineWith(movies);
     expect(() => none.search(searchRequest({ filter: cmp('title', '=', 'x') }))).toThrow(
       'This index does not have configured filterable attributes.',
