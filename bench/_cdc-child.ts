@@ -82,3 +82,11 @@ process.stdout.write('ready\n');
 process.once('SIGTERM', () => {
   void stop().finally(() => process.exit(0));
 });
+if (process.env.CDC_BENCH_MEMLOG)
+  setInterval(() => {
+    const m = process.memoryUsage();
+    const mb = (n: number): number => Math.round(n / 1048576);
+    process.stderr.write(
+      `[cdc child] rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)}\n`,
+    );
+  }, 5_000).unref();

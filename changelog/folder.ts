@@ -98,7 +98,7 @@ export class ChangelogFolder {
       assignment: 'whole-topic',
       maxWaitTimeMs: this.deps.maxWaitTimeMs ?? 500,
       // Bigger batches mean fewer transactions (each costs a few broker round trips).
-      maxBytesPerPartition: 8 << 20,
+      maxBytesPerPartition: 2 << 20,
       handler: (batch) => this.fold(batch),
       onCrash: (err, restart) => this.log.error({ err, restart }, 'changelog consumer crashed'),
     });

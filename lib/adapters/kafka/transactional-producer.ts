@@ -2,7 +2,7 @@
 // loop's sends and its consumer offsets commit together or not at all (Kafka transactions,
 // `sendOffsets`). Connecting with a transactional id fences any earlier producer with the same
 // id and aborts what it left open, so a process killed mid-transaction leaves no visible half.
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { checkPartition, checkTopic, guard, invalid } from './errors.ts';
 import { COMPRESSION_TYPES } from './producer.ts';
 import type { LogCompression, LogTransaction, OutgoingMessage, TransactionalProducer } from './types.ts';
@@ -19,6 +19,9 @@ export async function createTransactionalProducer(
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
     transactionTimeout: 60_000,
+    // Java-compatible murmur2 of the key (kafkajs' v2 default, set to silence its warning): any
+    // client finds a key's partition.
+    createPartitioner: Partitioners.DefaultPartitioner,
   });
   await guard('transactional producer connect', () => producer.connect());
   return {
@@ -59,17 +62,16 @@ export async function createTransactionalProducer(
           return firsts;
         },
         async commitOffsets(groupId, topic, partition, nextOffset, metadata) {
-          await guard('transactional offset commit', () =>
-            txn.sendOffsets({
-              consumerGroupId: groupId,
-              topics: [
-                {
-                  topic,
-                  partitions: [{ partition, offset: String(nextOffset), ...(metadata ? { metadata } : {}) }],
-                },
-              ],
-            }),
-          );
+          const offsets = {
+            consumerGroupId: groupId,
+            topics: [
+              {
+                topic,
+                partitions: [{ partition, offset: String(nextOffset), ...(metadata ? { metadata } : {}) }],
+              },
+            ],
+          };
+          await guard('transactional offset commit', () => whileConcurrent(() => txn.sendOffsets(offsets)));
         },
       };
       try {
@@ -83,4 +85,31 @@ export async function createTransactionalProducer(
     },
     close: () => guard('transactional producer disconnect', () => producer.disconnect()),
   };
+}
+
+/**
+ * Retries `fn` while the coordinator still completes the previous transaction
+ * (CONCURRENT_TRANSACTIONS: the next one began while the last one's markers were being written).
+ * kafkajs retries this for sends and for the producer's init, not for AddOffsetsToTxn; Java's
+ * client retries it everywhere.
+ */
+async function whileConcurrent<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isConcurrentTransactions(err) || attempt >= 50) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(100, 5 * 2 ** Math.min(attempt, 5))));
+    }
+  }
+}
+
+function isConcurrentTransactions(err: unknown, depth = 0): boolean {
+  if (err === null || typeof err !== 'object' || depth > 5) return false;
+  const e = err as { type?: unknown; originalError?: unknown; cause?: unknown };
+  return (
+    e.type === 'CONCURRENT_TRANSACTIONS' ||
+    isConcurrentTransactions(e.originalError, depth + 1) ||
+    isConcurrentTransactions(e.cause, depth + 1)
+  );
 }
