@@ -3,8 +3,9 @@
 // read and written once per document with the same Kafka client (no state, no transaction); then
 // one changelog folder (the role's unit, in its own process) folds them: value = changes/s from
 // the document topic to the committed changelog, ratio = value / baseline (target >= 0.5). Then
-// the topic grows to --total documents (default 1M) and the folder's RSS is read after each size
-// (target < 400 MB at both). Last, documents arrive at a steady --rate (default 5K/s, below
+// the topic grows to --total documents (default 1M, appended as fast as the broker takes them, so
+// the folder works through a backlog) and the folder's RSS is read once idle after each size
+// (target < 400 MB at both), with its peak while folding the backlog. Last, documents arrive at a steady --rate (default 5K/s, below
 // the folder's capacity, so the lag is latency, not backlog) for 10 s and each change's end-to-end lag (document event built -> change
 // committed and read) gives p50/p99.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -105,9 +106,16 @@ async function waitNoLag(admin: LogAdmin, group: string, topic: string): Promise
   }
 }
 
-function rssMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** VmRSS (now) or VmHWM (the peak so far) of a process, in MB. */
+function memoryMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Math.round(Number(match?.[1] ?? 0) / 1024);
+}
+
+/** RSS once the folder is idle again (3 s after its lag reached 0): what it keeps, not what a batch in flight holds. */
+async function settledRssMb(pid: number): Promise<number> {
+  await new Promise((r) => setTimeout(r, 3_000));
+  return memoryMb(pid);
 }
 
 /** Docs per second a child takes to empty the topic's lag, from its ready line. */
@@ -159,7 +167,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       docs,
     );
     children.push(fold.child);
-    const rssFirst = rssMb(fold.child.pid!);
+    const rssFirst = await settledRssMb(fold.child.pid!);
     log(`changelog: ${fold.rate} changes/s, RSS ${rssFirst} MB after ${docs}`);
 
     if (total > docs) {
@@ -167,8 +175,9 @@ export async function run(args: string[]): Promise<BenchResult> {
       await produceDocs(producer, docsTopic, corpus, docs, total - docs);
       await waitNoLag(admin, changelogGroupId(prefix, docsTopic), docsTopic);
     }
-    const rssTotal = rssMb(fold.child.pid!);
-    log(`RSS ${rssTotal} MB after ${total}`);
+    const rssTotal = await settledRssMb(fold.child.pid!);
+    const rssPeak = memoryMb(fold.child.pid!, 'VmHWM');
+    log(`RSS ${rssTotal} MB after ${total} (peak while folding the backlog: ${rssPeak} MB)`);
 
     // End-to-end lag at a steady rate: event built -> change committed and read back.
     const lags: number[] = [];
@@ -215,6 +224,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       lagP99Ms: lagP99,
       rssMbAfterFirst: rssFirst,
       rssMbAfterTotal: rssTotal,
+      rssMbPeak: rssPeak,
       totalDocuments: total,
     };
   } finally {
