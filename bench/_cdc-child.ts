@@ -2,6 +2,7 @@
 // folder over a document topic, exactly as the changelog role does; `raw` is the baseline, the
 // same records read and written once per document with the same client, no state, no transaction.
 // Args: mode brokers prefix docsTopic shards dataDir. Runs until SIGTERM.
+import { readFileSync } from 'node:fs';
 import { createKafkaClient } from '#adapters/kafka.ts';
 import { createLogger } from '#adapters/logger.ts';
 import { defaultEventCodec } from '#core/events/codec.ts';
@@ -87,6 +88,17 @@ if (process.env.CDC_BENCH_MEMLOG)
     const m = process.memoryUsage();
     const mb = (n: number): number => Math.round(n / 1048576);
     process.stderr.write(
-      `[cdc child] rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)}\n`,
+      `[cdc child] ${smaps()} rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)}\n`,
     );
   }, 5_000).unref();
+
+function smaps(): string {
+  try {
+    const text = readFileSync('/proc/self/smaps_rollup', 'utf8');
+    const kb = (name: string): number =>
+      Math.round(Number(new RegExp(`${name}:\\s+(\\d+)`).exec(text)?.[1] ?? 0) / 1024);
+    return `anon ${kb('Pss_Anon')} file ${kb('Pss_File')} shmem ${kb('Pss_Shmem')}`;
+  } catch {
+    return '';
+  }
+}

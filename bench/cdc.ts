@@ -112,9 +112,9 @@ function memoryMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   return Math.round(Number(match?.[1] ?? 0) / 1024);
 }
 
-/** RSS once the folder is idle again (3 s after its lag reached 0): what it keeps, not what a batch in flight holds. */
+/** RSS once the folder is idle again (10 s after its lag reached 0): what it keeps, not what a batch in flight holds. */
 async function settledRssMb(pid: number): Promise<number> {
-  await new Promise((r) => setTimeout(r, 3_000));
+  await new Promise((r) => setTimeout(r, 10_000));
   return memoryMb(pid);
 }
 

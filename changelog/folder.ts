@@ -63,7 +63,7 @@ export interface FolderDeps {
 }
 
 /** Change records per produce request inside one transaction (a clear of a big shard makes many). */
-const SEND_CHUNK = 10_000;
+const SEND_CHUNK = 5_000;
 const DOCUMENT_TYPES: ReadonlySet<string> = new Set(DOCUMENT_EVENT_TYPES);
 
 export class ChangelogFolder {
@@ -98,7 +98,7 @@ export class ChangelogFolder {
       assignment: 'whole-topic',
       maxWaitTimeMs: this.deps.maxWaitTimeMs ?? 500,
       // Bigger batches mean fewer transactions (each costs a few broker round trips).
-      maxBytesPerPartition: 2 << 20,
+      maxBytesPerPartition: 1 << 20,
       handler: (batch) => this.fold(batch),
       onCrash: (err, restart) => this.log.error({ err, restart }, 'changelog consumer crashed'),
     });
