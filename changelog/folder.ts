@@ -58,7 +58,7 @@ export interface FolderDeps {
   readonly metrics?: ChangelogMetrics;
   /** Confluent-compatible schema registry: changelog values are then Avro, not JSON. */
   readonly schemaRegistryUrl?: string;
-  /** Longest fetch wait (default 500 ms). */
+  /** Longest fetch wait (default 2 s). */
   readonly maxWaitTimeMs?: number;
 }
 
@@ -96,7 +96,8 @@ export class ChangelogFolder {
       groupId: this.groupId,
       partitions: [{ topic: this.target.docsTopic, partitions: range(this.target.shards) }],
       assignment: 'whole-topic',
-      maxWaitTimeMs: this.deps.maxWaitTimeMs ?? 500,
+      // Idle generations poll rarely (a fetch returns as soon as records arrive anyway).
+      maxWaitTimeMs: this.deps.maxWaitTimeMs ?? 2_000,
       // Bigger batches mean fewer transactions (each costs a few broker round trips).
       maxBytesPerPartition: 1 << 20,
       handler: (batch) => this.fold(batch),

@@ -16,6 +16,9 @@ import type { Topology } from '#core/topology.ts';
 import { ChangelogFolder, type FolderDeps, type FolderTarget } from './folder.ts';
 import { retireGeneration } from './retire.ts';
 
+/** How long a generation created while the role runs waits before its folder starts. */
+const NEW_GENERATION_GRACE_MS = 1_000;
+
 export interface ChangelogManagerOptions extends FolderDeps {
   readonly topics: TopicNames;
   readonly policy: TopicPolicy;
@@ -50,6 +53,9 @@ export class ChangelogManager {
   private retryTimer: NodeJS.Timeout | undefined;
   private latest: Topology | null = null;
   private swept = false;
+  /** Whether a plan ran: generations present at start are folded at once, later ones after a grace. */
+  private planned = false;
+  private readonly firstSeen = new Map<string, number>();
   private closed = false;
 
   constructor(private readonly opts: ChangelogManagerOptions) {}
@@ -85,9 +91,19 @@ export class ChangelogManager {
     }
     const existing = new Set(await this.opts.listTopics());
     let missing = false;
+    const now = Date.now();
     for (const target of targets) {
       if (this.folders.has(target.docsTopic)) continue;
       if (!existing.has(target.docsTopic)) {
+        missing = true;
+        continue;
+      }
+      // A generation that appears while running waits a moment: its first writes are on the
+      // indexers' critical path (group joins, first fetches), and the changelog, which lags
+      // by design, need not compete with them for the broker then.
+      const seen = this.firstSeen.get(target.docsTopic) ?? now;
+      this.firstSeen.set(target.docsTopic, seen);
+      if (this.planned && now - seen < NEW_GENERATION_GRACE_MS) {
         missing = true;
         continue;
       }
@@ -98,7 +114,9 @@ export class ChangelogManager {
       const folder = new ChangelogFolder(target, this.opts);
       await folder.start();
       this.folders.set(target.docsTopic, folder);
+      this.firstSeen.delete(target.docsTopic);
     }
+    this.planned = true;
     if (missing) this.scheduleRetry();
   }
 
