@@ -1,5 +1,6 @@
 // Document field helpers: flattening nested objects into dotted names (as Meilisearch does for
 // search, filters and facets), attribute pattern matching, and `attributesToRetrieve` projection.
+import { fieldMatchesPattern, matchesAnyPattern as matchesAny } from '#core/meili/field-patterns.ts';
 import type { Document } from './types.ts';
 
 /** Flattened view: dotted field name -> every primitive value found under it (arrays expanded). */
@@ -37,21 +38,8 @@ export function flattenDocument(doc: Document): FlatDocument {
   return out;
 }
 
-/** True when `field` is `pattern`, lies under it (`a` covers `a.b`) or matches a `*` wildcard pattern. */
-export function fieldMatchesPattern(field: string, pattern: string): boolean {
-  if (pattern === '*' || pattern === field) return true;
-  if (field.startsWith(pattern) && field.charCodeAt(pattern.length) === 46) return true;
-  if (pattern.includes('*')) {
-    if (pattern.endsWith('*') && field.startsWith(pattern.slice(0, -1))) return true;
-    if (pattern.startsWith('*') && field.endsWith(pattern.slice(1))) return true;
-  }
-  return false;
-}
-
-export function matchesAny(field: string, patterns: readonly string[]): boolean {
-  for (const p of patterns) if (fieldMatchesPattern(field, p)) return true;
-  return false;
-}
+// Meilisearch's attribute patterns have one home in core; devnode's engine uses them from there.
+export { fieldMatchesPattern, matchesAny };
 
 /** True when `field` may hold values under a selected pattern (a parent of a selected nested field). */
 function isParentOf(field: string, pattern: string): boolean {
