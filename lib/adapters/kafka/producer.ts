@@ -1,7 +1,13 @@
 // The idempotent producer (acks=all, one request in flight) behind KafkaClient.producer(): sends
 // caller-ordered batches and reports each message's offset when its partition was explicit.
 // LZ4 batches need the codec that installKafkaExtensions() registers (see codec.ts).
-import kafkajs, { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import kafkajs, {
+  Partitioners,
+  type Kafka,
+  type Producer,
+  type RecordMetadata,
+  type TopicMessages,
+} from 'kafkajs';
 import { checkPartition, checkTopic, guard, invalid } from './errors.ts';
 import type { LogCompression, LogProducer, MessageValue, OutgoingMessage } from './types.ts';
 
@@ -41,37 +47,11 @@ export async function createProducer(
   return {
     async send(messages) {
       if (messages.length === 0) return [];
-      for (const m of messages) {
-        checkTopic(m.topic);
-        if (m.partition !== undefined) checkPartition(m.partition, `partition for topic '${m.topic}'`);
-      }
-      // One entry per topic, messages in caller order: kafkajs writes each partition's messages
-      // as one record batch in that order, so message i of a partition sits at baseOffset + i.
-      const byTopic = new Map<string, OutgoingMessage[]>();
-      for (const m of messages) {
-        const list = byTopic.get(m.topic);
-        if (list === undefined) byTopic.set(m.topic, [m]);
-        else list.push(m);
-      }
+      const { byTopic, topicMessages } = batchOf(messages);
       const metadata = await guard('produce', () =>
-        producer.sendBatch({
-          acks: -1,
-          compression: codec,
-          topicMessages: [...byTopic].map(([topic, list]) => ({
-            topic,
-            messages: list.map((m) => ({
-              key: toBuffer(m.key),
-              value: toBuffer(m.value),
-              ...(m.partition !== undefined ? { partition: m.partition } : {}),
-              ...(m.headers ? { headers: m.headers } : {}),
-              ...(m.timestamp !== undefined ? { timestamp: String(m.timestamp) } : {}),
-            })),
-          })),
-        }),
+        producer.sendBatch({ acks: -1, compression: codec, topicMessages }),
       );
-      const base = new Map<string, number>();
-      for (const r of metadata)
-        if (r.baseOffset !== undefined) base.set(`${r.topicName}\0${r.partition}`, Number(r.baseOffset));
+      const base = baseOffsetsOf(metadata);
       const explicitTopics = new Set(
         [...byTopic].filter(([, list]) => list.every((m) => m.partition !== undefined)).map(([t]) => t),
       );
@@ -88,6 +68,46 @@ export async function createProducer(
     },
     close: () => guard('producer disconnect', () => producer.disconnect()),
   };
+}
+
+/**
+ * Checks the messages and groups them per topic for kafkajs' sendBatch, in caller order: kafkajs
+ * writes each partition's messages as one record batch in that order, so message i of a partition
+ * sits at baseOffset + i.
+ */
+export function batchOf(messages: readonly OutgoingMessage[]): {
+  byTopic: Map<string, OutgoingMessage[]>;
+  topicMessages: TopicMessages[];
+} {
+  for (const m of messages) {
+    checkTopic(m.topic);
+    if (m.partition !== undefined) checkPartition(m.partition, `partition for topic '${m.topic}'`);
+  }
+  const byTopic = new Map<string, OutgoingMessage[]>();
+  for (const m of messages) {
+    const list = byTopic.get(m.topic);
+    if (list === undefined) byTopic.set(m.topic, [m]);
+    else list.push(m);
+  }
+  const topicMessages = [...byTopic].map(([topic, list]) => ({
+    topic,
+    messages: list.map((m) => ({
+      key: toBuffer(m.key),
+      value: toBuffer(m.value),
+      ...(m.partition !== undefined ? { partition: m.partition } : {}),
+      ...(m.headers ? { headers: m.headers } : {}),
+      ...(m.timestamp !== undefined ? { timestamp: String(m.timestamp) } : {}),
+    })),
+  }));
+  return { byTopic, topicMessages };
+}
+
+/** The first offset the broker gave each `topic\0partition` of a send. */
+export function baseOffsetsOf(metadata: readonly RecordMetadata[]): Map<string, number> {
+  const base = new Map<string, number>();
+  for (const r of metadata)
+    if (r.baseOffset !== undefined) base.set(`${r.topicName}\0${r.partition}`, Number(r.baseOffset));
+  return base;
 }
 
 function toBuffer(v: MessageValue | null | undefined): Buffer | null {

@@ -3,8 +3,8 @@
 // `sendOffsets`). Connecting with a transactional id fences any earlier producer with the same
 // id and aborts what it left open, so a process killed mid-transaction leaves no visible half.
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
-import { checkPartition, checkTopic, guard, invalid } from './errors.ts';
-import { COMPRESSION_TYPES } from './producer.ts';
+import { guard, invalid } from './errors.ts';
+import { baseOffsetsOf, batchOf, COMPRESSION_TYPES } from './producer.ts';
 import type { LogCompression, LogTransaction, OutgoingMessage, TransactionalProducer } from './types.ts';
 
 export async function createTransactionalProducer(
@@ -29,37 +29,12 @@ export async function createTransactionalProducer(
       const txn = await guard('begin transaction', () => producer.transaction());
       const handle: LogTransaction = {
         async send(messages: readonly OutgoingMessage[]) {
-          const firsts = new Map<string, number>();
-          if (messages.length === 0) return firsts;
-          for (const m of messages) {
-            checkTopic(m.topic);
-            if (m.partition !== undefined) checkPartition(m.partition, `partition for topic '${m.topic}'`);
-          }
-          const byTopic = new Map<string, OutgoingMessage[]>();
-          for (const m of messages) {
-            const list = byTopic.get(m.topic);
-            if (list === undefined) byTopic.set(m.topic, [m]);
-            else list.push(m);
-          }
+          if (messages.length === 0) return new Map<string, number>();
+          const { topicMessages } = batchOf(messages);
           const metadata = await guard('transactional produce', () =>
-            txn.sendBatch({
-              acks: -1,
-              compression: COMPRESSION_TYPES[compression],
-              topicMessages: [...byTopic].map(([topic, list]) => ({
-                topic,
-                messages: list.map((m) => ({
-                  key: m.key ?? null,
-                  value: m.value,
-                  ...(m.partition !== undefined ? { partition: m.partition } : {}),
-                  ...(m.headers ? { headers: m.headers } : {}),
-                })),
-              })),
-            }),
+            txn.sendBatch({ acks: -1, compression: COMPRESSION_TYPES[compression], topicMessages }),
           );
-          for (const r of metadata)
-            if (r.baseOffset !== undefined)
-              firsts.set(`${r.topicName}\0${r.partition}`, Number(r.baseOffset));
-          return firsts;
+          return baseOffsetsOf(metadata);
         },
         async commitOffsets(groupId, topic, partition, nextOffset, metadata) {
           const offsets = {
