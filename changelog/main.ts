@@ -8,14 +8,9 @@ import type { RoleContext, RoleHandle } from '#adapters/role.ts';
 import { defaultEventCodec } from '#core/events/codec.ts';
 import { topicNames } from '#core/log/topics.ts';
 import { initRouting } from '#core/routing/hash.ts';
-import { createTopology, type Topology, type TopologySpec } from '#core/topology.ts';
-import type { TopologyFeed } from '../indexers/main.ts';
+import { followTopology, type TopologyFeed } from '#adapters/read-models/topology-feed.ts';
 import { ChangelogManager } from './manager.ts';
 import { declareChangelogMetrics } from './metrics.ts';
-
-function asTopology(value: Topology | TopologySpec): Topology {
-  return 'tables' in value ? value : createTopology(value);
-}
 
 export async function start(ctx: RoleContext & { topology?: TopologyFeed }): Promise<RoleHandle> {
   const { config, logger } = ctx;
@@ -44,17 +39,12 @@ export async function start(ctx: RoleContext & { topology?: TopologyFeed }): Pro
       ? { schemaRegistryUrl: config.cdc.schemaRegistryUrl }
       : {}),
   });
-  const reconcile = (value: Topology | TopologySpec): void => {
-    void manager.reconcile(asTopology(value));
-  };
-  let unsubscribe: () => void = () => undefined;
-  if (ctx.topology === undefined) {
-    logger.warn('no topology feed in the role context: the changelog role has nothing to fold');
-  } else {
-    unsubscribe = ctx.topology.onChange(reconcile);
-    const current = ctx.topology.state();
-    if (current !== null) await manager.reconcile(asTopology(current));
-  }
+  const unsubscribe = await followTopology(
+    ctx.topology,
+    (topology) => manager.reconcile(topology),
+    logger,
+    'changelog role',
+  );
   let closing: Promise<void> | undefined;
   return {
     close() {

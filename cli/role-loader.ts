@@ -7,7 +7,7 @@ import type { Logger } from '#adapters/logger.ts';
 import { ROLE_MODULE_PATHS, type RoleContext, type RoleModule } from '#adapters/role.ts';
 import type { Role } from '#core/config/index.ts';
 import type { Topology } from '#core/topology.ts';
-import type { TopologyFeed } from '../indexers/main.ts';
+import type { TopologyFeed } from '#adapters/read-models/topology-feed.ts';
 import { readModelsFor } from '#adapters/read-models/read-models.ts';
 import type { TopologyRunner } from '#adapters/read-models/topology-runner.ts';
 

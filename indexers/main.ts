@@ -6,20 +6,9 @@ import { createKafkaClient, kafkaConnectionOf } from '#adapters/kafka.ts';
 import type { RoleContext, RoleHandle } from '#adapters/role.ts';
 import { defaultEventCodec } from '#core/events/codec.ts';
 import { topicNames } from '#core/log/topics.ts';
-import { createTopology, type Topology, type TopologySpec } from '#core/topology.ts';
+import { followTopology, type TopologyFeed } from '#adapters/read-models/topology-feed.ts';
 import { ApplierManager, type NodeAccess } from './applier-manager.ts';
 import { declareIndexerMetrics } from './metrics.ts';
-
-/** What the indexer needs from the topology projection: the current layout and its changes. */
-export interface TopologyFeed {
-  state(): Topology | TopologySpec | null;
-  /** Calls `listener` after every change; returns an unsubscribe function. */
-  onChange(listener: (topology: Topology | TopologySpec) => void): () => void;
-}
-
-function asTopology(value: Topology | TopologySpec): Topology {
-  return 'tables' in value ? value : createTopology(value);
-}
 
 export async function start(ctx: RoleContext & { topology?: TopologyFeed }): Promise<RoleHandle> {
   const { config, logger } = ctx;
@@ -54,19 +43,12 @@ export async function start(ctx: RoleContext & { topology?: TopologyFeed }): Pro
     metrics: declareIndexerMetrics(ctx.metrics),
   });
 
-  const reconcile = (value: Topology | TopologySpec): void => {
-    void manager
-      .reconcile(asTopology(value))
-      .catch((err: unknown) => logger.error({ err }, 'indexer reconcile failed'));
-  };
-  let unsubscribe: () => void = () => undefined;
-  if (ctx.topology === undefined) {
-    logger.warn('no topology feed in the role context: the indexer has nothing to apply until one is wired');
-  } else {
-    unsubscribe = ctx.topology.onChange(reconcile);
-    const current = ctx.topology.state();
-    if (current !== null) await manager.reconcile(asTopology(current));
-  }
+  const unsubscribe = await followTopology(
+    ctx.topology,
+    (topology) => manager.reconcile(topology),
+    logger,
+    'indexer',
+  );
 
   let closing: Promise<void> | undefined;
   return {
