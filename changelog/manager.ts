@@ -85,11 +85,11 @@ export class ChangelogManager {
       await folder.stop();
       await retireGeneration(folder.target, this.opts);
     }
+    const existing = new Set(await this.opts.listTopics());
     if (!this.swept) {
       this.swept = true;
-      await this.sweepOrphans(wanted);
+      await this.sweepOrphans(wanted, existing);
     }
-    const existing = new Set(await this.opts.listTopics());
     let missing = false;
     const now = Date.now();
     for (const target of targets) {
@@ -124,14 +124,13 @@ export class ChangelogManager {
    * State files of generations deleted while the role was down: retired now, from the store
    * restored up to the changelog's end, so their documents still get their deletes.
    */
-  private async sweepOrphans(wanted: ReadonlySet<string>): Promise<void> {
+  private async sweepOrphans(wanted: ReadonlySet<string>, existing: ReadonlySet<string>): Promise<void> {
     let files: string[];
     try {
       files = readdirSync(this.opts.dataDir).filter((f) => f.endsWith('.sqlite'));
     } catch {
       return;
     }
-    const existing = new Set(await this.opts.listTopics());
     for (const file of files) {
       const docsTopic = file.slice(0, -'.sqlite'.length);
       // Another prefix's state (a directory shared by several clusters) is not ours to touch.

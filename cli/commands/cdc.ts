@@ -73,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
       groupPrefix: config.kafka.topicPrefix,
       signal: stop.signal,
       handler: async (_partition, messages) => {
-        for (const m of messages) print(lineOf(m, format, false));
+        for (const m of messages) print(formatChange(keyOf(m), parseChangeEnvelope(m.value), format));
       },
     });
     return 0;
@@ -100,7 +100,7 @@ async function printSnapshot(
     to: ends,
     groupPrefix,
     handler: async (partition, messages) => {
-      for (const m of messages) last.set(keyOf(m), partition * 2 ** 40 + m.offset);
+      for (const m of messages) last.set(keyOf(m), positionOf(partition, m));
     },
   });
   await kafka.readRange({
@@ -109,7 +109,7 @@ async function printSnapshot(
     groupPrefix,
     handler: async (partition, messages) => {
       for (const m of messages)
-        if (last.get(keyOf(m)) === partition * 2 ** 40 + m.offset && m.value !== null) {
+        if (last.get(keyOf(m)) === positionOf(partition, m) && m.value !== null) {
           const envelope = parseChangeEnvelope(m.value);
           if (envelope !== null && envelope.op !== 'd') print(formatChange(keyOf(m), envelope, format, true));
         }
@@ -121,6 +121,7 @@ function keyOf(m: ConsumedMessage): string {
   return m.key?.toString('utf8') ?? '';
 }
 
-function lineOf(m: ConsumedMessage, format: TailFormat, snapshot: boolean): string | null {
-  return formatChange(keyOf(m), parseChangeEnvelope(m.value), format, snapshot);
+/** A record's place in the topic as one number (partitions hold far fewer than 2^40 records). */
+function positionOf(partition: number, m: ConsumedMessage): number {
+  return partition * 2 ** 40 + m.offset;
 }
