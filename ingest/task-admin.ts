@@ -16,7 +16,7 @@ import type { LogWriter } from './log-writer.ts';
 
 export interface TaskAdminDeps {
   readonly writer: LogWriter;
-  readonly tasks: Pick<TaskRunner, 'state' | 'waitForOffset'>;
+  readonly tasks: Pick<TaskRunner, 'state' | 'waitForOffset' | 'waitCaughtUp'>;
   readonly replicationFactor: number;
   /** How long the task waits for this process to fold the log up to it (default 30 s). */
   readonly foldWaitMs?: number;
@@ -103,6 +103,9 @@ export function createTaskAdmin(deps: TaskAdminDeps): TaskAdmin {
   ): Promise<IndexTask> => {
     const writeId = randomUUID();
     const stamp = { writeId, timestamp: Date.now() };
+    // `matchedTasks` counts what the query matches now: every task appended before this request,
+    // including one this process's projection has not folded yet (e.g. enqueued a moment ago).
+    await tasks.waitCaughtUp(waitMs);
     const matchedTasks = matchingTasks(tasks.state(), query).filter((t) =>
       visible(t.enqueued?.indexUid ?? null),
     ).length;
