@@ -5,7 +5,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { openChangelogStore } from '#adapters/changelog-store.ts';
 import { join } from 'node:path';
-import type { TopicNames } from '#core/log/topics.ts';
+import { docsTopicOf, type TopicNames } from '#core/log/topics.ts';
 import {
   changelogTopicSpec,
   dlqTopicSpec,
@@ -40,7 +40,7 @@ export function changelogTargetsOf(topology: Topology, topics: TopicNames): Fold
         logUid,
         generation: index.generation,
         shards: index.shards,
-        docsTopic: topics.docs(logUid, index.generation),
+        docsTopic: docsTopicOf(topics, index),
         changelogTopic: topics.changelog(logUid),
         dlqTopic: topics.dlq(logUid),
       };

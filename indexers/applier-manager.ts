@@ -9,8 +9,10 @@ import type { Logger } from '#adapters/logger.ts';
 import { createNodeClient, type NodeClient } from '#adapters/node-client.ts';
 import type { EventCodec } from '#core/events/codec.ts';
 import { dlqTopicSpec } from '#core/log/topic-configs.ts';
-import type { TopicNames } from '#core/log/topics.ts';
+import { docsTopicOf, type TopicNames } from '#core/log/topics.ts';
+import type { PlacementTable } from '#core/routing/placement-table.ts';
 import type { Topology, TopologyIndex } from '#core/topology.ts';
+import { spareNodeIndexUid } from '#core/topology-projection.ts';
 import { NodeApplier, type ApplierTarget } from './applier.ts';
 import { indexerGroupId } from '#core/log/consumer-groups.ts';
 import type { IndexerMetrics } from './metrics.ts';
@@ -49,6 +51,15 @@ export function nodeIndexUidOf(index: TopologyIndex): string {
   return index.nodeIndexUid ?? index.uid;
 }
 
+/** The document partitions (shards) `nodeId` writes to under a placement table. */
+function partitionsOf(table: PlacementTable, nodeId: string): number[] {
+  const partitions: number[] = [];
+  table.writeTargets.forEach((nodes, shard) => {
+    if (nodes.includes(nodeId)) partitions.push(shard);
+  });
+  return partitions;
+}
+
 /** Every (index, partitions) a node must apply under `topology`; pure. */
 export function targetsOf(topology: Topology, nodeId: string, topics: TopicNames): ApplierTarget[] {
   const node = topology.nodeById.get(nodeId);
@@ -58,19 +69,34 @@ export function targetsOf(topology: Topology, nodeId: string, topics: TopicNames
     if (index.state === 'deleting') continue;
     const table = topology.tables.get(index.uid);
     if (table === undefined) continue;
-    const partitions: number[] = [];
-    table.writeTargets.forEach((nodes, shard) => {
-      if (nodes.includes(nodeId)) partitions.push(shard);
-    });
+    const partitions = partitionsOf(table, nodeId);
     if (partitions.length === 0) continue;
     targets.push({
       indexUid: index.uid,
       nodeIndexUid: nodeIndexUidOf(index),
       primaryKey: index.primaryKey,
       generation: index.generation,
-      topic: topics.docs(index.logUid ?? index.uid, index.generation),
+      topic: docsTopicOf(topics, index),
       partitions,
       replicaGroup: Math.max(0, index.groups.indexOf(node.group)),
+    });
+  }
+  // Spare topics: their groups are joined ahead, so the index that takes one finds its appliers running.
+  for (const spare of topology.spares ?? []) {
+    const table = topology.spareTables.get(spare.topic);
+    if (table === undefined) continue;
+    const partitions = partitionsOf(table, nodeId);
+    if (partitions.length === 0) continue;
+    targets.push({
+      indexUid: '',
+      // Created and prepared on the node now: the index that takes the spare keeps this node index.
+      nodeIndexUid: spareNodeIndexUid(spare.topic),
+      primaryKey: null,
+      generation: 0,
+      topic: spare.topic,
+      partitions,
+      replicaGroup: 0,
+      spare: true,
     });
   }
   return targets;
@@ -97,6 +123,8 @@ export class ApplierManager {
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private latest: Topology | null = null;
+  /** Topics seen to exist (see existingTopics). */
+  private readonly knownTopics = new Set<string>();
 
   constructor(private readonly opts: ApplierManagerOptions) {}
 
@@ -250,15 +278,33 @@ export class ApplierManager {
     await node.client.close();
   }
 
+  /**
+   * Which of `topics` exist. Topics are created before the events that name them, so the broker is
+   * asked (a metadata request for every topic, slow on a cluster of many indexes) only when one of
+   * them was never seen; topics are not expected to disappear while the topology names them.
+   */
+  private async existingTopics(topics: readonly string[]): Promise<ReadonlySet<string>> {
+    if (topics.some((t) => !this.knownTopics.has(t)))
+      for (const topic of await this.opts.admin.listTopics()) this.knownTopics.add(topic);
+    return this.knownTopics;
+  }
+
   /** Works out every applier's change and starts it; returns each change's outcome. */
   private async plan(topology: Topology): Promise<Promise<boolean>[]> {
     if (this.closed) return [];
-    const existing = new Set(await this.opts.admin.listTopics());
+    const targets = new Map(
+      topology.nodes
+        .filter((node) => node.state !== 'removed')
+        .map((node) => [node.id, targetsOf(topology, node.id, this.opts.topics)]),
+    );
+    // A spare is announced only once its topic exists.
+    for (const spare of topology.spares ?? []) this.knownTopics.add(spare.topic);
+    const existing = await this.existingTopics([...targets.values()].flat().map((t) => t.topic));
     const transitions: Promise<boolean>[] = [];
     const wanted = new Set<string>();
     for (const node of topology.nodes) {
-      if (node.state === 'removed') continue;
-      const all = targetsOf(topology, node.id, this.opts.topics);
+      const all = targets.get(node.id);
+      if (all === undefined) continue;
       const ready = all.filter((t) => existing.has(t.topic));
       if (ready.length < all.length) {
         transitions.push(Promise.resolve(false));

@@ -47,6 +47,11 @@ export interface ApplierTarget {
   readonly partitions: readonly number[];
   /** Position of the node's group among the index's groups. */
   readonly replicaGroup: number;
+  /**
+   * A spare document topic no index took yet: the consumer joins ahead, and a record that arrives
+   * before this process's topology names the index (it took the spare) waits for it.
+   */
+  readonly spare?: boolean;
 }
 
 export interface NodeApplierOptions {
@@ -97,6 +102,8 @@ export class NodeApplier {
   private consumer: PartitionConsumer | null = null;
   private wants: TopicPartitions[] = [];
   private readonly byTopic = new Map<string, ApplierTarget>();
+  /** Woken by every setTargets (a batch of a spare topic waits for the index that took it). */
+  private targetsChanged: { promise: Promise<void>; wake: () => void } = signal();
   private readonly states = new Map<string, PartitionState>();
   private stopping = false;
   private readonly dlqReady = new Set<string>();
@@ -123,6 +130,9 @@ export class NodeApplier {
       .map((t) => ({ topic: t.topic, partitions: [...t.partitions] }));
     this.byTopic.clear();
     for (const target of targets) this.byTopic.set(target.topic, target);
+    const changed = this.targetsChanged;
+    this.targetsChanged = signal();
+    changed.wake();
     for (const key of [...this.states.keys()]) {
       const [topic, partition] = key.split('\u0000') as [string, string];
       if (!this.byTopic.get(topic)?.partitions.includes(Number(partition))) this.states.delete(key);
@@ -214,8 +224,23 @@ export class NodeApplier {
     state.tracker.reset();
   }
 
+  /**
+   * The target of a batch. Records of a spare topic mean an index took it, but this process's
+   * topology has not folded that yet: wait for it (heartbeating), as the records must not be skipped.
+   */
+  private async targetOf(topic: string, ctx: BatchContext): Promise<ApplierTarget | undefined> {
+    let target = this.byTopic.get(topic);
+    while (target?.spare === true && !this.stopping && ctx.isRunning()) {
+      const changed = this.targetsChanged.promise;
+      await Promise.race([changed, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+      await ctx.heartbeat().catch(() => undefined);
+      target = this.byTopic.get(topic);
+    }
+    return target?.spare === true ? undefined : target;
+  }
+
   private async handle(batch: ConsumedBatch, ctx: BatchContext): Promise<void> {
-    const target = this.byTopic.get(batch.topic);
+    const target = await this.targetOf(batch.topic, ctx);
     const first = batch.messages[0];
     if (target === undefined || !target.partitions.includes(batch.partition) || first === undefined) return;
     const state = this.stateOf(target, batch.partition);
@@ -434,4 +459,10 @@ function failedOutcome(op: NodeOp, err: unknown): OpOutcome {
     counts: new Map(),
     requests: 0,
   };
+}
+
+function signal(): { promise: Promise<void>; wake: () => void } {
+  let wake!: () => void;
+  const promise = new Promise<void>((resolve) => (wake = resolve));
+  return { promise, wake };
 }

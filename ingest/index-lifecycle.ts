@@ -24,6 +24,7 @@ import type { TaskRunner } from '#adapters/read-models/task-runner.ts';
 import type { TopologyRunner } from '#adapters/read-models/topology-runner.ts';
 import { openTasksBefore } from '#core/tasks/pending.ts';
 import type { LogWriter } from './log-writer.ts';
+import type { SpareTopics } from './spare-topics.ts';
 
 export interface IndexLifecycleDeps {
   readonly writer: LogWriter;
@@ -31,6 +32,8 @@ export interface IndexLifecycleDeps {
   readonly topics: TopicNames;
   readonly policy: TopicPolicy;
   readonly ensureTopic: (spec: TopicSpec) => Promise<boolean>;
+  /** Document topics created ahead; a new index takes one when there is one. */
+  readonly spares?: Pick<SpareTopics, 'take'>;
   /** Shards of new indexes. */
   readonly shards: number;
   readonly replicationFactor: number;
@@ -110,12 +113,16 @@ export function createIndexLifecycle(deps: IndexLifecycleDeps): IndexLifecycle {
   ): Promise<{ index: IndexRecord | undefined; existed: boolean }> => {
     for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt += 1) {
       const generation = nextGeneration(topology.state(), uid);
-      // The docs topic exists before the event that makes indexers and ingest look for it. The
-      // inbox topic is not on this path: the inbox router creates it when it sees the index.
-      await deps.ensureTopic(docsTopicSpec(deps.topics, uid, generation, deps.shards, deps.policy));
+      // The docs topic exists before the event that makes indexers and ingest look for it: a spare
+      // (another process may take the same one first: then this record is ignored and retried), or
+      // one created now; the last attempt takes no spare. The inbox topic is not on this path: the
+      // inbox router creates it when it sees the index.
+      const spare = attempt < MAX_CREATE_ATTEMPTS - 1 ? ((await deps.spares?.take()) ?? null) : null;
+      if (spare === null)
+        await deps.ensureTopic(docsTopicSpec(deps.topics, uid, generation, deps.shards, deps.policy));
       const stampOf = attempt === 0 ? s : { writeId: randomUUID(), timestamp: Date.now() };
       const offset = await writer.appendControl(
-        indexCreated(stampOf, uid, generation, deps.shards, primaryKey, taskUid),
+        indexCreated(stampOf, uid, generation, deps.shards, primaryKey, taskUid, spare),
       );
       await topology.waitForOffset(offset);
       const outcome = creationOutcome(topology.state(), uid, offset);

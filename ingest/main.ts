@@ -12,6 +12,8 @@ import { ingestMetrics } from './metrics.ts';
 import { registerWriteRoutes } from './routes/write-routes.ts';
 import { createTaskAdmin } from './task-admin.ts';
 import { createWrites } from './writes.ts';
+import { docsTopicOf } from '#core/log/topics.ts';
+import { createSpareTopics } from './spare-topics.ts';
 
 export async function start(ctx: RoleContext): Promise<RoleHandle> {
   const { config, logger } = ctx;
@@ -24,15 +26,25 @@ export async function start(ctx: RoleContext): Promise<RoleHandle> {
   ctx.lifecycle.register('close-clients', 'ingest task producer', () => taskProducer.close());
   const writer = createLogWriter(producer, models.topics, models.codec, logger, taskProducer);
   const documentRecords = async (index: IndexRecord): Promise<number> => {
-    const ends = await models.admin.fetchEndOffsets(
-      models.topics.docs(index.logUid ?? index.uid, index.generation),
-    );
+    const ends = await models.admin.fetchEndOffsets(docsTopicOf(models.topics, index));
     return [...ends.values()].reduce((sum, n) => sum + n, 0);
   };
+  const spares = createSpareTopics({
+    writer,
+    topology: models.topology,
+    topics: models.topics,
+    policy: models.policy,
+    shards: config.cluster.shards,
+    target: config.ingest.spareTopics,
+    ensureTopic: models.ensureTopic,
+    endOffsets: (topic) => models.admin.fetchEndOffsets(topic),
+    logger: logger.child({ component: 'spare-topics' }),
+  });
   const lifecycle = createIndexLifecycle({
     writer,
     topology: models.topology,
     topics: models.topics,
+    spares,
     policy: models.policy,
     ensureTopic: models.ensureTopic,
     shards: config.cluster.shards,
@@ -75,5 +87,11 @@ export async function start(ctx: RoleContext): Promise<RoleHandle> {
     metrics,
   });
   await inbox.start();
-  return { close: () => inbox.stop() };
+  spares.start();
+  return {
+    close: () => {
+      spares.stop();
+      return inbox.stop();
+    },
+  };
 }

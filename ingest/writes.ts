@@ -11,7 +11,7 @@ import { choosePrimaryKey, type PrimaryKeyChoice } from '#core/ingest/primary-ke
 import { prepareDocuments, shardsOfIds, type PreparedDocuments } from '#core/ingest/prepare-documents.ts';
 import type { EnqueuedTask } from '#core/tasks/task-projection.ts';
 import { planWrite, type DocumentInput, type WriteOperation, type WritePlan } from '#core/log/plan-write.ts';
-import type { TopicNames } from '#core/log/topics.ts';
+import { docsTopicOf, type TopicNames } from '#core/log/topics.ts';
 import type { IndexRecord } from '#core/topology-projection.ts';
 import type { TopologyRunner } from '#adapters/read-models/topology-runner.ts';
 import type { IndexLifecycle } from './index-lifecycle.ts';
@@ -93,11 +93,14 @@ function indexNotFound(uid: string): Error {
 export function createWrites(deps: WritesDeps): Writes {
   const { writer, topology, lifecycle } = deps;
 
-  /** Topic names for a write to `index`: its documents go to the topic of its log uid (it differs after a swap or rename). */
+  /**
+   * Topic names for a write to `index`: its documents go to its generation's topic (a spare it
+   * took, or the topic of its log uid, which differs from the uid after a swap or rename).
+   */
   const topicsOf = (index: IndexRecord): TopicNames => {
-    const logUid = index.logUid ?? index.uid;
-    if (logUid === index.uid) return deps.topics;
-    return { ...deps.topics, docs: (_uid, generation) => deps.topics.docs(logUid, generation) };
+    const topic = docsTopicOf(deps.topics, index);
+    if (topic === deps.topics.docs(index.uid, index.generation)) return deps.topics;
+    return { ...deps.topics, docs: () => topic };
   };
 
   const existing = (uid: string): IndexRecord => {

@@ -4,7 +4,7 @@
 // and the changelog role's lag on the index: document records not yet in its changelog.
 import { changelogGroupId, indexerGroupId } from '#core/log/consumer-groups.ts';
 import type { LogAdmin } from '#adapters/kafka.ts';
-import type { TopicNames } from '#core/log/topics.ts';
+import { docsTopicOf, type TopicNames } from '#core/log/topics.ts';
 import type { Topology } from '#core/topology.ts';
 import type { TopologyState } from '#core/topology-projection.ts';
 
@@ -23,6 +23,8 @@ export interface TopologyIndexView {
   groups: string[];
   generation: number;
   nodeIndexUid: string;
+  /** The generation's document topic (a spare it took, or `docs.<uid>.g<generation>`). */
+  docsTopic: string;
   owners: Record<string, string[]>;
   lag: Record<string, Record<string, number>>;
   /** The changelog topic and the document records the changelog role has not folded yet (all shards). */
@@ -32,6 +34,8 @@ export interface TopologyIndexView {
 export interface TopologyView {
   nodes: TopologyNodeView[];
   indexes: TopologyIndexView[];
+  /** Spare document topics ready for the next index created, with their partition count. */
+  spareTopics: { topic: string; shards: number }[];
 }
 
 export async function topologyView(
@@ -54,7 +58,7 @@ export async function topologyView(
           for (const node of list) shardsOfNode.set(node, [...(shardsOfNode.get(node) ?? []), shard]);
         }
         const lag: Record<string, Record<string, number>> = {};
-        const topic = topics.docs(index.logUid ?? index.uid, index.generation);
+        const topic = docsTopicOf(topics, index);
         await Promise.all(
           [...shardsOfNode].map(async ([node, shards]) => {
             const perPartition = await admin.fetchLag(indexerGroupId(topics.prefix, node, topic), topic);
@@ -73,6 +77,7 @@ export async function topologyView(
           groups: [...(index.groups.length > 0 ? index.groups : state.groups)],
           generation: index.generation,
           nodeIndexUid: index.nodeIndexUid,
+          docsTopic: topic,
           owners,
           lag,
           changelog: {
@@ -82,5 +87,9 @@ export async function topologyView(
         };
       }),
   );
-  return { nodes, indexes };
+  const spareTopics = Object.entries(state.spareTopics ?? {}).map(([topic, spare]) => ({
+    topic,
+    shards: spare.shards,
+  }));
+  return { nodes, indexes, spareTopics };
 }

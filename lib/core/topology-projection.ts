@@ -48,6 +48,8 @@ export interface IndexRecord {
    * indexes never move, only the client uid that names them does. Absent means `uid`.
    */
   readonly logUid?: string;
+  /** The spare document topic the generation took at creation; absent: `docs.<logUid>.g<generation>`. */
+  readonly docsTopic?: string;
   /** The client's settings: every key it set, resets removed (Meilisearch PATCH semantics). */
   readonly settings: Readonly<Record<string, unknown>>;
   /**
@@ -81,6 +83,17 @@ export interface TopologyState {
   /** Where the latest generation of each index uid was created (and deleted) in the control log. */
   readonly lastCreation: Readonly<Record<string, IndexCreationSpan>>;
   readonly aliases: Readonly<Record<string, readonly string[]>>;
+  /** Spare document topics no index took yet, by topic (absent in states folded by version 3). */
+  readonly spareTopics?: Readonly<Record<string, SpareTopicRecord>>;
+}
+
+/** A spare document topic (`DocsTopicPrepared`) waiting for an index. */
+export interface SpareTopicRecord {
+  readonly shards: number;
+  /** Replication factor the next index gets (the cluster's, when prepared). */
+  readonly rf: number;
+  /** Fingerprint of its spec (partitions and configs). */
+  readonly spec: string;
 }
 
 export interface TopologyProjection {
@@ -138,6 +151,15 @@ export function nodeIndexUidFor(uid: string, generation: number): string {
   return `${uid}--g${generation}`;
 }
 
+/**
+ * The node index of a spare document topic (`…docs._spare.<id>` -> `_spare-<id>`), created and
+ * prepared on the nodes ahead like the topic, and kept by the index that takes the spare. It never
+ * ends in `--g<digits>`, so it is never the node index of an index created without a spare.
+ */
+export function spareNodeIndexUid(topic: string): string {
+  return `_spare-${topic.slice(topic.lastIndexOf('.') + 1)}`;
+}
+
 function groupName(groups: readonly string[], replicaGroup: number): string {
   return groups[replicaGroup] ?? `g${replicaGroup + 1}`;
 }
@@ -177,6 +199,10 @@ function applyEvent(state: TopologyState, event: ControlEvent, rf: number, offse
   switch (event.type) {
     case 'IndexCreated': {
       if (state.indexes[event.indexUid] !== undefined) return state;
+      // A spare topic goes to the first creation that names it; a later one is ignored (and retried).
+      const spare = event.docsTopic ?? null;
+      const spares = state.spareTopics ?? {};
+      if (spare !== null && spares[spare]?.shards !== event.shards) return state;
       // A creation computed from a view that had not seen the last deletion would bring back a
       // retired generation (its topic and node indexes still hold the deleted documents).
       const retired = state.retiredGenerations[event.indexUid];
@@ -190,18 +216,32 @@ function applyEvent(state: TopologyState, event: ControlEvent, rf: number, offse
         rf,
         groups: state.groups,
         generation: event.generation,
-        nodeIndexUid: nodeIndexUidFor(event.indexUid, event.generation),
+        nodeIndexUid:
+          spare !== null ? spareNodeIndexUid(spare) : nodeIndexUidFor(event.indexUid, event.generation),
         settings: {},
         settingsVersion: -1,
         createdAt: event.timestamp,
         updatedAt: event.timestamp,
         unready: {},
+        ...(spare !== null ? { docsTopic: spare } : {}),
       };
       const span: IndexCreationSpan = { generation: event.generation, offset, deletedOffset: null };
+      const { [spare ?? '']: _taken, ...restSpares } = spares;
       return {
         ...state,
         indexes: { ...state.indexes, [event.indexUid]: index },
         lastCreation: { ...state.lastCreation, [event.indexUid]: span },
+        ...(spare !== null ? { spareTopics: restSpares } : {}),
+      };
+    }
+    case 'DocsTopicPrepared': {
+      const spares = state.spareTopics ?? {};
+      if (spares[event.topic] !== undefined) return state;
+      // A topic some index already took is never a spare again.
+      if (Object.values(state.indexes).some((index) => index.docsTopic === event.topic)) return state;
+      return {
+        ...state,
+        spareTopics: { ...spares, [event.topic]: { shards: event.shards, rf, spec: event.spec } },
       };
     }
     case 'IndexDeleted': {
@@ -386,12 +426,14 @@ export function createTopologyProjection(options: TopologyProjectionOptions): To
     retiredGenerations: {},
     lastCreation: {},
     aliases: {},
+    spareTopics: {},
   };
   return {
     name: 'topology',
     // 2: creations carrying a retired generation are ignored; creation and deletion offsets are kept.
     // 3: swaps and renames (`IndexesSwapped`); retired generations are kept per log uid.
-    version: 3,
+    // 4: spare document topics (`DocsTopicPrepared`), taken by `IndexCreated.docsTopic`.
+    version: 4,
     initialState,
     evolve(state, record) {
       // A record at or below the folded offset was already applied: at-least-once delivery is harmless.
@@ -428,6 +470,13 @@ export function creationOutcome(
   return span.deletedOffset === null || span.deletedOffset > offset ? 'exists' : 'ignored';
 }
 
+/** Spare topics of `shards` partitions and spec fingerprint `spec`, in the order they were prepared. */
+export function sparesFor(state: TopologyState, shards: number, spec: string): string[] {
+  return Object.entries(state.spareTopics ?? {})
+    .filter(([, spare]) => spare.shards === shards && spare.spec === spec)
+    .map(([topic]) => topic);
+}
+
 /** Generation a new index `uid` gets: one past the last generation it ever had. */
 export function nextGeneration(state: TopologyState, uid: string): number {
   // Topics are named by log uid and generation: skip every generation a live index (possibly
@@ -455,7 +504,19 @@ export function topologySpecOf(state: TopologyState): TopologySpec {
     state: 'active',
     nodeIndexUid: index.nodeIndexUid,
     ...((index.logUid ?? index.uid) !== index.uid ? { logUid: index.logUid } : {}),
+    ...(index.docsTopic !== undefined ? { docsTopic: index.docsTopic } : {}),
     ...(Object.keys(index.unready).length > 0 ? { unready: index.unready } : {}),
   }));
-  return { groups: state.groups.map((id) => ({ id, state: 'active' })), nodes, indexes };
+  // A spare is laid out as the next index will be: the cluster's RF over every group.
+  const spares = Object.entries(state.spareTopics ?? {}).map(([topic, spare]) => ({
+    topic,
+    shards: spare.shards,
+    rf: spare.rf,
+  }));
+  return {
+    groups: state.groups.map((id) => ({ id, state: 'active' })),
+    nodes,
+    indexes,
+    ...(spares.length > 0 ? { spares } : {}),
+  };
 }

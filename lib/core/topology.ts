@@ -52,6 +52,8 @@ export interface TopologyIndex {
    * (`docs.<logUid>.g<generation>`); differs from `uid` after a swap or rename. Absent means `uid`.
    */
   readonly logUid?: string;
+  /** The spare document topic the generation took at creation; absent: named after `logUid`. */
+  readonly docsTopic?: string;
   /**
    * Shards a node owns but has not caught up on yet (assigned, not ready), by node id: such a
    * replica takes writes but serves no reads. Absent means every owner is ready.
@@ -59,10 +61,19 @@ export interface TopologyIndex {
   readonly unready?: Readonly<Record<string, readonly number[]>>;
 }
 
+/** A document topic created ahead of any index; laid out as the next index will be (every group). */
+export interface SpareTopic {
+  readonly topic: string;
+  readonly shards: number;
+  readonly rf: number;
+}
+
 export interface TopologySpec {
   readonly groups: readonly ReplicaGroup[];
   readonly nodes: readonly TopologyNode[];
   readonly indexes: readonly TopologyIndex[];
+  /** Spare document topics, so indexers can join their groups before an index takes one. */
+  readonly spares?: readonly SpareTopic[];
 }
 
 export interface Topology extends TopologySpec {
@@ -70,6 +81,8 @@ export interface Topology extends TopologySpec {
   readonly groupById: ReadonlyMap<string, ReplicaGroup>;
   /** Placement table per index uid. */
   readonly tables: ReadonlyMap<string, PlacementTable>;
+  /** Placement table per spare topic (a spare whose layout cannot be built has none). */
+  readonly spareTables: ReadonlyMap<string, PlacementTable>;
 }
 
 function isOneOf<T extends string>(values: readonly T[], value: unknown): value is T {
@@ -151,10 +164,36 @@ export function createTopology(spec: TopologySpec): Topology {
     groups: spec.groups,
     nodes: spec.nodes,
     indexes: spec.indexes,
+    ...(spec.spares !== undefined ? { spares: spec.spares } : {}),
+    spareTables: spareTablesOf(spec, rankings),
     nodeById: new Map(spec.nodes.map((node) => [node.id, node])),
     groupById: new Map(spec.groups.map((group) => [group.id, group])),
     tables,
   };
+}
+
+/** Spares are an optimisation: one whose layout is invalid (RF above a group's size) is left out, never fatal. */
+function spareTablesOf(spec: TopologySpec, rankings: RankingCache): Map<string, PlacementTable> {
+  const out = new Map<string, PlacementTable>();
+  const groups = spec.groups.map((g) => g.id);
+  for (const spare of spec.spares ?? []) {
+    if (groups.length === 0) break;
+    const layout: TopologyIndex = {
+      uid: spare.topic,
+      primaryKey: null,
+      shards: spare.shards,
+      rf: spare.rf,
+      groups,
+      generation: 0,
+      state: 'active',
+    };
+    try {
+      out.set(spare.topic, buildPlacementTable(layout, spec.nodes, rankings));
+    } catch {
+      // Left out: the index that takes it is laid out (and checked) as any other.
+    }
+  }
+  return out;
 }
 
 /** The placement table of one index; an unknown uid is Meilisearch's `index_not_found`. */

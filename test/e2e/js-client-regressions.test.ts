@@ -16,7 +16,8 @@ const stableDocs = [
 ];
 
 beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 3, shards: 8, rf: 1 });
+  // With spare document topics, as `miroir dev` runs: new indexes take topics created ahead.
+  cluster = await startTestCluster({ nodes: 3, shards: 8, rf: 1, overrides: { ingest: { spareTopics: 4 } } });
   const task = await cluster.sdk.index(STABLE).addDocuments(stableDocs, { primaryKey: 'id' });
   await cluster.sdk.tasks.waitForTask(task.taskUid, { timeout: 60_000, interval: 20 });
 });

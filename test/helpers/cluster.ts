@@ -127,6 +127,9 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
       metrics: { enabled: false },
       indexer: { lingerMs: 20, retryInitialMs: 50, retryMaxMs: 500 },
       ...opts.overrides,
+      // No spare document topics unless a test asks: most tests read topics and node indexes by
+      // the index's own names, and spares are one more set of consumers per cluster.
+      ingest: { spareTopics: 0, ...opts.overrides?.ingest },
       kafka: { ...opts.overrides?.kafka, topicPrefix: prefix },
     },
   });

@@ -254,6 +254,12 @@ export const ConfigSchema = z
           .boolean()
           .default(true)
           .describe('A write to a missing index creates it, as Meilisearch does.'),
+        spareTopics: nonNegativeInt
+          .max(64)
+          .default(4)
+          .describe(
+            'Document topics kept created ahead of any index, so creating an index waits for no topic creation (0: none).',
+          ),
       })
       .prefault({}),
     indexer: z

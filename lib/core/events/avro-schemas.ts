@@ -203,6 +203,33 @@ export const EVENT_SCHEMAS: readonly EventSchemaEntry[] = [
     ]),
   },
   {
+    type: 'IndexCreated',
+    version: 2,
+    schema: eventRecord('IndexCreated', 'An index (and its first generation) created.', GENERATION_CONTROL, [
+      optional('primaryKey', 'string'),
+      field('shards', 'int', 'Shards of the generation (partitions of its document topic).'),
+      optional(
+        'docsTopic',
+        'string',
+        'Document topic of the generation when it took a spare one; null: the topic named after the index.',
+      ),
+    ]),
+  },
+  {
+    type: 'DocsTopicPrepared',
+    version: 1,
+    schema: eventRecord(
+      'DocsTopicPrepared',
+      'A spare document topic created ahead of any index, ready for the next index creation.',
+      CLUSTER_CONTROL,
+      [
+        field('topic', 'string'),
+        field('shards', 'int', 'Partitions of the topic.'),
+        field('spec', 'string', "Fingerprint of the topic's spec; only an equal spec may take it."),
+      ],
+    ),
+  },
+  {
     type: 'IndexDeleted',
     version: 1,
     schema: eventRecord('IndexDeleted', 'An index deleted.', INDEX_CONTROL, []),

@@ -10,6 +10,23 @@ export interface IndexCreatedEvent extends EventEnvelope<'IndexCreated'> {
   primaryKey: string | null;
   /** Shards of this generation (partitions of its document topic). */
   shards: number;
+  /**
+   * Document topic of the generation when it took a spare one (`DocsTopicPrepared`); absent (or
+   * null) means the topic named after the index, `docs.<uid>.g<generation>`.
+   */
+  docsTopic?: string | null;
+}
+
+/**
+ * A document topic created ahead of any index (a spare), ready to be taken by the next
+ * `IndexCreated` of the same shard count and topic spec, so creating an index waits for no topic
+ * creation and indexers can join its consumer groups before the first write.
+ */
+export interface DocsTopicPreparedEvent extends EventEnvelope<'DocsTopicPrepared'> {
+  topic: string;
+  shards: number;
+  /** Fingerprint of the topic's spec (partitions and configs); only an equal spec may take it. */
+  spec: string;
 }
 
 export interface IndexDeletedEvent extends EventEnvelope<'IndexDeleted'> {
@@ -108,7 +125,8 @@ export type ControlEvent =
   | ShardReadyEvent
   | AliasSetEvent
   | AliasRemovedEvent
-  | IndexesSwappedEvent;
+  | IndexesSwappedEvent
+  | DocsTopicPreparedEvent;
 
 export const CONTROL_EVENT_TYPES = [
   'IndexCreated',
@@ -124,4 +142,5 @@ export const CONTROL_EVENT_TYPES = [
   'AliasSet',
   'AliasRemoved',
   'IndexesSwapped',
+  'DocsTopicPrepared',
 ] as const satisfies readonly ControlEvent['type'][];

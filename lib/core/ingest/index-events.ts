@@ -3,6 +3,7 @@
 // (`TaskEnqueued` with no shards, completed by `TaskSucceeded` or `TaskFailed`).
 import { currentSchemaVersion } from '../events/avro-schemas.ts';
 import type {
+  DocsTopicPreparedEvent,
   IndexCreatedEvent,
   IndexDeletedEvent,
   IndexesSwappedEvent,
@@ -119,6 +120,7 @@ export function indexCreated(
   shards: number,
   primaryKey: string | null,
   taskUid: number | null,
+  docsTopic: string | null = null,
 ): IndexCreatedEvent {
   return {
     eventId: `${stamp.writeId}:index-created`,
@@ -130,6 +132,28 @@ export function indexCreated(
     taskUid,
     primaryKey,
     shards,
+    docsTopic,
+  };
+}
+
+/** A spare document topic is ready (see `DocsTopicPreparedEvent`). */
+export function docsTopicPrepared(
+  stamp: EventStamp,
+  topic: string,
+  shards: number,
+  spec: string,
+): DocsTopicPreparedEvent {
+  return {
+    eventId: `${stamp.writeId}:docs-topic-prepared`,
+    type: 'DocsTopicPrepared',
+    schemaVersion: currentSchemaVersion('DocsTopicPrepared'),
+    indexUid: null,
+    generation: null,
+    timestamp: stamp.timestamp,
+    taskUid: null,
+    topic,
+    shards,
+    spec,
   };
 }
 

@@ -116,7 +116,34 @@ export function docsTopicSpec(
   shards: number,
   policy: TopicPolicy,
 ): TopicSpec {
-  return spec(names.docs(indexUid, generation), shards, policy, [
+  return docsSpec(names.docs(indexUid, generation), shards, policy);
+}
+
+/** A spare document topic (`TopicNames.spare`): the spec of a document topic, under the spare's name. */
+export function spareTopicSpec(
+  names: TopicNames,
+  id: string,
+  shards: number,
+  policy: TopicPolicy,
+): TopicSpec {
+  return docsSpec(names.spare(id), shards, policy);
+}
+
+/**
+ * What a spare must share with the topic an index would get: partitions, replication and configs
+ * (the name aside). An index takes only a spare of an equal fingerprint.
+ */
+export function topicSpecFingerprint(topicSpec: TopicSpec): string {
+  const configs = [...topicSpec.configEntries].sort((a, b) => a.name.localeCompare(b.name));
+  return JSON.stringify([
+    topicSpec.numPartitions,
+    topicSpec.replicationFactor,
+    configs.map((c) => [c.name, c.value]),
+  ]);
+}
+
+function docsSpec(topic: string, shards: number, policy: TopicPolicy): TopicSpec {
+  return spec(topic, shards, policy, [
     { name: 'cleanup.policy', value: 'delete' },
     { name: 'retention.ms', value: retention(policy.docsRetentionMs, -1) },
     { name: 'retention.bytes', value: FOREVER },

@@ -30,6 +30,26 @@ export interface TopicNames {
   dlq(indexUid: string): string;
   /** Compacted full after-images of the index's documents, keyed by primary key. */
   changelog(indexUid: string): string;
+  /**
+   * A spare document topic created ahead of any index (`<prefix>docs._spare.<id>`); the next index
+   * created takes it as its generation's topic. `_spare.` plus an id has no `.g<N>` suffix, so it
+   * never equals the topic of an index.
+   */
+  spare(id: string): string;
+}
+
+/** What names the document topic of an index generation. */
+export interface DocsTopicOwner {
+  readonly uid: string;
+  readonly logUid?: string | undefined;
+  readonly generation: number;
+  /** A spare topic the generation took at creation. */
+  readonly docsTopic?: string | null | undefined;
+}
+
+/** The document topic of an index generation: the spare it took, else `docs.<logUid>.g<generation>`. */
+export function docsTopicOf(names: Pick<TopicNames, 'docs'>, index: DocsTopicOwner): string {
+  return index.docsTopic ?? names.docs(index.logUid ?? index.uid, index.generation);
 }
 
 function assertPrefix(prefix: string): void {
@@ -85,6 +105,11 @@ export function topicNames(prefix: string = DEFAULT_TOPIC_PREFIX): TopicNames {
     inbox: (indexUid) => indexTopic(prefix, 'inbox', indexUid, ''),
     dlq: (indexUid) => indexTopic(prefix, 'dlq', indexUid, ''),
     changelog: (indexUid) => indexTopic(prefix, 'changelog', indexUid, ''),
+    spare(id) {
+      if (!/^[A-Za-z0-9-]{1,64}$/.test(id))
+        throw miroirError('internal', `Spare topic id \`${id}\` is invalid.`);
+      return `${prefix}docs._spare.${id}`;
+    },
   };
 }
 

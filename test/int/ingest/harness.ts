@@ -41,6 +41,8 @@ export async function startCluster(
       logging: { level: 'silent' },
       ...(opts.redis ? { redis: { url: redisUrl() }, tasks: { store: 'redis' } } : {}),
       ...overrides,
+      // These tests read each index's topic by its own name: no spare topics.
+      ingest: { spareTopics: 0, ...overrides.ingest },
     },
   });
   const logger = createLogger({ service: 'test', level: 'silent' });

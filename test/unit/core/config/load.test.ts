@@ -21,7 +21,7 @@ describe('loadConfig defaults', () => {
     expect(config.http).toEqual({ host: '0.0.0.0', port: 7700, requestTimeoutMs: 30_000 });
     expect(config.kafka.topicPrefix).toBe('miroir.');
     expect(config.redis.url).toBeUndefined();
-    expect(config.ingest).toEqual({ payloadLimitBytes: 100_000_000, autoCreateIndex: true });
+    expect(config.ingest).toEqual({ payloadLimitBytes: 100_000_000, autoCreateIndex: true, spareTopics: 4 });
     expect(config.query).toEqual({
       perShardTimeoutMs: 5000,
       coalesceSearches: false,
