@@ -94,8 +94,19 @@ export function createSpareTopics(deps: SpareTopicsDeps): SpareTopics {
     deps.logger.debug({ topic: spec.topic }, 'spare document topic ready');
   };
 
+  let resumeTimer: NodeJS.Timeout | undefined;
+
   const topUp = (): void => {
-    if (stopped || Date.now() < pausedUntil) return;
+    if (stopped) return;
+    // Paused after a failure: one timer resumes when the pause ends, whatever called meanwhile.
+    const pause = pausedUntil - Date.now();
+    if (pause > 0) {
+      resumeTimer ??= setTimeout(() => {
+        resumeTimer = undefined;
+        topUp();
+      }, pause + 1).unref();
+      return;
+    }
     for (let missing = deps.target - available().length - preparing; missing > 0; missing -= 1) {
       preparing += 1;
       prepareOne()
@@ -105,10 +116,10 @@ export function createSpareTopics(deps: SpareTopicsDeps): SpareTopics {
             { err },
             'could not prepare a spare document topic; indexes create their own meanwhile',
           );
-          setTimeout(topUp, deps.retryMs ?? 5000).unref();
         })
         .finally(() => {
           preparing -= 1;
+          topUp();
         });
     }
   };
@@ -147,6 +158,8 @@ export function createSpareTopics(deps: SpareTopicsDeps): SpareTopics {
     },
     stop() {
       stopped = true;
+      clearTimeout(resumeTimer);
+      resumeTimer = undefined;
       unsubscribe?.();
       unsubscribe = undefined;
     },
