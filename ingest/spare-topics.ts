@@ -130,8 +130,10 @@ export function createSpareTopics(deps: SpareTopicsDeps): SpareTopics {
       const pick = (): string | null => {
         const spares = available();
         if (spares.length === 0) return null;
-        // Random, so ingest processes creating indexes at the same moment rarely want the same one.
-        const spare = spares[Math.floor(Math.random() * spares.length)] as string;
+        // The oldest: its consumers and node index are the most likely to be ready. Two ingest
+        // processes may want the same one at the same moment; the control log gives it to one, and
+        // the other's creation is ignored and appended again with the next spare.
+        const spare = spares[0] as string;
         handedOut.add(spare);
         return spare;
       };
