@@ -53,6 +53,8 @@ export class ChangelogManager {
   private retryTimer: NodeJS.Timeout | undefined;
   private latest: Topology | null = null;
   private swept = false;
+  /** Topics seen to exist. */
+  private readonly knownTopics = new Set<string>();
   /** Whether a plan ran: generations present at start are folded at once, later ones after a grace. */
   private planned = false;
   private readonly firstSeen = new Map<string, number>();
@@ -85,7 +87,11 @@ export class ChangelogManager {
       await folder.stop();
       await retireGeneration(folder.target, this.opts);
     }
-    const existing = new Set(await this.opts.listTopics());
+    // Topics exist before the events that name them: the broker is asked (a metadata request for
+    // every topic, slow with many indexes) on the first plan and when a target was never seen.
+    if (!this.swept || targets.some((t) => !this.knownTopics.has(t.docsTopic)))
+      for (const topic of await this.opts.listTopics()) this.knownTopics.add(topic);
+    const existing = this.knownTopics;
     if (!this.swept) {
       this.swept = true;
       await this.sweepOrphans(wanted, existing);

@@ -62,6 +62,7 @@ export function createInboxRouter(deps: InboxRouterDeps): InboxRouter {
   let retryTimer: NodeJS.Timeout | undefined;
   /** Inbox topics known to exist. */
   const ensured = new Set<string>();
+  let listed = false;
   let unsubscribe: (() => void) | undefined;
   let stopped = false;
   const dlqReady = new Set<string>();
@@ -153,9 +154,12 @@ export function createInboxRouter(deps: InboxRouterDeps): InboxRouter {
       // The router owns the inbox topics: it creates each new index's own, off the index
       // creation's path (a producer writing at once retries until it exists, a few tens of ms).
       const unknown = Object.values(state.indexes).filter((index) => !ensured.has(topics.inbox(index.uid)));
-      // One listing instead of a creation attempt per index (a restart knows every topic at once).
-      if (unknown.length > 0 && deps.listTopics !== undefined)
+      // On the first reconcile, one listing instead of a creation attempt per index (a restart
+      // knows every topic at once); later, each new index's topic is created (idempotently)
+      // without a metadata request for every topic of the cluster.
+      if (!listed && unknown.length > 0 && deps.listTopics !== undefined)
         for (const topic of await deps.listTopics()) ensured.add(topic);
+      listed = true;
       for (const index of unknown) {
         const topic = topics.inbox(index.uid);
         if (ensured.has(topic)) continue;
