@@ -4,6 +4,7 @@
 // ends empty for it, and drops its on-disk state. Reconciles run one at a time.
 import { readdirSync, rmSync } from 'node:fs';
 import { openChangelogStore } from '#adapters/changelog-store.ts';
+import { knownTopics, type KnownTopics } from '#adapters/kafka.ts';
 import { join } from 'node:path';
 import { docsTopicOf, type TopicNames } from '#core/log/topics.ts';
 import {
@@ -53,14 +54,16 @@ export class ChangelogManager {
   private retryTimer: NodeJS.Timeout | undefined;
   private latest: Topology | null = null;
   private swept = false;
-  /** Topics seen to exist. */
-  private readonly knownTopics = new Set<string>();
+  /** Topics seen to exist: the broker is listed on the first plan and for a topic never seen. */
+  private readonly knownTopics: KnownTopics;
   /** Whether a plan ran: generations present at start are folded at once, later ones after a grace. */
   private planned = false;
   private readonly firstSeen = new Map<string, number>();
   private closed = false;
 
-  constructor(private readonly opts: ChangelogManagerOptions) {}
+  constructor(private readonly opts: ChangelogManagerOptions) {
+    this.knownTopics = knownTopics(() => opts.listTopics());
+  }
 
   /** The folders running now, by document topic. */
   running(): ReadonlyMap<string, ChangelogFolder> {
@@ -87,11 +90,11 @@ export class ChangelogManager {
       await folder.stop();
       await retireGeneration(folder.target, this.opts);
     }
-    // Topics exist before the events that name them: the broker is asked (a metadata request for
-    // every topic, slow with many indexes) on the first plan and when a target was never seen.
-    if (!this.swept || targets.some((t) => !this.knownTopics.has(t.docsTopic)))
-      for (const topic of await this.opts.listTopics()) this.knownTopics.add(topic);
-    const existing = this.knownTopics;
+    // The first plan lists every topic anyway: the start-up sweep needs them all.
+    const existing = await this.knownTopics.covering(
+      targets.map((t) => t.docsTopic),
+      !this.swept,
+    );
     if (!this.swept) {
       this.swept = true;
       await this.sweepOrphans(wanted, existing);

@@ -4,7 +4,13 @@
 // Each (node, index generation) has its own applier and consumer group, so a new index starts
 // consuming at once, without a rebalance of the node's other indexes, and a slow batch of one
 // index never holds up another. Reconciles run one at a time; a missing topic is retried.
-import type { KafkaClient, LogAdmin, LogProducer } from '#adapters/kafka.ts';
+import {
+  knownTopics,
+  type KafkaClient,
+  type KnownTopics,
+  type LogAdmin,
+  type LogProducer,
+} from '#adapters/kafka.ts';
 import type { Logger } from '#adapters/logger.ts';
 import { createNodeClient, type NodeClient } from '#adapters/node-client.ts';
 import type { EventCodec } from '#core/events/codec.ts';
@@ -123,10 +129,12 @@ export class ApplierManager {
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private latest: Topology | null = null;
-  /** Topics seen to exist (see existingTopics). */
-  private readonly knownTopics = new Set<string>();
+  /** Topics seen to exist: the broker is listed only for a topic never seen. */
+  private readonly knownTopics: KnownTopics;
 
-  constructor(private readonly opts: ApplierManagerOptions) {}
+  constructor(private readonly opts: ApplierManagerOptions) {
+    this.knownTopics = knownTopics(() => opts.admin.listTopics());
+  }
 
   /** Node ids with a running applier. */
   nodeIds(): string[] {
@@ -278,17 +286,6 @@ export class ApplierManager {
     await node.client.close();
   }
 
-  /**
-   * Which of `topics` exist. Topics are created before the events that name them, so the broker is
-   * asked (a metadata request for every topic, slow on a cluster of many indexes) only when one of
-   * them was never seen; topics are not expected to disappear while the topology names them.
-   */
-  private async existingTopics(topics: readonly string[]): Promise<ReadonlySet<string>> {
-    if (topics.some((t) => !this.knownTopics.has(t)))
-      for (const topic of await this.opts.admin.listTopics()) this.knownTopics.add(topic);
-    return this.knownTopics;
-  }
-
   /** Works out every applier's change and starts it; returns each change's outcome. */
   private async plan(topology: Topology): Promise<Promise<boolean>[]> {
     if (this.closed) return [];
@@ -299,7 +296,7 @@ export class ApplierManager {
     );
     // A spare is announced only once its topic exists.
     for (const spare of topology.spares ?? []) this.knownTopics.add(spare.topic);
-    const existing = await this.existingTopics([...targets.values()].flat().map((t) => t.topic));
+    const existing = await this.knownTopics.covering([...targets.values()].flat().map((t) => t.topic));
     const transitions: Promise<boolean>[] = [];
     const wanted = new Set<string>();
     for (const node of topology.nodes) {

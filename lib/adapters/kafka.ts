@@ -37,3 +37,4 @@ export { DEFAULT_LOG_COMPRESSION } from './kafka/producer.ts';
 export { createKafkaClient } from './kafka/client.ts';
 export { kafkaConnectionOf } from './kafka/security.ts';
 export { installKafkaExtensions } from './kafka/extensions.ts';
+export { knownTopics, type KnownTopics } from './kafka/known-topics.ts';
