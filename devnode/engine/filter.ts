@@ -6,8 +6,8 @@ import type { FilterExpr } from '#core/filter/ast.ts';
 import {
   compileFilter,
   facetsOf,
-  filterAttributes,
   geoPoint,
+  leafAttributes,
   type CompiledFilter,
   type FieldFacets,
 } from '#core/filter/evaluate.ts';
@@ -25,18 +25,6 @@ export function describeFilterable(filterable: readonly string[]): string {
     .sort()
     .map((p) => `\`${p}\``)
     .join(', ')}.`;
-}
-
-/** The attributes of a filter's leaves in text order (geo leaves name `_geo`), repeats kept. */
-function leafAttributes(expr: FilterExpr): string[] {
-  const out: string[] = [];
-  const walk = (e: FilterExpr): void => {
-    if (e.type === 'and' || e.type === 'or') e.children.forEach(walk);
-    else if (e.type === 'not') walk(e.child);
-    else out.push(...filterAttributes(e));
-  };
-  walk(expr);
-  return out;
 }
 
 /** Meilisearch 1.50 names the last leaf (in text order) whose attribute is not filterable. */

@@ -339,7 +339,12 @@ export function matchesFilter(expr: FilterExpr, doc: Doc, opts: MatchOptions = {
 
 /** Attributes a filter reads, in first-use order; geo filters read `_geo` (must be filterable). */
 export function filterAttributes(expr: FilterExpr, opts: MatchOptions = {}): string[] {
-  const seen = new Set<string>();
+  return [...new Set(leafAttributes(expr, opts))];
+}
+
+/** The attribute of every leaf of a filter, in text order, repeats kept (geo leaves read `_geo`). */
+export function leafAttributes(expr: FilterExpr, opts: MatchOptions = {}): string[] {
+  const seen: string[] = [];
   const walk = (e: FilterExpr): void => {
     switch (e.type) {
       case 'and':
@@ -352,12 +357,12 @@ export function filterAttributes(expr: FilterExpr, opts: MatchOptions = {}): str
       case 'geoRadius':
       case 'geoBoundingBox':
       case 'geoPolygon':
-        seen.add(opts.geoField ?? '_geo');
+        seen.push(opts.geoField ?? '_geo');
         return;
       default:
-        seen.add(e.attribute);
+        seen.push(e.attribute);
     }
   };
   walk(expr);
-  return [...seen];
+  return seen;
 }
