@@ -37,8 +37,6 @@ export interface SpareTopicsDeps {
 }
 
 export interface SpareTopics {
-  /** The fingerprint a spare must have to serve a new index (the spec of its own topic). */
-  readonly fingerprint: string;
   /**
    * A spare for a new index, or null; this process never hands out the same spare twice. When none
    * is ready but some are being prepared, waits (at most `waitMs`) for the first: it is ready sooner
@@ -125,7 +123,6 @@ export function createSpareTopics(deps: SpareTopicsDeps): SpareTopics {
   };
 
   return {
-    fingerprint,
     async take() {
       const pick = (): string | null => {
         const spares = available();
