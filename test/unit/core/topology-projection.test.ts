@@ -13,16 +13,10 @@ import {
   nodeIndexUidFor,
   topologySpecOf,
   type ControlLogRecord,
-  type TopologyState,
 } from '#core/topology-projection.ts';
+import { CONTROL_BASE, folder } from '#test/fixtures/control-log.ts';
 
-const base = {
-  schemaVersion: 1,
-  indexUid: null,
-  generation: null,
-  taskUid: null,
-  timestamp: 1_700_000_000_000,
-};
+const base = CONTROL_BASE;
 const projection = createTopologyProjection({
   nodes: [
     { id: 'n1', url: 'http://n1:7700', group: 'g1' },
@@ -55,9 +49,7 @@ function settings(uid: string, version: number, patch: Record<string, unknown>):
   };
 }
 
-function fold(events: readonly ControlEvent[], from: TopologyState = projection.initialState): TopologyState {
-  return events.reduce((state, event) => projection.evolve(state, { offset: state.offset + 1, event }), from);
-}
+const fold = folder(projection);
 
 describe('topology projection', () => {
   beforeAll(() => initRouting());

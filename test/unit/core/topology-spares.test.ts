@@ -12,18 +12,12 @@ import {
   spareNodeIndexUid,
   sparesFor,
   topologySpecOf,
-  type TopologyState,
 } from '#core/topology-projection.ts';
 import { docsTopicOf, topicNames } from '#core/log/topics.ts';
 import { targetsOf } from '../../../indexers/applier-manager.ts';
+import { CONTROL_BASE, folder } from '#test/fixtures/control-log.ts';
 
-const base = {
-  schemaVersion: 1,
-  indexUid: null,
-  generation: null,
-  taskUid: null,
-  timestamp: 1_700_000_000_000,
-};
+const base = CONTROL_BASE;
 const projection = createTopologyProjection({
   nodes: [
     { id: 'n1', url: 'http://n1:7700', group: 'g1' },
@@ -60,9 +54,7 @@ function created(uid: string, docsTopic: string | null, shards = 4): ControlEven
   };
 }
 
-function fold(events: readonly ControlEvent[], from: TopologyState = projection.initialState): TopologyState {
-  return events.reduce((state, event) => projection.evolve(state, { offset: state.offset + 1, event }), from);
-}
+const fold = folder(projection);
 
 describe('spare document topics in the topology', () => {
   beforeAll(() => initRouting());

@@ -9,16 +9,10 @@ import {
   nextGeneration,
   swapProblem,
   topologySpecOf,
-  type TopologyState,
 } from '#core/topology-projection.ts';
+import { CONTROL_BASE, folder } from '#test/fixtures/control-log.ts';
 
-const base = {
-  schemaVersion: 1,
-  indexUid: null,
-  generation: null,
-  taskUid: null,
-  timestamp: 1_700_000_000_000,
-};
+const base = CONTROL_BASE;
 const projection = createTopologyProjection({
   nodes: [{ id: 'n1', url: 'http://n1:7700', group: 'g1' }],
   replicationFactor: 1,
@@ -41,9 +35,7 @@ function swapped(...swaps: IndexSwap[]): ControlEvent {
 function deleted(uid: string, generation: number): ControlEvent {
   return { ...base, eventId: `d-${uid}`, type: 'IndexDeleted', indexUid: uid, generation };
 }
-function fold(events: readonly ControlEvent[], from: TopologyState = projection.initialState): TopologyState {
-  return events.reduce((state, event) => projection.evolve(state, { offset: state.offset + 1, event }), from);
-}
+const fold = folder(projection);
 
 describe('IndexesSwapped', () => {
   it("given a and b, when swapped, then a names b's generation and node index, and b names a's", () => {
